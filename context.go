@@ -1,0 +1,68 @@
+package shopgraph
+
+import (
+	"context"
+	"maps"
+	"sync"
+)
+
+type ctxKey int
+
+const (
+	requestStatsKey ctxKey = iota
+	requestIDKey
+)
+
+// RequestStats counts the backend requests made on behalf of one GraphQL
+// operation, by API operation name (for DynamoDB: "Query", "BatchGetItem", …).
+// It is safe for concurrent use; the zero value is ready to use.
+type RequestStats struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// Add records one request of the named operation.
+func (s *RequestStats) Add(operation string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.counts == nil {
+		s.counts = map[string]int{}
+	}
+	s.counts[operation]++
+}
+
+// Snapshot returns the total and a copy of the per-operation counts.
+func (s *RequestStats) Snapshot() (total int, byOperation map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byOperation = maps.Clone(s.counts)
+	if byOperation == nil {
+		byOperation = map[string]int{}
+	}
+	for _, n := range byOperation {
+		total += n
+	}
+	return total, byOperation
+}
+
+// NewContextWithRequestStats returns a context carrying s.
+func NewContextWithRequestStats(ctx context.Context, s *RequestStats) context.Context {
+	return context.WithValue(ctx, requestStatsKey, s)
+}
+
+// RequestStatsFromContext returns the stats carried by ctx, or nil.
+func RequestStatsFromContext(ctx context.Context) *RequestStats {
+	s, _ := ctx.Value(requestStatsKey).(*RequestStats)
+	return s
+}
+
+// NewContextWithRequestID returns a context carrying the request id.
+func NewContextWithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey, id)
+}
+
+// RequestIDFromContext returns the request id carried by ctx, or "".
+func RequestIDFromContext(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
