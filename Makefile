@@ -1,0 +1,39 @@
+# shopgraph — `make run` starts the embedded default, `make test` runs every test.
+GO        ?= go
+PKGS      ?= ./...
+BENCHTIME ?= 2s
+
+.PHONY: run build generate check-generate test-deps test vet bench clean help
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+run: ## start shopgraph on the embedded default (seeded DynamoDB in process, playground at /)
+	$(GO) run ./cmd/shopgraph serve
+
+build: ## build bin/shopgraph
+	$(GO) build -o bin/shopgraph ./cmd/shopgraph
+
+generate: ## regenerate graph/ from schema/ with gqlgen
+	$(GO) tool gqlgen generate
+
+check-generate: ## fail when graph/ or the resolver stubs are stale
+	@$(GO) tool gqlgen generate
+	@if [ -n "$$(git status --porcelain -- graph resolvers)" ]; then \
+		git status --porcelain -- graph resolvers; git --no-pager diff --stat -- graph resolvers; \
+		echo "graph/ is stale: run 'make generate' and commit the result" >&2; exit 1; fi
+
+test-deps: ## install what the tests need (DynamoDB Local, Chromium, npm packages); idempotent
+	@bash scripts/test-deps.sh
+
+vet: ## go vet
+	$(GO) vet $(PKGS)
+
+test: test-deps check-generate vet ## run every test (race detector on)
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+bench: test-deps ## run the benchmarks and print the ratios the issues ask for
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m ./bench/
+
+clean: ## remove build output and installed test dependencies
+	rm -rf bin .cache e2e/node_modules

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph/appsync"
+	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/loaders"
+	"github.com/shopgraph/shopgraph/schema"
+	"github.com/shopgraph/shopgraph/server"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	start := time.Now()
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	fs := newFlagSet("serve", "serve [--addr ADDR]", stderr, true)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (SHOPGRAPH_ADDR)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	// Listen first: a busy port fails fast, before any seeding.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (SHOPGRAPH_ADDR / --addr): %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	be, err := openBackend(ctx, cfg, getenv, true)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = be.close(context.Background()) }()
+	store, err := be.store(cfg)
+	if err != nil {
+		return err
+	}
+	if be.embedded {
+		log.Info("embedded default: in-process DynamoDB (minidyn)", "endpoint", be.endpoint)
+		if _, err := dynamo.CreateTables(ctx, be.client, be.tables); err != nil {
+			return fmt.Errorf("create tables: %w", err)
+		}
+		if _, err := seedCatalog(ctx, store, cfg.SeedProducts, log); err != nil {
+			return err
+		}
+	} else {
+		log.Info("using DynamoDB", "endpoint", orDefault(be.endpoint, "AWS "+cfg.Region), "table_prefix", cfg.TablePrefix)
+	}
+	// Warm the caches and check the tables exist, so a misconfiguration is
+	// reported now rather than on the first request.
+	if _, err := store.Warehouses(ctx); err != nil {
+		return fmt.Errorf("read warehouses from table %s (run `shopgraph tables create` and `shopgraph seed`?): %w", be.tables.Warehouses, err)
+	}
+	if _, err := store.Categories(ctx); err != nil {
+		return fmt.Errorf("read categories from table %s: %w", be.tables.Categories, err)
+	}
+
+	h, err := server.New(server.Config{
+		Catalog: store, Inventory: store,
+		MaxBodyBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+		DebugExtensions: cfg.DebugExtensions,
+		Loaders:         loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
+		Playground:      cfg.Playground,
+		Ready:           be.ready,
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, base),
+		"startup", time.Since(start).Round(time.Millisecond))
+	return server.Serve(ctx, ln, h, server.ServeOptions{ShutdownTimeout: cfg.ShutdownTimeout, Logger: log})
+}
+
+func playgroundURL(cfg config, base string) string {
+	if !cfg.Playground {
+		return "disabled (SHOPGRAPH_PLAYGROUND=false)"
+	}
+	return base + "/"
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func runTables(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(stdout, "Usage: shopgraph tables create\n\nCreates the Products, Inventory, Warehouses and Categories tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
+			return nil
+		}
+		return usageError{"usage: shopgraph tables create"}
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if err := parseFlags(newFlagSet("tables create", "tables create", stderr, true), args[1:]); err != nil {
+		return err
+	}
+	be, err := openBackend(ctx, cfg, getenv, false)
+	if err != nil {
+		return err
+	}
+	created, err := dynamo.CreateTables(ctx, be.client, be.tables)
+	if err != nil {
+		return err
+	}
+	for _, t := range []string{be.tables.Products, be.tables.Inventory, be.tables.Warehouses, be.tables.Categories} {
+		state := "exists"
+		for _, c := range created {
+			if c == t {
+				state = "created"
+			}
+		}
+		fmt.Fprintf(stdout, "%-40s %s\n", t, state)
+	}
+	return nil
+}
+
+func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	fs := newFlagSet("seed", "seed [--products N]", stderr, true)
+	fs.IntVar(&cfg.SeedProducts, "products", cfg.SeedProducts, "number of products to generate (SHOPGRAPH_SEED_PRODUCTS)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.SeedProducts <= 0 {
+		return usageError{fmt.Sprintf("--products must be positive, got %d", cfg.SeedProducts)}
+	}
+	be, err := openBackend(ctx, cfg, getenv, false)
+	if err != nil {
+		return err
+	}
+	// Seeding never issues cursors, so any key will do when none is set.
+	if cfg.CursorSecret == "" {
+		cfg.CursorSecret = strings.Repeat("s", 16)
+	}
+	store, err := be.store(cfg)
+	if err != nil {
+		return err
+	}
+	c, err := seedCatalog(ctx, store, cfg.SeedProducts, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %d products in %d categories, %d warehouses, %d stock records\n",
+		len(c.Products), len(c.Categories), len(c.Warehouses), len(c.Stock))
+	return nil
+}
+
+func runSchema(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("schema", "schema [--appsync]", stderr, false)
+	forAppSync := fs.Bool("appsync", false, "print only the SDL to deploy to AWS AppSync (no prelude, no shopgraph-only directives)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	sources, err := schemaSources()
+	if err != nil {
+		return err
+	}
+	if !*forAppSync {
+		fmt.Fprintf(stdout, "# AppSync prelude (predeclared by AppSync; not deployed)\n%s\n", appsync.Prelude)
+		for _, s := range sources {
+			fmt.Fprintf(stdout, "# %s\n%s\n", s.Name, s.Input)
+		}
+		return nil
+	}
+	s, err := appsync.LoadSchema(sources...)
+	if err != nil {
+		return fmt.Errorf("load schema: %w", err)
+	}
+	return appsync.PrintSDL(stdout, s)
+}
+
+func schemaSources() ([]*ast.Source, error) {
+	names, err := fs.Glob(schema.Files, "*.graphql")
+	if err != nil {
+		return nil, err
+	}
+	var out []*ast.Source
+	for _, n := range names {
+		b, err := schema.Files.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &ast.Source{Name: "schema/" + n, Input: string(b)})
+	}
+	return out, nil
+}

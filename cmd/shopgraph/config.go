@@ -1,0 +1,153 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting shopgraph reads. Each comes from an environment
+// variable (name in the setting table below) and, for some, a flag that
+// overrides it. The README lists the same table.
+type config struct {
+	Addr            string
+	Mode            string
+	DynamoEndpoint  string
+	Region          string
+	TablePrefix     string
+	SeedProducts    int
+	CursorSecret    string
+	CacheTTL        time.Duration
+	DebugExtensions bool
+	MaxBodyBytes    int64
+	MaxDepth        int
+	MaxComplexity   int
+	Loaders         bool
+	LoaderWait      time.Duration
+	Playground      bool
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	LogFormat       string
+}
+
+// setting describes one configuration value.
+type setting struct {
+	env, def, help string
+	set            func(c *config, v string) error
+}
+
+func str(dst func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error { *dst(c) = v; return nil }
+}
+
+func positiveInt[T int | int64](env string, dst func(*config) *T) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 || int64(T(n)) != n {
+			return fmt.Errorf("%s must be a positive integer, got %q", env, v)
+		}
+		*dst(c) = T(n)
+		return nil
+	}
+}
+
+func duration(env string, dst func(*config) *time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%s must be a non-negative duration such as 30s or 2ms, got %q", env, v)
+		}
+		*dst(c) = d
+		return nil
+	}
+}
+
+func boolean(env string, dst func(*config) *bool) func(*config, string) error {
+	return func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s must be true or false, got %q", env, v)
+		}
+		*dst(c) = b
+		return nil
+	}
+}
+
+func oneOf(env string, allowed []string, dst func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				*dst(c) = v
+				return nil
+			}
+		}
+		return fmt.Errorf("%s must be one of %s, got %q", env, strings.Join(allowed, ", "), v)
+	}
+}
+
+// settings is the one source of truth for configuration: names, defaults,
+// help text (printed by --help and mirrored in the README).
+var settings = []setting{
+	{"SHOPGRAPH_ADDR", "127.0.0.1:8080", "address to listen on (flag --addr)", str(func(c *config) *string { return &c.Addr })},
+	{"SHOPGRAPH_MODE", "auto", "auto, embedded or aws: auto is embedded unless SHOPGRAPH_DYNAMODB_ENDPOINT or AWS settings (AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID) are present",
+		oneOf("SHOPGRAPH_MODE", []string{"auto", "embedded", "aws"}, func(c *config) *string { return &c.Mode })},
+	{"SHOPGRAPH_DYNAMODB_ENDPOINT", "", "DynamoDB endpoint URL, e.g. http://127.0.0.1:8000 for DynamoDB Local (empty: AWS's regional endpoint)", str(func(c *config) *string { return &c.DynamoEndpoint })},
+	{"AWS_REGION", "us-east-1", "AWS region (AWS_DEFAULT_REGION is read too)", str(func(c *config) *string { return &c.Region })},
+	{"SHOPGRAPH_TABLE_PREFIX", "shopgraph-", "prefix of every DynamoDB table name", str(func(c *config) *string { return &c.TablePrefix })},
+	{"SHOPGRAPH_SEED_PRODUCTS", "5000", "products the embedded default seeds at start, and `shopgraph seed` loads (flag --products)", positiveInt("SHOPGRAPH_SEED_PRODUCTS", func(c *config) *int { return &c.SeedProducts })},
+	{"SHOPGRAPH_CURSOR_SECRET", "", "HMAC key (at least 16 bytes) that signs nextToken cursors; required in aws mode and identical on every instance; random per process in the embedded default", str(func(c *config) *string { return &c.CursorSecret })},
+	{"SHOPGRAPH_CACHE_TTL", "1m", "how long categories and warehouses are cached", duration("SHOPGRAPH_CACHE_TTL", func(c *config) *time.Duration { return &c.CacheTTL })},
+	{"SHOPGRAPH_DEBUG_EXTENSIONS", "false", "add extensions.dynamodb (DynamoDB requests by operation) to every response", boolean("SHOPGRAPH_DEBUG_EXTENSIONS", func(c *config) *bool { return &c.DebugExtensions })},
+	{"SHOPGRAPH_MAX_BODY_BYTES", "1048576", "largest request body accepted", positiveInt("SHOPGRAPH_MAX_BODY_BYTES", func(c *config) *int64 { return &c.MaxBodyBytes })},
+	{"SHOPGRAPH_MAX_DEPTH", "15", "deepest selection nesting accepted (introspection not counted)", positiveInt("SHOPGRAPH_MAX_DEPTH", func(c *config) *int { return &c.MaxDepth })},
+	{"SHOPGRAPH_MAX_COMPLEXITY", "5000", "largest query complexity accepted (each field 1; a products page multiplies its items by limit)", positiveInt("SHOPGRAPH_MAX_COMPLEXITY", func(c *config) *int { return &c.MaxComplexity })},
+	{"SHOPGRAPH_LOADERS", "true", "batch and cache DynamoDB reads per operation (false: one request per field, for comparison only)", boolean("SHOPGRAPH_LOADERS", func(c *config) *bool { return &c.Loaders })},
+	{"SHOPGRAPH_LOADER_WAIT", "2ms", "how long a loader collects keys before it sends a batch", duration("SHOPGRAPH_LOADER_WAIT", func(c *config) *time.Duration { return &c.LoaderWait })},
+	{"SHOPGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /", boolean("SHOPGRAPH_PLAYGROUND", func(c *config) *bool { return &c.Playground })},
+	{"SHOPGRAPH_SHUTDOWN_TIMEOUT", "25s", "how long in-flight requests may take to finish on SIGTERM", duration("SHOPGRAPH_SHUTDOWN_TIMEOUT", func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+	{"SHOPGRAPH_LOG_LEVEL", "info", "debug, info, warn or error", oneOf("SHOPGRAPH_LOG_LEVEL", []string{"debug", "info", "warn", "error"}, func(c *config) *string { return &c.LogLevel })},
+	{"SHOPGRAPH_LOG_FORMAT", "text", "text or json", oneOf("SHOPGRAPH_LOG_FORMAT", []string{"text", "json"}, func(c *config) *string { return &c.LogFormat })},
+}
+
+// loadConfig reads every setting from getenv, applying defaults.
+func loadConfig(getenv func(string) string) (config, error) {
+	var c config
+	for _, s := range settings {
+		v := getenv(s.env)
+		if s.env == "AWS_REGION" && v == "" {
+			v = getenv("AWS_DEFAULT_REGION")
+		}
+		if v == "" {
+			v = s.def
+		}
+		if err := s.set(&c, v); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// awsSettingsPresent reports whether the environment configures AWS.
+func awsSettingsPresent(getenv func(string) string) bool {
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID"} {
+		if getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// settingsUsage prints the settings table for --help.
+func settingsUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "\nSettings (environment variables):")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  %-28s default %s\n      %s\n", s.env, def, s.help)
+	}
+}

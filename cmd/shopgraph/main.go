@@ -1,0 +1,108 @@
+// Command shopgraph runs the shopgraph GraphQL BFF and its operator tasks.
+//
+//	shopgraph serve [--addr ADDR]     start the API (embedded default without AWS settings)
+//	shopgraph tables create           create the DynamoDB tables (idempotent)
+//	shopgraph seed [--products N]     load the generated demo catalog
+//	shopgraph schema [--appsync]      print the GraphQL schema
+//
+// All wiring lives here: only this package knows the concrete adapters.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(os.Stderr, "shopgraph:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "shopgraph:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError is a command-line mistake (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg + " (see shopgraph --help)" }
+
+const usage = `shopgraph is a GraphQL backend-for-frontend for stores on AWS, wire-compatible with AWS AppSync.
+
+Usage:
+  shopgraph serve [--addr ADDR]      start the API; with no AWS settings it runs the embedded
+                                     default (in-process DynamoDB, seeded catalog, playground)
+  shopgraph tables create            create the DynamoDB tables on the configured endpoint (idempotent)
+  shopgraph seed [--products N]      load the generated demo catalog into the configured DynamoDB
+  shopgraph schema [--appsync]       print the GraphQL schema (--appsync: the SDL to deploy to AppSync)
+  shopgraph help                     show this help
+
+Run "shopgraph COMMAND --help" for a command's flags.`
+
+// run is the whole program: main only adds the process environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return usageError{"missing command"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(stdout, usage)
+		fs := flag.NewFlagSet("shopgraph", flag.ContinueOnError)
+		fs.SetOutput(stdout)
+		settingsUsage(fs)
+		return nil
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "tables":
+		return runTables(ctx, rest, getenv, stdout, stderr)
+	case "seed":
+		return runSeed(ctx, rest, getenv, stdout, stderr)
+	case "schema":
+		return runSchema(rest, stdout, stderr)
+	default:
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}
+
+// newFlagSet returns a flag set whose --help prints the command's usage and
+// the settings table.
+func newFlagSet(name, synopsis string, stderr io.Writer, withSettings bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: shopgraph %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+		if withSettings {
+			settingsUsage(fs)
+		}
+	}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}

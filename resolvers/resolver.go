@@ -1,0 +1,14 @@
+// Package resolvers is the glue between the generated GraphQL executor
+// (graph/) and the domain: it parses arguments, calls one store or loader,
+// and converts the result. Every parent→child edge goes through a loader
+// (loaders.FromContext). Helpers live outside the *.resolvers.go files,
+// because gqlgen regeneration moves unknown code out of them.
+package resolvers
+
+import "github.com/shopgraph/shopgraph"
+
+// Resolver holds the resolvers' dependencies. It is built once, in cmd/, and
+// shared by all operations; per-operation state lives in the context.
+type Resolver struct {
+	Catalog shopgraph.CatalogStore
+}

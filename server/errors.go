@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shopgraph/shopgraph"
+)
+
+// Error-extension keys that the wire writer hoists to the error root, as
+// AppSync does.
+const (
+	extErrorType = "errorType"
+	extErrorInfo = "errorInfo"
+	extData      = "data"
+)
+
+// internalMessage is all a caller ever sees of an internal error.
+const internalMessage = "An internal error occurred."
+
+// errorPresenter is the one place that turns errors into AppSync errors:
+// domain codes become errorType, limit errors become LimitExceeded, GraphQL
+// validation errors pass through without an errorType, and anything else is
+// logged and masked as InternalError.
+func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var de *shopgraph.Error
+		switch {
+		case errors.As(err, &de) && de.Code != shopgraph.ErrInternal:
+			out := &gqlerror.Error{Message: de.Message, Path: gerr.Path, Locations: gerr.Locations, Rule: gerr.Rule}
+			setExt(out, extErrorType, de.Code)
+			return out
+		case gerr.Err == nil:
+			// Produced by the GraphQL layer itself (parse, validation, limits).
+			if code, _ := gerr.Extensions["code"].(string); code == "COMPLEXITY_LIMIT_EXCEEDED" {
+				setExt(gerr, extErrorType, shopgraph.ErrLimitExceeded)
+			}
+			return gerr
+		default:
+			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String(),
+				"request_id", shopgraph.RequestIDFromContext(ctx))
+			out := &gqlerror.Error{Message: internalMessage, Path: gerr.Path, Locations: gerr.Locations}
+			setExt(out, extErrorType, shopgraph.ErrInternal)
+			return out
+		}
+	}
+}
+
+// recoverFunc turns a resolver panic into an internal error (logged with
+// the stack by the presenter's caller path).
+func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", p, "request_id", shopgraph.RequestIDFromContext(ctx))
+		return errors.New("resolver panic")
+	}
+}
+
+func setExt(e *gqlerror.Error, k string, v any) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions[k] = v
+}
+
+// wireResponse is a GraphQL response in AppSync's shape.
+type wireResponse struct {
+	Data       json.RawMessage `json:"data"`
+	Errors     []wireError     `json:"errors,omitempty"`
+	Extensions map[string]any  `json:"extensions,omitempty"`
+}
+
+// wireError is an AppSync error: errorType, errorInfo and data sit at the
+// top level next to message, path and locations.
+type wireError struct {
+	Message    string         `json:"message"`
+	ErrorType  string         `json:"errorType,omitempty"`
+	ErrorInfo  any            `json:"errorInfo"`
+	Data       any            `json:"data"`
+	Path       ast.Path       `json:"path"`
+	Locations  []wireLocation `json:"locations,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+type wireLocation struct {
+	Line       int     `json:"line"`
+	Column     int     `json:"column"`
+	SourceName *string `json:"sourceName"`
+}
+
+func toWire(resp *graphql.Response) wireResponse {
+	out := wireResponse{Data: resp.Data, Extensions: resp.Extensions}
+	if len(out.Data) == 0 {
+		out.Data = json.RawMessage("null")
+	}
+	for _, e := range resp.Errors {
+		out.Errors = append(out.Errors, wireErrorOf(e))
+	}
+	return out
+}
+
+func wireErrorOf(e *gqlerror.Error) wireError {
+	w := wireError{Message: e.Message, Path: e.Path, Extensions: e.Extensions}
+	if t, ok := e.Extensions[extErrorType].(string); ok {
+		w.ErrorType = t
+	}
+	w.ErrorInfo = e.Extensions[extErrorInfo]
+	w.Data = e.Extensions[extData]
+	for _, l := range e.Locations {
+		w.Locations = append(w.Locations, wireLocation{Line: l.Line, Column: l.Column})
+	}
+	return w
+}
+
+// writeResponse writes a GraphQL response with the given HTTP status.
+func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+	b, err := json.Marshal(toWire(resp))
+	if err != nil {
+		// Only reachable with an unencodable extension value: a bug.
+		status = http.StatusInternalServerError
+		b = []byte(`{"data":null,"errors":[{"message":"` + internalMessage + `","errorType":"InternalError","errorInfo":null,"data":null,"path":null}]}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeRequestError answers a request that never reached GraphQL execution
+// (unreadable, oversized or malformed body) with an AppSync-shaped error.
+// The errorType is also sent as x-amzn-ErrorType, which Amplify reads.
+func writeRequestError(w http.ResponseWriter, status int, errorType, message string) {
+	w.Header().Set("x-amzn-ErrorType", errorType)
+	e := &gqlerror.Error{Message: message}
+	setExt(e, extErrorType, errorType)
+	writeResponse(w, status, &graphql.Response{Errors: gqlerror.List{e}})
+}

@@ -1,0 +1,231 @@
+// Package server is shopgraph's http.Handler: the AppSync-compatible GraphQL
+// HTTP transport, the AppSync error presenter and wire shape, request limits
+// (body size, depth, complexity), per-operation loaders and DynamoDB request
+// accounting, the GraphiQL playground, health endpoints, and a graceful
+// HTTP server.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/graph"
+	"github.com/shopgraph/shopgraph/loaders"
+	"github.com/shopgraph/shopgraph/resolvers"
+	"github.com/shopgraph/shopgraph/server/playground"
+)
+
+// Defaults for Config's limits.
+const (
+	DefaultMaxBodyBytes  = 1 << 20
+	DefaultMaxDepth      = 15
+	DefaultMaxComplexity = 5000
+)
+
+// Config configures the handler. The zero value of every limit means its
+// default.
+type Config struct {
+	// Catalog and Inventory are the stores the API reads.
+	Catalog   shopgraph.CatalogStore
+	Inventory shopgraph.InventoryStore
+
+	MaxBodyBytes  int64 // request body limit; default 1 MiB
+	MaxDepth      int   // selection depth limit; default 15
+	MaxComplexity int   // complexity limit; default 5000
+
+	// DebugExtensions adds extensions.dynamodb (request counts) to responses.
+	DebugExtensions bool
+	// Loaders tunes the per-operation loaders.
+	Loaders loaders.Config
+
+	// Playground serves GraphiQL at "/" when true.
+	Playground bool
+	// PlaygroundHeaders prefill the playground's headers pane.
+	PlaygroundHeaders map[string]string
+
+	// Ready reports whether the backends are reachable (for /readyz); nil
+	// means always ready.
+	Ready func(context.Context) error
+
+	Logger *slog.Logger
+}
+
+// Handler is shopgraph's HTTP handler.
+type Handler struct {
+	mux      *http.ServeMux
+	cfg      Config
+	draining atomic.Bool
+}
+
+// New builds the handler. It returns an error when the configuration is
+// invalid (naming the setting).
+func New(cfg Config) (*Handler, error) {
+	if cfg.Catalog == nil || cfg.Inventory == nil {
+		return nil, errors.New("server: Catalog and Inventory stores are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxDepth == 0 {
+		cfg.MaxDepth = DefaultMaxDepth
+	}
+	if cfg.MaxComplexity == 0 {
+		cfg.MaxComplexity = DefaultMaxComplexity
+	}
+	switch {
+	case cfg.MaxBodyBytes < 0:
+		return nil, fmt.Errorf("max body bytes must be positive, got %d", cfg.MaxBodyBytes)
+	case cfg.MaxDepth < 0:
+		return nil, fmt.Errorf("max depth must be positive, got %d", cfg.MaxDepth)
+	case cfg.MaxComplexity < 0:
+		return nil, fmt.Errorf("max complexity must be positive, got %d", cfg.MaxComplexity)
+	}
+
+	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
+	gql := h.graphQL()
+	h.mux.Handle("POST /graphql", gql)
+	h.mux.Handle("GET /graphql", gql)
+	h.mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, POST")
+		writeRequestError(w, http.StatusMethodNotAllowed, shopgraph.ErrBadRequest, "use GET or POST for /graphql")
+	})
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	h.mux.HandleFunc("GET /readyz", h.readyz)
+	if cfg.Playground {
+		h.mux.Handle("GET /", playground.Handler(playground.Options{
+			Endpoint: "/graphql", Title: "shopgraph", Headers: cfg.PlaygroundHeaders,
+			DefaultQuery: defaultPlaygroundQuery,
+		}))
+	}
+	return h, nil
+}
+
+const defaultPlaygroundQuery = `# Welcome to shopgraph. Press the run button (or Ctrl-Enter).
+query Catalog {
+  categories { name productCount }
+  products(category: "electronics", limit: 5) {
+    items {
+      id sku name brand
+      price { amount currency }
+      inventory { available inStock warehouses { warehouse { code name } available } }
+    }
+    nextToken
+  }
+}
+`
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := r.Header.Get("X-Request-Id")
+	if requestID == "" || len(requestID) > 128 {
+		requestID = newRequestID()
+	}
+	w.Header().Set("X-Amzn-RequestId", requestID)
+	ctx := shopgraph.NewContextWithRequestID(r.Context(), requestID)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			h.cfg.Logger.ErrorContext(ctx, "panic in handler", "panic", p, "request_id", requestID)
+			if !rec.wrote {
+				writeRequestError(rec, http.StatusInternalServerError, shopgraph.ErrInternal, internalMessage)
+			}
+		}
+		h.cfg.Logger.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration", time.Since(start), "request_id", requestID)
+	}()
+	h.mux.ServeHTTP(rec, r.WithContext(ctx))
+}
+
+// SetDraining marks the handler as shutting down: /readyz answers 503 so
+// load balancers stop sending new traffic while in-flight requests finish.
+func (h *Handler) SetDraining() { h.draining.Store(true) }
+
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if h.draining.Load() {
+		writeStatus(w, http.StatusServiceUnavailable, "draining")
+		return
+	}
+	if h.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := h.cfg.Ready(ctx); err != nil {
+			h.cfg.Logger.WarnContext(ctx, "not ready", "err", err)
+			writeStatus(w, http.StatusServiceUnavailable, "backend unavailable")
+			return
+		}
+	}
+	writeStatus(w, http.StatusOK, "ready")
+}
+
+func writeStatus(w http.ResponseWriter, code int, status string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = fmt.Fprintf(w, "{\"status\":%q}\n", status)
+}
+
+// graphQL builds the gqlgen server with shopgraph's transport, limits,
+// presenter, per-operation loaders and request accounting.
+func (h *Handler) graphQL() http.Handler {
+	cfg := h.cfg
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog}}
+	gcfg.Complexity.Query.Products = func(child int, _ string, limit *int, _ *string) int {
+		n := shopgraph.DefaultPageSize
+		if limit != nil && *limit > 0 {
+			n = *limit
+		}
+		return 1 + n*child
+	}
+	srv := handler.New(graph.NewExecutableSchema(gcfg))
+	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(depthLimit{max: cfg.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.SetErrorPresenter(errorPresenter(cfg.Logger))
+	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
+	stores := loaders.Stores{Catalog: cfg.Catalog, Inventory: cfg.Inventory}
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		stats := &shopgraph.RequestStats{}
+		ctx = shopgraph.NewContextWithRequestStats(ctx, stats)
+		ctx = loaders.NewContext(ctx, loaders.New(stores, cfg.Loaders))
+		responses := next(ctx)
+		if !cfg.DebugExtensions {
+			return responses
+		}
+		return func(ctx context.Context) *graphql.Response {
+			resp := responses(ctx)
+			if resp == nil {
+				return nil
+			}
+			total, byOp := stats.Snapshot()
+			if resp.Extensions == nil {
+				resp.Extensions = map[string]any{}
+			}
+			resp.Extensions["dynamodb"] = map[string]any{"requests": total, "byOperation": byOp}
+			return resp
+		}
+	})
+	return srv
+}
