@@ -26,6 +26,18 @@ func (r *productResolver) CreatedAt(ctx context.Context, obj *shopgraph.Product)
 	return awsDateTime(obj.CreatedAt), nil
 }
 
+func (r *productResolver) IsNew(ctx context.Context, obj *shopgraph.Product, asOf *string) (bool, error) {
+	at := r.now()
+	if asOf != nil {
+		t, err := parseAWSDateTime("asOf", *asOf)
+		if err != nil {
+			return false, err
+		}
+		at = t
+	}
+	return isNewArrival(obj.CreatedAt, at), nil
+}
+
 func (r *productResolver) Inventory(ctx context.Context, obj *shopgraph.Product) (*shopgraph.Inventory, error) {
 	inv, err := loaders.FromContext(ctx).Inventory(ctx, obj.ProductID)
 	if err != nil {

@@ -48,3 +48,33 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// NewArrivalWindow is how long a product counts as new.
+const NewArrivalWindow = 30 * 24 * time.Hour
+
+// isNewArrival reports whether a product created at created is new at t.
+func isNewArrival(created, t time.Time) bool {
+	return !created.After(t) && t.Sub(created) < NewArrivalWindow
+}
+
+// awsDateTimeLayouts are the AWSDateTime forms time.Parse understands:
+// optional seconds and fraction, zone Z, ±hh:mm or ±hh:mm:ss.
+var awsDateTimeLayouts = []string{
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00:00",
+	"2006-01-02T15:04Z07:00:00",
+}
+
+// parseAWSDateTime parses an argument already validated as an AWSDateTime.
+// Valid values Go cannot represent (years before 0000 or after 9999) are a
+// BadRequest naming the argument.
+func parseAWSDateTime(arg, s string) (time.Time, error) {
+	for _, l := range awsDateTimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, shopgraph.Errorf(shopgraph.ErrBadRequest,
+		"%s: AWSDateTime %q is outside the supported range (years 0000-9999)", arg, truncate(s, 64))
+}

@@ -5,10 +5,23 @@
 // because gqlgen regeneration moves unknown code out of them.
 package resolvers
 
-import "github.com/shopgraph/shopgraph"
+import (
+	"time"
+
+	"github.com/shopgraph/shopgraph"
+)
 
 // Resolver holds the resolvers' dependencies. It is built once, in cmd/, and
 // shared by all operations; per-operation state lives in the context.
 type Resolver struct {
 	Catalog shopgraph.CatalogStore
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }

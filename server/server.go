@@ -60,6 +60,8 @@ type Config struct {
 	Ready func(context.Context) error
 
 	Logger *slog.Logger
+	// Now is the resolvers' clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler is shopgraph's HTTP handler.
@@ -189,7 +191,7 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 // presenter, per-operation loaders and request accounting.
 func (h *Handler) graphQL() http.Handler {
 	cfg := h.cfg
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog, Now: cfg.Now}}
 	gcfg.Complexity.Query.Products = func(child int, _ string, limit *int, _ *string) int {
 		n := shopgraph.DefaultPageSize
 		if limit != nil && *limit > 0 {

@@ -1,0 +1,180 @@
+// Package bench holds shopgraph's benchmarks (`make bench`). Each benchmark
+// measures side by side in one run and prints the ratios an issue asks for.
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/loaders"
+	"github.com/shopgraph/shopgraph/server"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+// pageQuery is the catalog page: products with inventory and warehouses.
+const pageQuery = `query Page($category: String!, $limit: Int) {
+  products(category: $category, limit: $limit) {
+    items {
+      id sku name brand price { amount currency } images
+      inventory { available inStock warehouses { available warehouse { code name region } } }
+    }
+    nextToken
+  }
+}`
+
+// result is one sub-benchmark's final figures.
+type result struct {
+	nsPerOp     float64
+	allocsPerOp float64
+	requests    float64
+}
+
+// results collects sub-benchmark figures for the ratio tables.
+type results struct {
+	mu sync.Mutex
+	m  map[string]result
+}
+
+func (r *results) set(name string, v result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]result{}
+	}
+	r.m[name] = v
+}
+
+func (r *results) get(name string) (result, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.m[name]
+	return v, ok
+}
+
+// biggest returns the category with the most products.
+func biggest(cats []shopgraph.Category) string {
+	sort.Slice(cats, func(i, j int) bool { return cats[i].ProductCount > cats[j].ProductCount })
+	return cats[0].Name
+}
+
+// runPage benchmarks the page query through the HTTP handler and records
+// ns/op, allocs/op and DynamoDB requests/op under name.
+func runPage(b *testing.B, a *apptest.App, limit int, name string, into *results) {
+	body, _ := json.Marshal(map[string]any{"query": pageQuery, "variables": map[string]any{"category": biggest(a.Catalog.Categories), "limit": limit}})
+	var requests int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		a.Handler.ServeHTTP(rec, req)
+		var resp struct {
+			Errors     []any
+			Extensions struct {
+				DynamoDB struct{ Requests int } `json:"dynamodb"`
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || len(resp.Errors) > 0 || rec.Code != 200 {
+			b.Fatalf("bad response %d: %s", rec.Code, rec.Body)
+		}
+		requests += resp.Extensions.DynamoDB.Requests
+	}
+	b.StopTimer()
+	reqPerOp := float64(requests) / float64(b.N)
+	b.ReportMetric(reqPerOp, "ddb-requests/op")
+	into.set(name, result{
+		nsPerOp:  float64(b.Elapsed().Nanoseconds()) / float64(b.N),
+		requests: reqPerOp,
+	})
+}
+
+func loadersConfig(on bool) server.Config {
+	return server.Config{Loaders: loaders.Config{Disabled: !on}}
+}
+
+func onOff(on bool) string {
+	if on {
+		return "loaders=on"
+	}
+	return "loaders=off"
+}
+
+// BenchmarkCatalogPage: the 50-product catalog page through the HTTP handler
+// on the embedded minidyn store and on DynamoDB Local, at 1,000 and 5,000
+// seeded products, with loaders on and off. Prints the on/off ratios.
+func BenchmarkCatalogPage(b *testing.B) {
+	var res results
+	type store struct {
+		name   string
+		target func(testing.TB) dynamotest.Target
+	}
+	stores := []store{{"minidyn", dynamotest.Minidyn}, {"dynamodb-local", dynamotest.DynamoDBLocal}}
+	for _, st := range stores {
+		for _, size := range []int{1000, 5000} {
+			target := st.target(b)
+			apptest.New(b, apptest.Options{Products: size, Target: &target}) // seeds
+			for _, on := range []bool{true, false} {
+				a := apptest.New(b, apptest.Options{Products: size, Target: &target, Server: loadersConfig(on), SkipSeed: true})
+				name := fmt.Sprintf("store=%s/products=%d/%s", st.name, size, onOff(on))
+				b.Run(name, func(b *testing.B) { runPage(b, a, 50, name, &res) })
+			}
+		}
+	}
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "\nCatalog page (50 products + inventory + warehouses): loaders off ÷ on\nstore\tproducts\tns/op on\tns/op off\ttime ratio\trequests on\trequests off\trequest ratio")
+	for _, st := range stores {
+		for _, size := range []int{1000, 5000} {
+			on, ok1 := res.get(fmt.Sprintf("store=%s/products=%d/loaders=on", st.name, size))
+			off, ok2 := res.get(fmt.Sprintf("store=%s/products=%d/loaders=off", st.name, size))
+			if ok1 && ok2 {
+				fmt.Fprintf(w, "%s\t%d\t%.0f\t%.0f\t%.1fx\t%.0f\t%.0f\t%.1fx\n", st.name, size, on.nsPerOp, off.nsPerOp,
+					off.nsPerOp/on.nsPerOp, on.requests, off.requests, off.requests/on.requests)
+			}
+		}
+	}
+	w.Flush()
+}
+
+// BenchmarkCatalogPageLatency: every DynamoDB request delayed by a fixed
+// 5 ms (a test transport). With loaders a page costs its dependent levels
+// (1 Query, then the inventory batches in parallel) × 5 ms whatever its size;
+// without them it grows with the page size.
+func BenchmarkCatalogPageLatency(b *testing.B) {
+	const delay = 5 * time.Millisecond
+	var res results
+	target := dynamotest.Minidyn(b)
+	apptest.New(b, apptest.Options{Products: 1000, Target: &target})
+	sizes := []int{10, 25, 50}
+	for _, on := range []bool{true, false} {
+		a := apptest.New(b, apptest.Options{Products: 1000, Target: &target, Server: loadersConfig(on), RequestDelay: delay, SkipSeed: true})
+		for _, size := range sizes {
+			name := fmt.Sprintf("delay=5ms/%s/page=%d", onOff(on), size)
+			b.Run(name, func(b *testing.B) { runPage(b, a, size, name, &res) })
+		}
+	}
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "\nCatalog page with 5 ms per DynamoDB request: wall time per page in units of the delay\npage size\tloaders on (ms)\ton ÷ 5ms\tloaders off (ms)\toff ÷ 5ms\toff ÷ on")
+	for _, size := range sizes {
+		on, ok1 := res.get(fmt.Sprintf("delay=5ms/loaders=on/page=%d", size))
+		off, ok2 := res.get(fmt.Sprintf("delay=5ms/loaders=off/page=%d", size))
+		if ok1 && ok2 {
+			fmt.Fprintf(w, "%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1fx\n", size, on.nsPerOp/1e6, on.nsPerOp/float64(delay),
+				off.nsPerOp/1e6, off.nsPerOp/float64(delay), off.nsPerOp/on.nsPerOp)
+		}
+	}
+	w.Flush()
+}

@@ -1,0 +1,65 @@
+package server_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/server"
+)
+
+// TestServe_gracefulShutdown: when the context ends (SIGTERM in main), a
+// request already in flight still gets its full answer, readiness turns 503,
+// and Serve returns nil once it is done.
+func TestServe_gracefulShutdown(t *testing.T) {
+	// Every DynamoDB request takes 300 ms, so the query is in flight when
+	// shutdown starts.
+	a := apptest.New(t, apptest.Options{Products: 20, RequestDelay: 300 * time.Millisecond})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ctx, ln, a.Handler, server.ServeOptions{ShutdownTimeout: 10 * time.Second}) }()
+	url := "http://" + ln.Addr().String() + "/graphql"
+
+	type result struct {
+		res apptest.Response
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := http.Post(url, "application/json", strings.NewReader(`{"query":"{ productBySku(sku: \"`+a.Catalog.Products[0].ProductID+`\") { name } }"}`))
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		done <- result{res: apptest.Decode(t, res)}
+	}()
+	time.Sleep(100 * time.Millisecond) // the request is now waiting on DynamoDB
+	cancel()
+
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("in-flight request failed during shutdown: %v", r.err)
+	}
+	if r.res.Status != http.StatusOK || len(r.res.Errors) > 0 || r.res.Data["productBySku"] == nil {
+		t.Fatalf("in-flight request got %d %s", r.res.Status, r.res.Raw)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve returned %v, want nil after a clean shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
