@@ -5,6 +5,8 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/appsync"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -56,6 +59,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Images      func(childComplexity int) int
 		Inventory   func(childComplexity int) int
+		IsNew       func(childComplexity int, asOf *string) int
 		Name        func(childComplexity int) int
 		Price       func(childComplexity int) int
 		ProductID   func(childComplexity int) int
@@ -99,9 +103,10 @@ type ComplexityRoot struct {
 type ProductResolver interface {
 	ID(ctx context.Context, obj *shopgraph.Product) (string, error)
 
-	Attributes(ctx context.Context, obj *shopgraph.Product) (*string, error)
+	Attributes(ctx context.Context, obj *shopgraph.Product) (json.RawMessage, error)
 
 	CreatedAt(ctx context.Context, obj *shopgraph.Product) (string, error)
+	IsNew(ctx context.Context, obj *shopgraph.Product, asOf *string) (bool, error)
 	Inventory(ctx context.Context, obj *shopgraph.Product) (*shopgraph.Inventory, error)
 }
 type ProductPageResolver interface {
@@ -111,8 +116,8 @@ type QueryResolver interface {
 	Product(ctx context.Context, id string) (*shopgraph.Product, error)
 	ProductBySku(ctx context.Context, sku string) (*shopgraph.Product, error)
 	Products(ctx context.Context, category string, limit *int, nextToken *string) (*shopgraph.ProductPage, error)
-	Categories(ctx context.Context) ([]*shopgraph.Category, error)
-	Warehouses(ctx context.Context) ([]*shopgraph.Warehouse, error)
+	Categories(ctx context.Context) ([]shopgraph.Category, error)
+	Warehouses(ctx context.Context) ([]shopgraph.Warehouse, error)
 }
 type WarehouseStockResolver interface {
 	Warehouse(ctx context.Context, obj *shopgraph.StockLevel) (*shopgraph.Warehouse, error)
@@ -210,6 +215,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Inventory(childComplexity), true
+	case "Product.isNew":
+		if e.ComplexityRoot.Product.IsNew == nil {
+			break
+		}
+
+		args, err := ec.field_Product_isNew_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.IsNew(childComplexity, args["asOf"].(*string)), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -436,9 +452,9 @@ directive @aws_lambda on OBJECT | FIELD_DEFINITION
 The catalog: products by category, by id and by SKU, with their stock.
 """
 type Query {
-  "A product by its opaque id (as returned in ` + "`" + `Product.id` + "`" + `). Null when no such product exists."
+  "A product by its opaque id (as returned in ` + "`" + `Product.id` + "`" + `). Null, with a ` + "`" + `NotFound` + "`" + ` error, when no such product exists."
   product(id: ID!): Product
-  "A product by its SKU. Null when no product has that SKU."
+  "A product by its SKU. Null, with a ` + "`" + `NotFound` + "`" + ` error, when no product has that SKU."
   productBySku(sku: String!): Product
   """
   One page of a category, ordered by SKU. ` + "`" + `limit` + "`" + ` is 1..100 (default 20);
@@ -470,6 +486,11 @@ type Product {
   attributes: AWSJSON
   images: [AWSURL!]!
   createdAt: AWSDateTime!
+  """
+  Whether the product counts as a new arrival: created in the 30 days before
+  ` + "`" + `asOf` + "`" + ` (default: now). For "New" badges.
+  """
+  isNew(asOf: AWSDateTime): Boolean!
   "Stock across all warehouses."
   inventory: ProductInventory!
 }
@@ -552,6 +573,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_images(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Product_createdAt(ctx, field)
+	case "isNew":
+		return ec.fieldContext_Product_isNew(ctx, field)
 	case "inventory":
 		return ec.fieldContext_Product_inventory(ctx, field)
 	}
@@ -717,6 +740,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Product_isNew_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAWSDateTime2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -1138,8 +1175,8 @@ func (ec *executionContext) _Product_attributes(ctx context.Context, field graph
 			return ec.Resolvers.Product().Attributes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOAWSJSON2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1193,6 +1230,50 @@ func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, true, true, "AWSDateTime")
+}
+
+func (ec *executionContext) _Product_isNew(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_isNew(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Product().IsNew(ctx, obj, fc.Args["asOf"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_isNew(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_isNew_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Product_inventory(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Product) (ret graphql.Marshaler) {
@@ -1504,8 +1585,8 @@ func (ec *executionContext) _Query_categories(ctx context.Context, field graphql
 			return ec.Resolvers.Query().Categories(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*shopgraph.Category) graphql.Marshaler {
-			return ec.marshalNCategory2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCategoryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []shopgraph.Category) graphql.Marshaler {
+			return ec.marshalNCategory2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐCategoryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1536,8 +1617,8 @@ func (ec *executionContext) _Query_warehouses(ctx context.Context, field graphql
 			return ec.Resolvers.Query().Warehouses(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*shopgraph.Warehouse) graphql.Marshaler {
-			return ec.marshalNWarehouse2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouseᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []shopgraph.Warehouse) graphql.Marshaler {
+			return ec.marshalNWarehouse2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouseᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2977,6 +3058,12 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_createdAt(ctx, field, obj)
 				})
+		case "isNew":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_isNew(ctx, field, obj)
+				})
 		case "inventory":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -3607,13 +3694,13 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) unmarshalNAWSDateTime2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := appsync.UnmarshalAWSDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAWSDateTime2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := appsync.MarshalAWSDateTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "AWSDateTime!")
 	}
@@ -3621,13 +3708,13 @@ func (ec *executionContext) marshalNAWSDateTime2string(ctx context.Context, sel 
 }
 
 func (ec *executionContext) unmarshalNAWSURL2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := appsync.UnmarshalAWSURL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAWSURL2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := appsync.MarshalAWSURL(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "AWSURL!")
 	}
@@ -3677,11 +3764,15 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCategory2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*shopgraph.Category) graphql.Marshaler {
+func (ec *executionContext) marshalNCategory2githubᚗcomᚋshopgraphᚋshopgraphᚐCategory(ctx context.Context, sel ast.SelectionSet, v shopgraph.Category) graphql.Marshaler {
+	return ec._Category(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCategory2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []shopgraph.Category) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCategory2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCategory(ctx, sel, v[i])
+		return ec.marshalNCategory2githubᚗcomᚋshopgraphᚋshopgraphᚐCategory(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3691,14 +3782,6 @@ func (ec *executionContext) marshalNCategory2ᚕᚖgithubᚗcomᚋshopgraphᚋsh
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNCategory2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCategory(ctx context.Context, sel ast.SelectionSet, v *shopgraph.Category) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Category!")
-		return graphql.Null
-	}
-	return ec._Category(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -3797,11 +3880,15 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
-func (ec *executionContext) marshalNWarehouse2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouseᚄ(ctx context.Context, sel ast.SelectionSet, v []*shopgraph.Warehouse) graphql.Marshaler {
+func (ec *executionContext) marshalNWarehouse2githubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx context.Context, sel ast.SelectionSet, v shopgraph.Warehouse) graphql.Marshaler {
+	return ec._Warehouse(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWarehouse2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouseᚄ(ctx context.Context, sel ast.SelectionSet, v []shopgraph.Warehouse) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNWarehouse2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx, sel, v[i])
+		return ec.marshalNWarehouse2githubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3983,21 +4070,39 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOAWSJSON2ᚖstring(ctx context.Context, v any) (*string, error) {
+func (ec *executionContext) unmarshalOAWSDateTime2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := appsync.UnmarshalAWSDateTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOAWSJSON2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+func (ec *executionContext) marshalOAWSDateTime2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := appsync.MarshalAWSDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := appsync.UnmarshalAWSJSON(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, sel ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := appsync.MarshalAWSJSON(v)
 	return res
 }
 
