@@ -17,7 +17,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-if ! { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq --no-install-recommends chromium; } >"$log" 2>&1; then
+if ! { "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq && "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium; } >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "chromium: apt-get install failed" >&2
 	exit 1

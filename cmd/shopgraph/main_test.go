@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopgraph/shopgraph/local"
+)
+
+// syncBuffer is a goroutine-safe writer for capturing logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestRun_help(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, env(), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), s.env) {
+			t.Errorf("help does not list %s", s.env)
+		}
+	}
+	for _, cmd := range []string{"serve", "tables create", "seed", "schema"} {
+		if !strings.Contains(out.String(), "shopgraph "+cmd) {
+			t.Errorf("help does not describe %q", cmd)
+		}
+	}
+}
+
+func TestRun_usageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"serve", "--nope"}, {"tables"}, {"schema", "extra"}} {
+		err := run(context.Background(), args, env(), &bytes.Buffer{}, &bytes.Buffer{})
+		if !errors.As(err, new(usageError)) {
+			t.Errorf("run(%q) = %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestRun_configErrorsNameTheSetting(t *testing.T) {
+	for _, c := range []struct{ key, value string }{
+		{"SHOPGRAPH_MAX_DEPTH", "deep"},
+		{"SHOPGRAPH_MAX_BODY_BYTES", "-1"},
+		{"SHOPGRAPH_SEED_PRODUCTS", "0"},
+		{"SHOPGRAPH_CACHE_TTL", "soon"},
+		{"SHOPGRAPH_DEBUG_EXTENSIONS", "maybe"},
+		{"SHOPGRAPH_MODE", "cloud"},
+		{"SHOPGRAPH_LOG_LEVEL", "loud"},
+	} {
+		err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, env(c.key, c.value), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), c.key) || !strings.Contains(err.Error(), c.value) {
+			t.Errorf("%s=%s: err = %v, want one naming the setting and value", c.key, c.value, err)
+		}
+	}
+}
+
+func TestRun_schemaAppSync(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"schema", "--appsync"}, env(), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	sdl := out.String()
+	for _, want := range []string{"type Query", "type Product", "productBySku(sku: String!): Product", "AWSDateTime!"} {
+		if !strings.Contains(sdl, want) {
+			t.Errorf("AppSync SDL lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"scalar AWS", "directive @aws_"} {
+		if strings.Contains(sdl, bad) {
+			t.Errorf("AppSync SDL must not declare AppSync's own %q", bad)
+		}
+	}
+}
+
+// startServe runs `shopgraph serve` on a free port and returns its base URL
+// and a stop function that shuts it down and returns run's error.
+func startServe(t *testing.T, getenv func(string) string) (string, func() error, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, logs, logs) }()
+	ready := regexp.MustCompile(`shopgraph ready graphql=(http://[0-9.:]+)/graphql`)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m := ready.FindStringSubmatch(logs.String()); m != nil {
+			return m[1], func() error { cancel(); return <-done }, logs
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve exited early: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve not ready after 60s:\n%s", logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func query(t *testing.T, base, q string) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q})
+	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data   map[string]any
+		Errors []any
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || len(out.Errors) > 0 || res.StatusCode != 200 {
+		t.Fatalf("query %q: status %d, errors %v, decode %v", q, res.StatusCode, out.Errors, err)
+	}
+	return out.Data
+}
+
+// TestRun_serveEmbedded: `shopgraph serve` with no AWS settings starts the
+// embedded DynamoDB, seeds it, serves GraphQL and the playground, logs what
+// it did, and shuts down cleanly.
+func TestRun_serveEmbedded(t *testing.T) {
+	base, stop, logs := startServe(t, env("SHOPGRAPH_SEED_PRODUCTS", "300"))
+	data := query(t, base, `{ categories { name productCount } warehouses { code } }`)
+	total := 0
+	for _, c := range data["categories"].([]any) {
+		total += int(c.(map[string]any)["productCount"].(float64))
+	}
+	if total != 300 || len(data["warehouses"].([]any)) != 4 {
+		t.Errorf("embedded catalog has %d products and %d warehouses, want 300 and 4", total, len(data["warehouses"].([]any)))
+	}
+	res, err := http.Get(base + "/")
+	if err != nil || res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("playground: %v %v", res, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v after shutdown", err)
+	}
+	for _, want := range []string{"embedded default", "seeded catalog", "products=300", "playground=" + base + "/", "startup=", "shut down cleanly"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+}
+
+// TestRun_againstEndpoint: the operator path — tables create (twice), seed,
+// and serve against a DynamoDB endpoint, with the settings it requires.
+func TestRun_againstEndpoint(t *testing.T) {
+	ctx := context.Background()
+	ddb, err := local.StartDynamoDB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ddb.Close(ctx) })
+	e := env("SHOPGRAPH_DYNAMODB_ENDPOINT", ddb.Endpoint, "SHOPGRAPH_TABLE_PREFIX", "t1-")
+
+	err = run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_CURSOR_SECRET") {
+		t.Fatalf("serve without a cursor secret: %v, want an error naming SHOPGRAPH_CURSOR_SECRET", err)
+	}
+	e = env("SHOPGRAPH_DYNAMODB_ENDPOINT", ddb.Endpoint, "SHOPGRAPH_TABLE_PREFIX", "t1-", "SHOPGRAPH_CURSOR_SECRET", "0123456789abcdef0123")
+	err = run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "shopgraph tables create") {
+		t.Fatalf("serve before tables exist: %v, want advice to run tables create", err)
+	}
+
+	for i, want := range []string{"created", "exists"} {
+		var out bytes.Buffer
+		if err := run(ctx, []string{"tables", "create"}, e, &out, &out); err != nil {
+			t.Fatalf("tables create #%d: %v", i+1, err)
+		}
+		if strings.Count(out.String(), want) != 4 {
+			t.Errorf("tables create #%d output:\n%s\nwant 4 tables %q", i+1, out.String(), want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"seed", "--products", "120"}, e, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "seeded 120 products") {
+		t.Errorf("seed output: %s", out.String())
+	}
+	base, stop, _ := startServe(t, e)
+	data := query(t, base, `{ warehouses { code } }`)
+	if len(data["warehouses"].([]any)) != 4 {
+		t.Errorf("warehouses = %v", data["warehouses"])
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRun_tablesWithoutConfiguredDynamoDB(t *testing.T) {
+	err := run(context.Background(), []string{"tables", "create"}, env(), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_DYNAMODB_ENDPOINT") {
+		t.Errorf("err = %v, want advice naming SHOPGRAPH_DYNAMODB_ENDPOINT", err)
+	}
+}
