@@ -35,10 +35,12 @@ import (
 //	Invalid AWSDateTime value "2024-01-01T10:00": a zone (Z, ±hh:mm or ±hh:mm:ss) is required
 
 // Bounds of AWSTimestamp (seconds since 1970-01-01T00:00Z), as AppSync
-// documents them. They are the epoch seconds of Java's Instant.MIN and
-// Instant.MAX.
+// documents them (appsync.md §4.1). They are the epoch seconds of Java's
+// Instant.MIN (-1000000000-01-01T00:00Z) and Instant.MAX.
 const (
+	// MinAWSTimestamp is the smallest AWSTimestamp UnmarshalAWSTimestamp accepts.
 	MinAWSTimestamp int64 = -31557014167219200
+	// MaxAWSTimestamp is the largest AWSTimestamp UnmarshalAWSTimestamp accepts.
 	MaxAWSTimestamp int64 = 31556889864403199
 )
 

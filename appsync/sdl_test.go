@@ -23,6 +23,18 @@ type Query @aws_api_key @aws_cognito_user_pools {
   "An order by id."
   order(id: ID! @shopgraph_trace): Order @aws_iam @shopgraph_cache(ttl: 60)
   orders(status: Status, after: AWSDateTime): [Order!]! @deprecated(reason: "use search")
+  search(text: String = "*"): [SearchResult!]!
+}
+
+interface Node {
+  id: ID!
+}
+
+union SearchResult = Order | Receipt
+
+type Receipt implements Node {
+  id: ID!
+  total: Int
 }
 
 type Mutation {
@@ -37,7 +49,7 @@ type Subscription {
 An order.
 Two lines of description.
 """
-type Order @shopgraph_cache(ttl: 5) @aws_api_key {
+type Order implements Node @shopgraph_cache(ttl: 5) @aws_api_key {
   id: ID!
   placedAt: AWSDateTime!
   meta: AWSJSON
@@ -277,7 +289,8 @@ func TestPrintSDL(t *testing.T) {
 		`orders(status: Status, after: AWSDateTime): [Order!]! @deprecated(reason: "use search")`,
 		`placeOrder(input: OrderInput!): Order @aws_cognito_user_pools(cognito_groups: ["buyers"])`,
 		`onOrder(id: ID): Order @aws_subscribe(mutations: ["placeOrder"])`,
-		"type Order @aws_api_key {", "meta: AWSJSON\n", "OPEN\n", "CLOSED @deprecated\n",
+		"type Order implements Node @aws_api_key {", "union SearchResult = Order | Receipt", "interface Node {",
+		`search(text: String = "*"): [SearchResult!]!`, "meta: AWSJSON\n", "OPEN\n", "CLOSED @deprecated\n",
 		"input OrderInput {", "note: String\n", "at: AWSTimestamp = 0\n",
 		`ping: String @kept(why: "test")`, "directive @kept(why: String) on FIELD_DEFINITION",
 	} {
