@@ -291,7 +291,7 @@ func TestHandler_UnderPrefix(t *testing.T) {
 }
 
 // TestAssets_Vendored keeps the vendored assets lean: minified builds with
-// their licenses only.
+// their licenses and the third-party notice only.
 func TestAssets_Vendored(t *testing.T) {
 	var total int64
 	licenses := map[string]bool{}
@@ -307,6 +307,7 @@ func TestAssets_Vendored(t *testing.T) {
 		switch base := filepath.Base(p); {
 		case base == "LICENSE":
 			licenses[filepath.Dir(p)] = true
+		case p == filepath.Join("assets", "vendor", "NOTICE.md"):
 		case p == filepath.Join("assets", "playground.js"):
 		case strings.HasSuffix(base, ".min.js"), strings.HasSuffix(base, ".min.css"):
 		default:
