@@ -100,18 +100,20 @@ func New(cfg Config) (*Handler, error) {
 
 	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
 	gql := h.graphQL()
-	h.mux.Handle("POST /graphql", gql)
-	h.mux.Handle("GET /graphql", gql)
 	h.mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET, POST")
-		writeRequestError(w, http.StatusMethodNotAllowed, shopgraph.ErrBadRequest, "use GET or POST for /graphql")
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			w.Header().Set("Allow", "GET, POST")
+			writeRequestError(w, http.StatusMethodNotAllowed, shopgraph.ErrBadRequest, "use GET or POST for /graphql")
+			return
+		}
+		gql.ServeHTTP(w, r)
 	})
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	h.mux.HandleFunc("GET /readyz", h.readyz)
 	if cfg.Playground {
-		h.mux.Handle("GET /", playground.Handler(playground.Options{
+		h.mux.Handle("/", playground.Handler(playground.Options{
 			Endpoint: "/graphql", Title: "shopgraph", Headers: cfg.PlaygroundHeaders,
 			DefaultQuery: defaultPlaygroundQuery,
 		}))

@@ -1,0 +1,212 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	shopgraph "github.com/shopgraph/shopgraph"
+)
+
+// Partner scopes (domain.md, "Identity and access"). A key may read only
+// the schema fields its scopes grant.
+const (
+	ScopeCatalogRead   = "catalog:read"
+	ScopeInventoryRead = "inventory:read"
+	ScopeSearchRead    = "search:read"
+)
+
+// AllScopes returns every partner scope, in a fixed order (a new slice each
+// call).
+func AllScopes() []string {
+	return []string{ScopeCatalogRead, ScopeInventoryRead, ScopeSearchRead}
+}
+
+// API key format: "<keyId>.<secret>", keyId = APIKeyPrefix + 16 lowercase hex
+// digits (64 random bits), secret = 32 random bytes, unpadded base64url.
+const (
+	APIKeyPrefix   = "sgk_"
+	apiKeyIDHexLen = 16
+	apiKeySecret   = 32
+)
+
+// The documented dev partner key of the embedded default: all scopes, no
+// expiry. Its secret is public: never accept it outside development.
+const (
+	DevAPIKeyID      = "sgk_0000000000000000"
+	DevAPIKeySecret  = "Mt4a8N3JxvZGnqLATbNrLxg89DryYcCd0Y_232UTZxI"
+	DevAPIKey        = DevAPIKeyID + "." + DevAPIKeySecret
+	DevAPIKeyPartner = "dev-partner"
+)
+
+// DevPartnerKey returns the stored form of DevAPIKey, created at now, with
+// all scopes and the default rate limit.
+func DevPartnerKey(now time.Time) APIKey {
+	return APIKey{
+		ID:         DevAPIKeyID,
+		Partner:    DevAPIKeyPartner,
+		Scopes:     AllScopes(),
+		SecretHash: HashSecret(DevAPIKeySecret),
+		CreatedAt:  now,
+	}
+}
+
+// NewAPIKey returns a new random key id, its secret and the full key
+// "<id>.<secret>" that is shown to the partner once. Store only
+// HashSecret(secret).
+func NewAPIKey() (id, secret, full string) {
+	var idb [apiKeyIDHexLen / 2]byte
+	var sb [apiKeySecret]byte
+	rand.Read(idb[:])
+	rand.Read(sb[:])
+	id = APIKeyPrefix + hex.EncodeToString(idb[:])
+	secret = base64.RawURLEncoding.EncodeToString(sb[:])
+	return id, secret, id + "." + secret
+}
+
+// ParseAPIKey splits a full key into its id and secret, checking both
+// shapes. Error: shopgraph.ErrUnauthenticated with MsgInvalidAPIKey.
+func ParseAPIKey(full string) (id, secret string, err error) {
+	id, secret, ok := strings.Cut(strings.TrimSpace(full), ".")
+	if !ok || !validKeyID(id) {
+		return "", "", unauthenticated(MsgInvalidAPIKey)
+	}
+	if b, err := base64.RawURLEncoding.Strict().DecodeString(secret); err != nil || len(b) != apiKeySecret {
+		return "", "", unauthenticated(MsgInvalidAPIKey)
+	}
+	return id, secret, nil
+}
+
+func validKeyID(id string) bool {
+	hexPart, ok := strings.CutPrefix(id, APIKeyPrefix)
+	if !ok || len(hexPart) != apiKeyIDHexLen {
+		return false
+	}
+	for _, c := range hexPart {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// HashSecret returns the SHA-256 of a key secret: the only form stored. (The
+// secret holds 256 random bits, so a fast hash is enough.)
+func HashSecret(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
+}
+
+// SecretMatches reports, in constant time, whether secret hashes to hash.
+func SecretMatches(secret string, hash []byte) bool {
+	return subtle.ConstantTimeCompare(HashSecret(secret), hash) == 1
+}
+
+// APIKey is a partner's stored API key (a row of the ApiKeys table).
+type APIKey struct {
+	ID      string
+	Partner string
+	Scopes  []string
+	// RateLimit is the key's requests per second; 0 means the KeyLimiter's
+	// default.
+	RateLimit  int
+	SecretHash []byte
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time // nil: never expires
+	RevokedAt  *time.Time // nil: not revoked
+}
+
+// IssueAPIKey validates a new key's settings and returns its stored form and
+// the full key to show once. Errors (shopgraph.ErrBadRequest): an empty
+// partner, scopes failing ValidateScopes, a negative rate limit, an expiry
+// not after now.
+func IssueAPIKey(partner string, scopes []string, rateLimit int, expiresAt *time.Time, now time.Time) (APIKey, string, error) {
+	switch {
+	case strings.TrimSpace(partner) == "":
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "partner must not be empty")
+	case rateLimit < 0:
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "rateLimit must not be negative")
+	case expiresAt != nil && !expiresAt.After(now):
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "expiresAt must be in the future")
+	}
+	if err := ValidateScopes(scopes); err != nil {
+		return APIKey{}, "", err
+	}
+	id, secret, full := NewAPIKey()
+	k := APIKey{
+		ID:         id,
+		Partner:    partner,
+		Scopes:     slices.Clone(scopes),
+		RateLimit:  rateLimit,
+		SecretHash: HashSecret(secret),
+		CreatedAt:  now,
+	}
+	if expiresAt != nil {
+		t := *expiresAt
+		k.ExpiresAt = &t
+	}
+	return k, full, nil
+}
+
+// Usable reports whether the key may be used at now. Errors
+// (shopgraph.ErrUnauthenticated): MsgInvalidAPIKey once revoked (RevokedAt
+// at or before now), MsgAPIKeyExpired once expired (ExpiresAt at or before
+// now).
+func (k APIKey) Usable(now time.Time) error {
+	if k.RevokedAt != nil && !now.Before(*k.RevokedAt) {
+		return unauthenticated(MsgInvalidAPIKey)
+	}
+	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+		return unauthenticated(MsgAPIKeyExpired)
+	}
+	return nil
+}
+
+// Check authenticates a request presenting secret for this key at now and
+// returns the caller's identity (see Identity). Errors
+// (shopgraph.ErrUnauthenticated): MsgInvalidAPIKey for a wrong secret, then
+// those of Usable.
+func (k APIKey) Check(secret string, now time.Time) (shopgraph.Identity, error) {
+	if !SecretMatches(secret, k.SecretHash) {
+		return shopgraph.Identity{}, unauthenticated(MsgInvalidAPIKey)
+	}
+	if err := k.Usable(now); err != nil {
+		return shopgraph.Identity{}, err
+	}
+	return k.Identity(), nil
+}
+
+// Identity is the identity of a caller using this key: mode API_KEY with the
+// key's id, partner and scopes (AppSync's identity is null for API keys;
+// shopgraph keeps these instead).
+func (k APIKey) Identity() shopgraph.Identity {
+	return shopgraph.Identity{
+		Mode:    shopgraph.AuthModeAPIKey,
+		KeyID:   k.ID,
+		Partner: k.Partner,
+		Scopes:  slices.Clone(k.Scopes),
+	}
+}
+
+// ValidateScopes checks a new key's scopes: at least one, each a known
+// scope (AllScopes), none twice. Error: shopgraph.ErrBadRequest naming the
+// offending scope.
+func ValidateScopes(scopes []string) error {
+	if len(scopes) == 0 {
+		return shopgraph.Errorf(shopgraph.ErrBadRequest, "at least one scope is required (known scopes: %s)", strings.Join(AllScopes(), ", "))
+	}
+	for i, s := range scopes {
+		if !slices.Contains(AllScopes(), s) {
+			return shopgraph.Errorf(shopgraph.ErrBadRequest, "unknown scope %q (known scopes: %s)", s, strings.Join(AllScopes(), ", "))
+		}
+		if slices.Contains(scopes[:i], s) {
+			return shopgraph.Errorf(shopgraph.ErrBadRequest, "scope %q is listed twice", s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,395 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	shopgraph "github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
+)
+
+// devServer serves a DevIssuer's JWKS the way the embedded server does.
+func devServer(t *testing.T, d *auth.DevIssuer) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/.well-known/jwks.json", d.JWKSHandler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// openDev opens a dev issuer in dir whose JWKS URL is filled in by the
+// caller's server (the URL is known only once the server listens).
+func openDev(t *testing.T, dir, jwksURL string, c *clock) *auth.DevIssuer {
+	t.Helper()
+	d, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir, JWKSURL: jwksURL, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// startDev opens a dev issuer in dir and serves its JWKS.
+func startDev(t *testing.T, dir string, c *clock) (*auth.DevIssuer, *auth.Verifier) {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	d := openDev(t, dir, srv.URL+"/.well-known/jwks.json", c)
+	mux.Handle("/.well-known/jwks.json", d.JWKSHandler())
+	v := mustVerifier(t, []auth.IssuerConfig{d.IssuerConfig()}, auth.VerifierOptions{Now: c.Now})
+	return d, v
+}
+
+func alice() auth.User {
+	return auth.User{Sub: auth.DevSub("alice"), Username: "alice", Email: "alice@example.com", Confirmed: true}
+}
+
+func TestDevIssuer_Mint_verifies(t *testing.T) {
+	c := newClock()
+	d, v := startDev(t, t.TempDir(), c)
+	admin := auth.User{Sub: auth.DevSub("admin"), Username: "admin", Email: "admin@example.com", Groups: []string{"admin"}, Confirmed: true}
+	tests := []struct {
+		user auth.User
+		use  string
+	}{
+		{alice(), auth.TokenUseID},
+		{alice(), auth.TokenUseAccess},
+		{admin, auth.TokenUseID},
+		{admin, auth.TokenUseAccess},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user.Username+"/"+tt.use, func(t *testing.T) {
+			tok, err := d.Mint(tt.user, tt.use, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := v.Verify(context.Background(), tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id.Mode != shopgraph.AuthModeCognito || id.Sub != tt.user.Sub || id.Username != tt.user.Username ||
+				id.TokenUse != tt.use || !slices.Equal(id.Groups, tt.user.Groups) || id.Issuer != auth.DevIssuerURL {
+				t.Errorf("identity = %+v", id)
+			}
+			if exp := id.Claims["exp"].(float64); exp != float64(testNow.Add(auth.DefaultTokenTTL).Unix()) {
+				t.Errorf("exp = %v, want now + 1h", exp)
+			}
+		})
+	}
+}
+
+// TestDevIssuer_Mint_claims checks the Cognito claim set of each token use.
+func TestDevIssuer_Mint_claims(t *testing.T) {
+	c := newClock()
+	d := openDev(t, t.TempDir(), "http://127.0.0.1:1/.well-known/jwks.json", c)
+	u := auth.User{Sub: "s-1", Username: "wanda", Email: "wanda@example.com", Groups: []string{"warehouse"}, Confirmed: true}
+	common := []string{"sub", "iss", "token_use", "auth_time", "iat", "exp", "jti", "origin_jti", "event_id", "cognito:groups"}
+	tests := []struct {
+		use     string
+		present []string
+		absent  []string
+		values  map[string]any
+	}{
+		{auth.TokenUseID, append(slices.Clone(common), "aud", "cognito:username", "email", "email_verified"), []string{"client_id", "username", "scope"},
+			map[string]any{"aud": auth.DevClientID, "cognito:username": "wanda", "email": "wanda@example.com", "email_verified": true, "token_use": "id"}},
+		{auth.TokenUseAccess, append(slices.Clone(common), "client_id", "username", "scope"), []string{"aud", "cognito:username", "email"},
+			map[string]any{"client_id": auth.DevClientID, "username": "wanda", "token_use": "access", "scope": "aws.cognito.signin.user.admin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.use, func(t *testing.T) {
+			tok, err := d.Mint(u, tt.use, 10*time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			claims := jwt.MapClaims{}
+			parsed, _, err := jwt.NewParser().ParseUnverified(tok, claims)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if parsed.Header["kid"] != d.KeyID() || parsed.Header["alg"] != "RS256" {
+				t.Errorf("header = %v", parsed.Header)
+			}
+			for _, k := range tt.present {
+				if _, ok := claims[k]; !ok {
+					t.Errorf("claim %s missing", k)
+				}
+			}
+			for _, k := range tt.absent {
+				if _, ok := claims[k]; ok {
+					t.Errorf("claim %s present", k)
+				}
+			}
+			for k, want := range tt.values {
+				if claims[k] != want {
+					t.Errorf("claim %s = %v, want %v", k, claims[k], want)
+				}
+			}
+			if claims["exp"].(float64)-claims["iat"].(float64) != 600 {
+				t.Errorf("ttl = %v s", claims["exp"].(float64)-claims["iat"].(float64))
+			}
+		})
+	}
+}
+
+func TestDevIssuer_MintTokens(t *testing.T) {
+	c := newClock()
+	d, v := startDev(t, t.TempDir(), c)
+	toks, err := d.MintTokens(alice(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if toks.ExpiresIn != time.Hour || !toks.ExpiresAt.Equal(testNow.Add(time.Hour)) {
+		t.Errorf("expiry = %s / %s", toks.ExpiresIn, toks.ExpiresAt)
+	}
+	idt, err := v.Verify(context.Background(), toks.IDToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := v.Verify(context.Background(), toks.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idt.TokenUse != "id" || at.TokenUse != "access" {
+		t.Errorf("uses %q %q", idt.TokenUse, at.TokenUse)
+	}
+	for _, k := range []string{"origin_jti", "event_id", "auth_time"} {
+		if idt.Claims[k] != at.Claims[k] {
+			t.Errorf("%s differs: %v vs %v", k, idt.Claims[k], at.Claims[k])
+		}
+	}
+	if idt.Claims["jti"] == at.Claims["jti"] {
+		t.Error("both tokens have the same jti")
+	}
+}
+
+func TestDevIssuer_Mint_errors(t *testing.T) {
+	d := openDev(t, t.TempDir(), "", newClock())
+	for _, tt := range []struct {
+		name string
+		user auth.User
+		use  string
+	}{
+		{"refresh use", alice(), "refresh"},
+		{"empty use", alice(), ""},
+		{"no sub", auth.User{Username: "x"}, auth.TokenUseID},
+		{"no username", auth.User{Sub: "s"}, auth.TokenUseAccess},
+	} {
+		if _, err := d.Mint(tt.user, tt.use, 0); err == nil {
+			t.Errorf("%s: Mint succeeded", tt.name)
+		}
+	}
+}
+
+// TestOpenDevIssuer_secondProcess: `shopgraph token`, run in the server's
+// working directory, loads the same key, so the server accepts its tokens.
+func TestOpenDevIssuer_secondProcess(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".shopgraph")
+	c := newClock()
+	server, v := startDev(t, dir, c)
+
+	cli, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cli.KeyID() != server.KeyID() {
+		t.Fatalf("kid %s != %s", cli.KeyID(), server.KeyID())
+	}
+	tok, err := cli.Mint(alice(), auth.TokenUseAccess, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("server rejected the CLI's token: %v", err)
+	}
+
+	// A different directory is a different key: the server refuses.
+	stranger, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(), Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err = stranger.Mint(alice(), auth.TokenUseAccess, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Verify(context.Background(), tok)
+	wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgNoValidAuthorization)
+}
+
+func TestOpenDevIssuer_filePermissions(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	dir := filepath.Join(t.TempDir(), "state", "dev")
+	openDev(t, dir, "", newClock())
+	fi, err := os.Stat(filepath.Join(dir, auth.DevKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("key file mode %o, want 600", perm)
+	}
+	di, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := di.Mode().Perm(); perm != 0o700 {
+		t.Errorf("dir mode %o, want 700", perm)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("dir holds %d entries, want only the key", len(entries))
+	}
+}
+
+// TestOpenDevIssuer_concurrentCreate: processes racing on a fresh directory
+// agree on one key.
+func TestOpenDevIssuer_concurrentCreate(t *testing.T) {
+	dir := t.TempDir()
+	kids := make([]string, 6)
+	var wg sync.WaitGroup
+	for i := range kids {
+		wg.Go(func() {
+			d, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			kids[i] = d.KeyID()
+		})
+	}
+	wg.Wait()
+	for _, k := range kids {
+		if k != kids[0] {
+			t.Fatalf("kids differ: %v", kids)
+		}
+	}
+}
+
+func TestOpenDevIssuer_errors(t *testing.T) {
+	writeKey := func(t *testing.T, data []byte) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, auth.DevKeyFile), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallDER, _ := x509.MarshalPKCS8PrivateKey(small)
+	tests := []struct {
+		name string
+		opts func(t *testing.T) auth.DevIssuerOptions
+	}{
+		{"no dir", func(t *testing.T) auth.DevIssuerOptions { return auth.DevIssuerOptions{} }},
+		{"not a Cognito issuer", func(t *testing.T) auth.DevIssuerOptions {
+			return auth.DevIssuerOptions{Dir: t.TempDir(), Issuer: "https://login.example.test/pool"}
+		}},
+		{"garbage key file", func(t *testing.T) auth.DevIssuerOptions {
+			return auth.DevIssuerOptions{Dir: writeKey(t, []byte("not pem"))}
+		}},
+		{"wrong PEM type", func(t *testing.T) auth.DevIssuerOptions {
+			return auth.DevIssuerOptions{Dir: writeKey(t, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1}}))}
+		}},
+		{"key too small", func(t *testing.T) auth.DevIssuerOptions {
+			return auth.DevIssuerOptions{Dir: writeKey(t, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: smallDER}))}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := auth.OpenDevIssuer(tt.opts(t)); err == nil {
+				t.Error("OpenDevIssuer succeeded")
+			}
+		})
+	}
+}
+
+func TestOpenDevIssuer_loadsPKCS1(t *testing.T) {
+	k := mustKey(t, "")
+	dir := t.TempDir()
+	data := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k.key)})
+	if err := os.WriteFile(filepath.Join(dir, auth.DevKeyFile), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClock()
+	d, v := startDev(t, dir, c)
+	tok, err := d.Mint(alice(), auth.TokenUseID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDevIssuer_JWKSHandler(t *testing.T) {
+	d := openDev(t, t.TempDir(), "", newClock())
+	srv := devServer(t, d)
+	resp, err := http.Get(srv.URL + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("status %d, content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, &set); err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Keys) != 1 {
+		t.Fatalf("keys = %v", set.Keys)
+	}
+	k := set.Keys[0]
+	if k["kid"] != d.KeyID() || k["kty"] != "RSA" || k["alg"] != "RS256" || k["use"] != "sig" || k["e"] != "AQAB" || k["n"] == "" {
+		t.Errorf("key = %v", k)
+	}
+	if _, ok := k["d"]; ok || strings.Contains(string(body), `"p"`) {
+		t.Error("the JWKS leaks private key material")
+	}
+
+	resp, err = http.Post(srv.URL+"/.well-known/jwks.json", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST status %d, want 405", resp.StatusCode)
+	}
+}
+
+func TestDevIssuer_IssuerConfig(t *testing.T) {
+	d, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(), JWKSURL: "http://127.0.0.1:8080/.well-known/jwks.json", ClientID: "c1", Issuer: "https://cognito-idp.local.amazonaws.com/local_x/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.IssuerConfig()
+	want := auth.IssuerConfig{Issuer: "https://cognito-idp.local.amazonaws.com/local_x", JWKSURL: "http://127.0.0.1:8080/.well-known/jwks.json", ClientIDs: []string{"c1"}, Mode: shopgraph.AuthModeCognito}
+	if got.Issuer != want.Issuer || got.JWKSURL != want.JWKSURL || !slices.Equal(got.ClientIDs, want.ClientIDs) || got.Mode != want.Mode {
+		t.Errorf("IssuerConfig = %+v, want %+v", got, want)
+	}
+	if !strings.HasPrefix(auth.DevIssuerURL, "https://cognito-idp.") {
+		t.Errorf("DevIssuerURL %s is not Cognito-shaped", auth.DevIssuerURL)
+	}
+}

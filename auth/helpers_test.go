@@ -1,0 +1,182 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	shopgraph "github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
+)
+
+// testNow is the fixed start of every test clock.
+var testNow = time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: testNow} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// logBuffer is a concurrency-safe log sink.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logBuffer) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Reset()
+}
+
+func newLogger(lb *logBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// signingKey is an RSA key with its kid.
+type signingKey struct {
+	kid string
+	key *rsa.PrivateKey
+}
+
+func mustKey(tb testing.TB, kid string) signingKey {
+	tb.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return signingKey{kid: kid, key: k}
+}
+
+// jwksServer serves a JWKS whose keys tests can replace, and counts fetches.
+type jwksServer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	keys    []signingKey
+	down    bool
+	fetches atomic.Int64
+}
+
+func newJWKSServer(tb testing.TB, keys ...signingKey) *jwksServer {
+	tb.Helper()
+	s := &jwksServer{keys: keys}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fetches.Add(1)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.down {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		var out struct {
+			Keys []map[string]string `json:"keys"`
+		}
+		for _, k := range s.keys {
+			out.Keys = append(out.Keys, map[string]string{
+				"kty": "RSA", "alg": "RS256", "use": "sig", "kid": k.kid,
+				"n": base64.RawURLEncoding.EncodeToString(k.key.N.Bytes()),
+				"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.key.E)).Bytes()),
+			})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out)
+	}))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+func (s *jwksServer) SetKeys(keys ...signingKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = keys
+}
+
+func (s *jwksServer) SetDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+}
+
+// sign returns claims signed with k using RS256 and k's kid.
+func sign(tb testing.TB, k signingKey, claims jwt.MapClaims) string {
+	tb.Helper()
+	return signWith(tb, jwt.SigningMethodRS256, k.key, k.kid, claims)
+}
+
+func signWith(tb testing.TB, m jwt.SigningMethod, key any, kid string, claims jwt.MapClaims) string {
+	tb.Helper()
+	t := jwt.NewWithClaims(m, claims)
+	if kid != "" {
+		t.Header["kid"] = kid
+	}
+	s, err := t.SignedString(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// mustVerifier builds a Verifier whose background work ends with the test.
+func mustVerifier(tb testing.TB, issuers []auth.IssuerConfig, opts auth.VerifierOptions) *auth.Verifier {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	v, err := auth.NewVerifier(ctx, issuers, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// wantCode fails unless err is a *shopgraph.Error with the code and message
+// (message "" means any).
+func wantCode(tb testing.TB, err error, code, msg string) {
+	tb.Helper()
+	var e *shopgraph.Error
+	if !errors.As(err, &e) {
+		tb.Fatalf("error %v (%T) is not a *shopgraph.Error", err, err)
+	}
+	if e.Code != code || (msg != "" && e.Message != msg) {
+		tb.Fatalf("error = %q / %q, want %q / %q", e.Code, e.Message, code, msg)
+	}
+}
