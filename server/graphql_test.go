@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	miniserver "github.com/truora/minidyn/server"
+
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/loaders"
@@ -257,9 +259,17 @@ func TestGraphQL_badInput(t *testing.T) {
 		wantError(t, shallow.Do(t, q, nil), http.StatusOK, "LimitExceeded", "query depth 6 exceeds the limit of 4")
 	})
 	t.Run("complexity over the limit", func(t *testing.T) {
-		r := a.Do(t, `{ a: products(category: "x", limit: 100) { items { name inventory { warehouses { available warehouse { code name region } } } } }
-		                b: products(category: "x", limit: 100) { items { name inventory { warehouses { available warehouse { code name region } } } } } }`, nil)
-		wantError(t, r, http.StatusOK, "LimitExceeded", "complexity")
+		var q strings.Builder
+		q.WriteString("{")
+		for i := range 6 { // each page costs 1 + 100 × 10 = 1001
+			fmt.Fprintf(&q, ` p%d: products(category: "x", limit: 100) { items { name inventory { warehouses { available warehouse { code name region } } } } }`, i)
+		}
+		q.WriteString(" }")
+		r := a.Do(t, q.String(), nil)
+		wantError(t, r, http.StatusOK, "LimitExceeded", "exceeds the limit of 5000")
+		if r.Extensions.DynamoDB.Requests != 0 {
+			t.Errorf("a rejected operation made %d DynamoDB requests", r.Extensions.DynamoDB.Requests)
+		}
 	})
 	t.Run("body over 1 MiB", func(t *testing.T) {
 		body := fmt.Appendf(nil, `{"query":"{ categories { name } }","variables":{"pad":%q}}`, strings.Repeat("x", 1<<20))
@@ -297,8 +307,8 @@ func TestGraphQL_badInput(t *testing.T) {
 func TestGraphQL_internalErrorsAreMasked(t *testing.T) {
 	a := newApp(t)
 	p := a.Catalog.Products[0]
-	a.Target.Minidyn.EmulateFailure(true)
-	defer a.Target.Minidyn.EmulateFailure(false)
+	a.Target.Minidyn.EmulateFailure(miniserver.FailureConditionInternalServerError)
+	defer a.Target.Minidyn.EmulateFailure(miniserver.FailureConditionNone)
 	r := a.Do(t, `query($id: ID!) { product(id: $id) { sku } }`, map[string]any{"id": resolvers.EncodeProductID(p.Key())})
 	wantError(t, r, http.StatusOK, "InternalError", "An internal error occurred.")
 	if r.Errors[0].ErrorInfo != nil || r.Errors[0].Data != nil {

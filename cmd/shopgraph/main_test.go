@@ -110,7 +110,7 @@ func startServe(t *testing.T, getenv func(string) string) (string, func() error,
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, logs, logs) }()
-	ready := regexp.MustCompile(`shopgraph ready graphql=(http://[0-9.:]+)/graphql`)
+	ready := regexp.MustCompile(`"shopgraph ready" graphql=(http://[0-9.:]+)/graphql`)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if m := ready.FindStringSubmatch(logs.String()); m != nil {

@@ -1,0 +1,37 @@
+package server_test
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/internal/browsertest"
+	"github.com/shopgraph/shopgraph/server"
+)
+
+// TestPlayground_Chromium: the real server's playground loads in headless
+// Chromium, shows the schema docs, and runs a catalog query against the real
+// handler over a seeded store, loading nothing from outside this machine.
+func TestPlayground_Chromium(t *testing.T) {
+	browsertest.Require(t)
+	a := apptest.New(t, apptest.Options{Products: 100, Server: server.Config{Playground: true}})
+	srv := httptest.NewServer(a.Handler)
+	defer srv.Close()
+
+	sku := a.Catalog.Products[0].ProductID
+	res := browsertest.RunPlayground(t, srv.URL+"/", `{ productBySku(sku: "`+sku+`") { sku name inventory { available } } warehouses { code } }`)
+	for _, want := range []string{sku, a.Catalog.Products[0].Name, "SEA1", "available"} {
+		if !strings.Contains(res.ResultText, want) {
+			t.Errorf("result pane lacks %q:\n%s", want, res.ResultText)
+		}
+	}
+	if !strings.Contains(res.DocsText, "Query") {
+		t.Errorf("doc explorer does not show the Query type:\n%s", res.DocsText)
+	}
+	for _, r := range res.Requests {
+		if !strings.HasPrefix(r, srv.URL) && !strings.HasPrefix(r, "data:") {
+			t.Errorf("the page requested %s, which is not this server", r)
+		}
+	}
+}
