@@ -1,0 +1,117 @@
+// Package dynamotest gives tests real DynamoDB endpoints to run the dynamo
+// store against, reached through the application's own client code
+// (local.AWSConfig + dynamo.NewClient, real HTTP):
+//
+//   - Minidyn: a fresh in-process minidyn server per call, with its handle for
+//     failure emulation.
+//   - DynamoDBLocal: AWS's DynamoDB Local (a JVM installed by
+//     `make test-deps`), one per test binary, started on first use, with a
+//     unique table prefix per call. Test binaries that use it call Main from
+//     TestMain so the JVM is stopped at exit.
+//
+// Both create the store's tables before returning. This is test support:
+// production code never imports it.
+package dynamotest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/local"
+)
+
+// Region is the region of every test client. DynamoDB Local keeps one
+// database per access key and region, so all clients of one target must
+// agree on it.
+const Region = "us-east-1"
+
+// CursorSecret is the nextToken signing key NewStore uses.
+const CursorSecret = "dynamotest-cursor-secret-0123456789"
+
+// Target is a DynamoDB endpoint with the store's tables created.
+type Target struct {
+	// Name is "minidyn" or "dynamodb-local".
+	Name string
+	// Client reaches the endpoint with dynamo.NewClient (request counting
+	// included).
+	Client *dynamodb.Client
+	// Minidyn is the server handle for failure emulation; nil for DynamoDB
+	// Local.
+	Minidyn *miniserver.Server
+	// Tables are the target's table names (unique per call on DynamoDB
+	// Local).
+	Tables dynamo.Tables
+	// Endpoint is the base URL of the server.
+	Endpoint string
+}
+
+// NewClient builds another client for the target's endpoint (same region
+// and credentials), with extra options such as a fast retryer.
+func (t Target) NewClient(optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamo.NewClient(local.AWSConfig(Region), t.Endpoint, optFns...)
+}
+
+// Minidyn starts a fresh in-process minidyn server, creates the tables
+// (prefix "test-") and registers the server's shutdown with tb.Cleanup.
+func Minidyn(tb testing.TB) Target {
+	tb.Helper()
+	ctx := context.Background()
+	emb, err := local.StartDynamoDB(ctx)
+	if err != nil {
+		tb.Fatalf("start minidyn: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := emb.Close(ctx); err != nil {
+			tb.Errorf("stop minidyn: %v", err)
+		}
+	})
+	t := Target{
+		Name:     "minidyn",
+		Client:   dynamo.NewClient(local.AWSConfig(Region), emb.Endpoint),
+		Minidyn:  emb.Server,
+		Tables:   dynamo.TableNames("test-"),
+		Endpoint: emb.Endpoint,
+	}
+	createTables(tb, t)
+	return t
+}
+
+// NewStore returns a dynamo.Store on the target's tables, signing cursors
+// with CursorSecret and caching with the default TTL.
+func NewStore(tb testing.TB, t Target) *dynamo.Store {
+	tb.Helper()
+	s, err := dynamo.New(t.Client, dynamo.Options{Tables: t.Tables, CursorSecret: []byte(CursorSecret)})
+	if err != nil {
+		tb.Fatalf("new store: %v", err)
+	}
+	return s
+}
+
+func createTables(tb testing.TB, t Target) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := dynamo.CreateTables(ctx, t.Client, t.Tables); err != nil {
+		tb.Fatalf("create tables on %s: %v", t.Name, err)
+	}
+}
+
+// Main runs the tests of a package that uses DynamoDBLocal and stops the
+// JVM afterwards. Call it from TestMain: func TestMain(m *testing.M) {
+// dynamotest.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	if err := jvm.stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "dynamotest: stop DynamoDB Local: %v\n", err)
+	}
+	os.Exit(code)
+}

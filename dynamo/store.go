@@ -1,0 +1,152 @@
+// Package dynamo implements shopgraph's catalog and inventory stores on
+// Amazon DynamoDB with aws-sdk-go-v2: table definitions (CreateTables), key
+// builders and item ↔ domain converters, batched reads (BatchGetItem in
+// chunks of 100, UnprocessedKeys retried with capped, jittered backoff),
+// category paging with tamper-evident cursors, cached warehouse and category
+// lists, seeding (BatchWriteItem), and request accounting middleware
+// (CountRequests) for the SDK client (NewClient).
+//
+// The same code runs against AWS DynamoDB, DynamoDB Local and the embedded
+// minidyn server: only the client's endpoint differs. The package imports the
+// root package and the AWS SDK only; cmd/ wires it.
+//
+// Tables (names carry a configurable prefix, see TableNames):
+//
+//	Products    PK category (S), SK productId (S); GSI bySku: productId (S), projection ALL
+//	Inventory   PK productId (S), SK warehouse (S); available, reserved, version (N)
+//	Warehouses  PK code (S); name, region
+//	Categories  PK name (S); productCount (N)
+//
+// Errors are wrapped with the operation and ids. Where the meaning is known
+// they carry a *shopgraph.Error code: NotFound (no product with a SKU,
+// unknown category) and BadRequest (page size, nextToken). Everything else
+// (DynamoDB errors, exhausted retries) is an internal error whose details are
+// for logs only.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/shopgraph/shopgraph"
+)
+
+// API is the part of the DynamoDB client the stores use. *dynamodb.Client
+// satisfies it; tests may wrap it.
+type API interface {
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+var (
+	_ shopgraph.CatalogStore   = (*Store)(nil)
+	_ shopgraph.InventoryStore = (*Store)(nil)
+)
+
+// DefaultCacheTTL is how long Categories and Warehouses are cached when
+// Options.CacheTTL is 0.
+const DefaultCacheTTL = time.Minute
+
+// MinCursorSecret is the shortest accepted Options.CursorSecret, in bytes.
+const MinCursorSecret = 16
+
+// Options configure a Store.
+type Options struct {
+	// Tables names the tables (see TableNames). Required.
+	Tables Tables
+	// CursorSecret signs nextTokens (HMAC-SHA256); at least MinCursorSecret
+	// bytes, and the same on every instance behind one endpoint, or a token
+	// issued by one is rejected by another. Set from
+	// SHOPGRAPH_CURSOR_SECRET.
+	CursorSecret []byte
+	// CacheTTL is how long Categories and Warehouses are cached: 0 means
+	// DefaultCacheTTL, a negative value disables caching.
+	CacheTTL time.Duration
+}
+
+// Store is the DynamoDB catalog and inventory store. It is safe for
+// concurrent use. Build it with New.
+type Store struct {
+	api     API
+	tables  Tables
+	secret  []byte
+	backoff backoff
+
+	categories *cache[[]shopgraph.Category]
+	warehouses *cache[[]shopgraph.Warehouse]
+}
+
+// New returns a Store reading and writing the tables named in opts through
+// api. It fails when a table name is missing or the cursor secret is shorter
+// than MinCursorSecret bytes. It makes no request: see CreateTables.
+func New(api API, opts Options) (*Store, error) {
+	if api == nil {
+		return nil, errors.New("dynamo: New needs a DynamoDB client")
+	}
+	if missing := opts.Tables.missing(); len(missing) > 0 {
+		return nil, fmt.Errorf("dynamo: Options.Tables lacks the %s table name (use dynamo.TableNames)", strings.Join(missing, ", "))
+	}
+	if len(opts.CursorSecret) < MinCursorSecret {
+		return nil, fmt.Errorf("SHOPGRAPH_CURSOR_SECRET (the nextToken signing key) must be at least %d bytes, got %d", MinCursorSecret, len(opts.CursorSecret))
+	}
+	ttl := opts.CacheTTL
+	if ttl == 0 {
+		ttl = DefaultCacheTTL
+	}
+	s := &Store{
+		api:     api,
+		tables:  opts.Tables,
+		secret:  slices.Clone(opts.CursorSecret),
+		backoff: defaultBackoff(),
+	}
+	s.categories = newCache(ttl, s.scanCategories)
+	s.warehouses = newCache(ttl, s.scanWarehouses)
+	return s, nil
+}
+
+// backoff is the retry policy for UnprocessedKeys and UnprocessedItems:
+// capped exponential backoff with full jitter.
+type backoff struct {
+	base, cap time.Duration
+	attempts  int // requests per batch, including the first
+}
+
+// defaultBackoff: 20 ms doubling to at most 1 s, 8 requests in all (about
+// 2.3 s of waiting at most, 1.1 s on average).
+func defaultBackoff() backoff {
+	return backoff{base: 20 * time.Millisecond, cap: time.Second, attempts: 8}
+}
+
+// wait sleeps before retry number retry (0 for the first retry): a random
+// duration in [0, min(cap, base·2^retry)]. It returns ctx's error if ctx ends
+// first.
+func (b backoff) wait(ctx context.Context, retry int) error {
+	d := b.cap
+	if retry < 30 && b.base<<retry < b.cap {
+		d = b.base << retry
+	}
+	if d > 0 {
+		d = rand.N(d + 1)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

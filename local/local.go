@@ -1,0 +1,128 @@
+// Package local wires the embedded default's in-process services: it starts
+// minidyn's DynamoDB-JSON-API server on a loopback port, so the application
+// reaches it with the real aws-sdk-go-v2 client exactly as it reaches AWS
+// (only the endpoint differs), and builds an AWS configuration with dummy
+// static credentials for local emulators.
+//
+// It is the one small place besides cmd/ that knows a concrete emulator.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	miniserver "github.com/truora/minidyn/server"
+)
+
+// DefaultRegion is the region AWSConfig uses when given none.
+const DefaultRegion = "us-east-1"
+
+// EmbeddedDynamoDB is a running in-process minidyn server.
+type EmbeddedDynamoDB struct {
+	// Endpoint is the server's base URL, http://127.0.0.1:PORT.
+	Endpoint string
+	// Server is minidyn's handler, for failure emulation in tests
+	// (EmulateFailure, EmulateUnprocessedItems, …).
+	Server *miniserver.Server
+
+	http *http.Server
+	done chan error // receives Serve's result, then is closed
+
+	mu     sync.Mutex
+	active map[net.Conn]struct{} // connections carrying a request now
+}
+
+// StartDynamoDB starts an empty minidyn server on 127.0.0.1 and a free port.
+// The server runs until Close; ctx bounds only the start. Create tables before
+// serving traffic: minidyn's table operations do not take its lock.
+func StartDynamoDB(ctx context.Context) (*EmbeddedDynamoDB, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for embedded DynamoDB: %w", err)
+	}
+	mini := miniserver.NewServer()
+	srv := &http.Server{Handler: mini, ReadHeaderTimeout: 10 * time.Second}
+	e := &EmbeddedDynamoDB{
+		Endpoint: "http://" + ln.Addr().String(),
+		Server:   mini,
+		http:     srv,
+		done:     make(chan error, 1),
+		active:   map[net.Conn]struct{}{},
+	}
+	srv.ConnState = e.connState
+	go func() {
+		defer close(e.done)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			e.done <- err
+		}
+	}()
+	return e, nil
+}
+
+// Close shuts the server down gracefully: it stops accepting connections,
+// waits (as long as ctx allows) for the requests in flight to finish, then
+// closes every connection. Unlike http.Server.Shutdown alone, it does not
+// wait for connections a client opened but never used (Shutdown gives those 5
+// seconds). It returns the server's error if it had stopped by itself, or
+// ctx's error if requests were still running when ctx ended (they are cut
+// off). Calling it more than once is safe.
+func (e *EmbeddedDynamoDB) Close(ctx context.Context) error {
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- e.http.Shutdown(ctx) }()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+	for e.busy() && err == nil {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-tick.C:
+		}
+	}
+	_ = e.http.Close()
+	<-shutdown
+	if serveErr, ok := <-e.done; ok && serveErr != nil {
+		return fmt.Errorf("embedded DynamoDB: %w", serveErr)
+	}
+	return err
+}
+
+// connState tracks which connections are carrying a request.
+func (e *EmbeddedDynamoDB) connState(c net.Conn, s http.ConnState) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s == http.StateActive {
+		e.active[c] = struct{}{}
+	} else {
+		delete(e.active, c)
+	}
+}
+
+func (e *EmbeddedDynamoDB) busy() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.active) > 0
+}
+
+// AWSConfig returns an AWS configuration for local emulators: the region
+// (DefaultRegion when empty) and static dummy credentials. It reads no
+// environment variable, file or instance metadata. DynamoDB Local keeps a
+// separate database per access key and region, so every client of one
+// emulator should use the same AWSConfig.
+func AWSConfig(region string) aws.Config {
+	if region == "" {
+		region = DefaultRegion
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}
+}
