@@ -103,7 +103,8 @@ func runPage(b *testing.B, a *apptest.App, limit int, name string, into *results
 }
 
 func loadersConfig(on bool) server.Config {
-	return server.Config{Loaders: loaders.Config{Disabled: !on}}
+	// The production batch window, not the tests' wider one.
+	return server.Config{Loaders: loaders.Config{Disabled: !on, Wait: loaders.DefaultWait}}
 }
 
 func onOff(on bool) string {

@@ -22,6 +22,9 @@ import (
 	"github.com/shopgraph/shopgraph/server"
 )
 
+// TestLoaderWait is the loaders' batch window in tests (see New).
+const TestLoaderWait = 25 * time.Millisecond
+
 // Options configure New.
 type Options struct {
 	// Products to seed (default 200).
@@ -87,6 +90,12 @@ func New(tb testing.TB, opts Options) *App {
 		tb.Fatal(err)
 	}
 	cfg := opts.Server
+	if cfg.Loaders.Wait == 0 {
+		// A batch window wide enough that goroutines of one level always
+		// land in one batch on a loaded 2-core machine under -race, so tests
+		// can assert exact request counts. Production's default is 2 ms.
+		cfg.Loaders.Wait = TestLoaderWait
+	}
 	cfg.Catalog, cfg.Inventory = store, store
 	cfg.DebugExtensions = true
 	cfg.Now = opts.Now
