@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -352,5 +353,36 @@ func TestHealthAndReadiness(t *testing.T) {
 	a.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while draining = %d, want 503", rec.Code)
+	}
+}
+
+// TestGraphQL_unprocessedKeysAreRetried: DynamoDB may leave keys of a
+// BatchGetItem unprocessed; the page is still complete, and the retries show
+// in the request count (minidyn's emulation: every inventory key is left
+// unprocessed the first time it is asked for).
+func TestGraphQL_unprocessedKeysAreRetried(t *testing.T) {
+	a := newApp(t)
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	a.Target.Minidyn.EmulateUnprocessedItems(a.Target.Tables.Inventory, func(_ int, raw map[string]*miniserver.AttributeValue) bool {
+		k := *raw["productId"].S + "/" + *raw["warehouse"].S
+		mu.Lock()
+		defer mu.Unlock()
+		first := !seen[k]
+		seen[k] = true
+		return first
+	})
+	defer a.Target.Minidyn.ClearUnprocessedItems()
+
+	r := a.Do(t, pageQuery, map[string]any{"category": biggestCategory(a).Name, "limit": 50})
+	wantNoErrors(t, r)
+	for _, it := range r.Data["products"].(map[string]any)["items"].([]any) {
+		if whs := it.(map[string]any)["inventory"].(map[string]any)["warehouses"].([]any); len(whs) != 4 {
+			t.Fatalf("a product came back with %d of 4 warehouse stocks", len(whs))
+		}
+	}
+	// 1 Query + 2 chunks × (first try + one retry).
+	if got := r.Extensions.DynamoDB; got.ByOperation["Query"] != 1 || got.ByOperation["BatchGetItem"] != 4 {
+		t.Errorf("dynamodb requests = %+v, want 1 Query + 4 BatchGetItem", got)
 	}
 }
