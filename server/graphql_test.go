@@ -386,3 +386,35 @@ func TestGraphQL_unprocessedKeysAreRetried(t *testing.T) {
 		t.Errorf("dynamodb requests = %+v, want 1 Query + 4 BatchGetItem", got)
 	}
 }
+
+// TestCORS_preflightAllowsAppSyncHeaders: browsers may send the headers
+// AppSync clients use.
+func TestCORS_preflightAllowsAppSyncHeaders(t *testing.T) {
+	a := newApp(t)
+	req := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+	req.Header.Set("Origin", "https://shop.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	// Browsers send the list lowercased and sorted.
+	req.Header.Set("Access-Control-Request-Headers", "authorization,content-type,x-amz-date,x-amz-security-token,x-amz-user-agent,x-api-key")
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	if rec.Code >= 300 {
+		t.Fatalf("preflight status %d", rec.Code)
+	}
+	allowed := strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers"))
+	for _, h := range []string{"content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-user-agent"} {
+		if !strings.Contains(allowed, h) {
+			t.Errorf("preflight does not allow %s (got %q)", h, allowed)
+		}
+	}
+	if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "*" {
+		t.Errorf("Access-Control-Allow-Origin = %q", got)
+	}
+	// A disallowed header is not granted.
+	req.Header.Set("Access-Control-Request-Headers", "x-evil")
+	rec = httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	if strings.Contains(strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers")), "x-evil") {
+		t.Error("preflight allowed an unlisted header")
+	}
+}

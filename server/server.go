@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph"
@@ -54,6 +55,10 @@ type Config struct {
 	Playground bool
 	// PlaygroundHeaders prefill the playground's headers pane.
 	PlaygroundHeaders map[string]string
+
+	// CORSOrigins are the browser origins allowed to call /graphql; empty
+	// means any origin ("*"), as on AppSync.
+	CORSOrigins []string
 
 	// Ready reports whether the backends are reachable (for /readyz); nil
 	// means always ready.
@@ -100,14 +105,14 @@ func New(cfg Config) (*Handler, error) {
 
 	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
 	gql := h.graphQL()
-	h.mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
+	h.mux.Handle("/graphql", corsFor(cfg.CORSOrigins).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
 			writeRequestError(w, http.StatusMethodNotAllowed, shopgraph.ErrBadRequest, "use GET or POST for /graphql")
 			return
 		}
 		gql.ServeHTTP(w, r)
-	})
+	})))
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
@@ -134,6 +139,24 @@ query Catalog {
   }
 }
 `
+
+// corsHeaders are the request headers AppSync clients send (appsync.md §1.2).
+var corsHeaders = []string{"content-type", "x-api-key", "authorization", "x-amz-date",
+	"x-amz-security-token", "x-amz-user-agent", "x-request-id"}
+
+// corsFor answers browser preflights for the GraphQL endpoint.
+func corsFor(origins []string) *cors.Cors {
+	if len(origins) == 0 {
+		origins = []string{"*"}
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: corsHeaders,
+		ExposedHeaders: []string{"x-amzn-RequestId", "x-amzn-ErrorType"},
+		MaxAge:         600,
+	})
+}
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

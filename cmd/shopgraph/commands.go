@@ -73,6 +73,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		DebugExtensions: cfg.DebugExtensions,
 		Loaders:         loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
 		Playground:      cfg.Playground,
+		CORSOrigins:     cfg.CORSOrigins,
 		Ready:           be.ready,
 		Logger: log,
 	})

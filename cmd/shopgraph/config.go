@@ -27,6 +27,7 @@ type config struct {
 	Loaders         bool
 	LoaderWait      time.Duration
 	Playground      bool
+	CORSOrigins     []string
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
@@ -106,6 +107,14 @@ var settings = []setting{
 	{"SHOPGRAPH_LOADERS", "true", "batch and cache DynamoDB reads per operation (false: one request per field, for comparison only)", boolean("SHOPGRAPH_LOADERS", func(c *config) *bool { return &c.Loaders })},
 	{"SHOPGRAPH_LOADER_WAIT", "2ms", "how long a loader collects keys before it sends a batch", duration("SHOPGRAPH_LOADER_WAIT", func(c *config) *time.Duration { return &c.LoaderWait })},
 	{"SHOPGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /", boolean("SHOPGRAPH_PLAYGROUND", func(c *config) *bool { return &c.Playground })},
+	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", func(c *config, v string) error {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+		}
+		return nil
+	}},
 	{"SHOPGRAPH_SHUTDOWN_TIMEOUT", "25s", "how long in-flight requests may take to finish on SIGTERM", duration("SHOPGRAPH_SHUTDOWN_TIMEOUT", func(c *config) *time.Duration { return &c.ShutdownTimeout })},
 	{"SHOPGRAPH_LOG_LEVEL", "info", "debug, info, warn or error", oneOf("SHOPGRAPH_LOG_LEVEL", []string{"debug", "info", "warn", "error"}, func(c *config) *string { return &c.LogLevel })},
 	{"SHOPGRAPH_LOG_FORMAT", "text", "text or json", oneOf("SHOPGRAPH_LOG_FORMAT", []string{"text", "json"}, func(c *config) *string { return &c.LogFormat })},
