@@ -25,7 +25,9 @@ func TestServe_gracefulShutdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- server.Serve(ctx, ln, a.Handler, server.ServeOptions{ShutdownTimeout: 10 * time.Second}) }()
+	go func() {
+		served <- server.Serve(ctx, ln, a.Handler, server.ServeOptions{ShutdownTimeout: 10 * time.Second})
+	}()
 	url := "http://" + ln.Addr().String() + "/graphql"
 
 	type result struct {

@@ -75,7 +75,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Playground:      cfg.Playground,
 		CORSOrigins:     cfg.CORSOrigins,
 		Ready:           be.ready,
-		Logger: log,
+		Logger:          log,
 	})
 	if err != nil {
 		return err
