@@ -152,4 +152,3 @@ func moduleImports(t *testing.T) map[string][]string {
 	}
 	return out
 }
-
