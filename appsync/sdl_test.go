@@ -394,11 +394,11 @@ func TestPrintSDL_repoSchema(t *testing.T) {
 		}
 		sources = append(sources, src(filepath.ToSlash(strings.TrimPrefix(f, "../")), string(b)))
 	}
-	s := mustLoad(t, sources...)
-	if err := Validate(s); err != nil {
+	s := mustLoad(t, append(sources, ShopgraphDirectivesSource())...)
+	if err := Validate(s, ShopgraphOnly...); err != nil {
 		t.Errorf("Validate(repo schema): %v", err)
 	}
-	out := mustPrint(t, s)
+	out := mustPrint(t, s, ShopgraphOnly...)
 	if again := mustPrint(t, mustLoad(t, src("printed.graphql", out))); again != out {
 		t.Error("repo schema does not round-trip through PrintSDL")
 	}

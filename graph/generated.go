@@ -448,10 +448,20 @@ directive @aws_iam on OBJECT | FIELD_DEFINITION
 directive @aws_oidc on OBJECT | FIELD_DEFINITION
 directive @aws_lambda on OBJECT | FIELD_DEFINITION
 `, BuiltIn: false},
+	{Name: "../appsync/shopgraph.graphql", Input: `# shopgraph-only directives: enforced by shopgraph's server, stripped by
+# ` + "`" + `shopgraph schema --appsync` + "`" + ` (AppSync does not know them). Never deploy.
+
+"""
+Partner API keys may read this type or field only with one of these scopes
+(catalog:read, inventory:read, search:read). A field's list replaces its type's.
+Other callers are unaffected.
+"""
+directive @shopgraph_scopes(scopes: [String!]!) on OBJECT | FIELD_DEFINITION
+`, BuiltIn: false},
 	{Name: "../schema/catalog.graphql", Input: `"""
 The catalog: products by category, by id and by SKU, with their stock.
 """
-type Query {
+type Query @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read"]) {
   "A product by its opaque id (as returned in ` + "`" + `Product.id` + "`" + `). Null, with a ` + "`" + `NotFound` + "`" + ` error, when no such product exists."
   product(id: ID!): Product
   "A product by its SKU. Null, with a ` + "`" + `NotFound` + "`" + ` error, when no product has that SKU."
@@ -464,16 +474,16 @@ type Query {
   "All categories with their product counts."
   categories: [Category!]!
   "All warehouses."
-  warehouses: [Warehouse!]!
+  warehouses: [Warehouse!]! @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["inventory:read"])
 }
 
 "A page of products. ` + "`" + `nextToken` + "`" + ` is null on the last page."
-type ProductPage {
+type ProductPage @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read"]) {
   items: [Product!]!
   nextToken: String
 }
 
-type Product {
+type Product @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read"]) {
   "Opaque id; encodes the product's category and SKU."
   id: ID!
   sku: String!
@@ -492,33 +502,33 @@ type Product {
   """
   isNew(asOf: AWSDateTime): Boolean!
   "Stock across all warehouses."
-  inventory: ProductInventory!
+  inventory: ProductInventory! @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["inventory:read"])
 }
 
 "An amount of money in minor units (cents) of ` + "`" + `currency` + "`" + ` (ISO 4217)."
-type Money {
+type Money @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read"]) {
   amount: Int!
   currency: String!
 }
 
-type ProductInventory {
+type ProductInventory @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["inventory:read"]) {
   "Units available across all warehouses."
   available: Int!
   inStock: Boolean!
   warehouses: [WarehouseStock!]!
 }
 
-type WarehouseStock {
+type WarehouseStock @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["inventory:read"]) {
   warehouse: Warehouse!
   available: Int!
 }
 
-type Category {
+type Category @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read"]) {
   name: String!
   productCount: Int!
 }
 
-type Warehouse {
+type Warehouse @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["inventory:read"]) {
   code: String!
   name: String!
   region: String!
@@ -3878,6 +3888,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNWarehouse2githubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx context.Context, sel ast.SelectionSet, v shopgraph.Warehouse) graphql.Marshaler {

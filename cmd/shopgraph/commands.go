@@ -181,16 +181,17 @@ func runSchema(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*forAppSync {
 		fmt.Fprintf(stdout, "# AppSync prelude (predeclared by AppSync; not deployed)\n%s\n", appsync.Prelude)
+		fmt.Fprintf(stdout, "# shopgraph-only directives (stripped for AppSync)\n%s\n", appsync.ShopgraphDirectives)
 		for _, s := range sources {
 			fmt.Fprintf(stdout, "# %s\n%s\n", s.Name, s.Input)
 		}
 		return nil
 	}
-	s, err := appsync.LoadSchema(sources...)
+	s, err := appsync.LoadSchema(append(sources, appsync.ShopgraphDirectivesSource())...)
 	if err != nil {
 		return fmt.Errorf("load schema: %w", err)
 	}
-	return appsync.PrintSDL(stdout, s)
+	return appsync.PrintSDL(stdout, s, appsync.ShopgraphOnly...)
 }
 
 func schemaSources() ([]*ast.Source, error) {

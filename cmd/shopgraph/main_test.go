@@ -95,7 +95,10 @@ func TestRun_schemaAppSync(t *testing.T) {
 			t.Errorf("AppSync SDL lacks %q", want)
 		}
 	}
-	for _, bad := range []string{"scalar AWS", "directive @aws_"} {
+	if !strings.Contains(sdl, "@aws_api_key") {
+		t.Error("AppSync SDL lost the @aws_api_key directives")
+	}
+	for _, bad := range []string{"scalar AWS", "directive @aws_", "shopgraph_scopes"} {
 		if strings.Contains(sdl, bad) {
 			t.Errorf("AppSync SDL must not declare AppSync's own %q", bad)
 		}
