@@ -3,6 +3,7 @@ package shopgraph
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They double as AppSync errorType values: the server's error
@@ -23,6 +24,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, for LimitExceeded, says when the caller may try again.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/loaders"
@@ -80,6 +81,7 @@ func runPage(b *testing.B, a *apptest.App, limit int, name string, into *results
 	for b.Loop() {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", a.Credential)
 		rec := httptest.NewRecorder()
 		a.Handler.ServeHTTP(rec, req)
 		var resp struct {
@@ -186,6 +188,65 @@ func BenchmarkCatalogPageLatency(b *testing.B) {
 			row += fmt.Sprintf("\t%.1f (%.1f)\t%.0f", slow.nsPerOp/1e6, (slow.nsPerOp-base.nsPerOp)/float64(delay), slow.requests)
 		}
 		fmt.Fprintln(w, row)
+	}
+	w.Flush()
+}
+
+// BenchmarkAuthOverhead: the catalog query (a 20-product page) through the
+// handler with an API key and with a Cognito JWT, and each credential's
+// authentication step alone. Prints auth's share of a request and the ratio
+// of each request to the same request without authentication.
+func BenchmarkAuthOverhead(b *testing.B) {
+	a := apptest.New(b, apptest.Options{Products: 1000, Server: loadersConfig(true)})
+	// A key whose rate limit the benchmark cannot reach.
+	key, full, err := auth.IssueAPIKey("bench", auth.AllScopes(), 1<<30, nil, time.Now().Add(-time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	a.Keys.Put(key)
+	creds := map[string][2]string{
+		"api-key": {"x-api-key", full},
+		"jwt":     {"Authorization", a.Token(b, "alice", auth.TokenUseID)},
+	}
+	body, _ := json.Marshal(map[string]any{"query": pageQuery, "variables": map[string]any{"category": biggest(a.Catalog.Categories), "limit": 20}})
+	authn := a.Authenticator
+	var res results
+	for _, name := range []string{"api-key", "jwt"} {
+		h := creds[name]
+		b.Run("request/"+name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set(h[0], h[1])
+				rec := httptest.NewRecorder()
+				a.Handler.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+			res.set("request/"+name, result{nsPerOp: float64(b.Elapsed().Nanoseconds()) / float64(b.N)})
+		})
+		b.Run("authenticate/"+name, func(b *testing.B) {
+			b.ReportAllocs()
+			req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			req.Header.Set(h[0], h[1])
+			for b.Loop() {
+				if id, err := authn.Authenticate(req.Context(), req); err != nil || id == nil {
+					b.Fatal(err)
+				}
+			}
+			res.set("authenticate/"+name, result{nsPerOp: float64(b.Elapsed().Nanoseconds()) / float64(b.N)})
+		})
+	}
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "\nAuth overhead on the catalog query (20 products)\ncredential\trequest ns/op\tauthenticate ns/op\tshare\trequest ÷ request without auth")
+	for _, name := range []string{"api-key", "jwt"} {
+		r, ok1 := res.get("request/" + name)
+		au, ok2 := res.get("authenticate/" + name)
+		if ok1 && ok2 {
+			fmt.Fprintf(w, "%s\t%.0f\t%.0f\t%.2f%%\t%.4fx\n", name, r.nsPerOp, au.nsPerOp, 100*au.nsPerOp/r.nsPerOp, r.nsPerOp/(r.nsPerOp-au.nsPerOp))
+		}
 	}
 	w.Flush()
 }

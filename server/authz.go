@@ -1,7 +1,15 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"net/http"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -73,4 +81,78 @@ func stringList(arg *ast.Argument) []string {
 		out = append(out, arg.Value.Raw)
 	}
 	return out
+}
+
+// Authenticator verifies a request's credential. It returns nil (and no
+// error) for a request without credentials. Errors are *shopgraph.Error:
+// ErrUnauthenticated (HTTP 401), ErrLimitExceeded (HTTP 429, RetryAfter),
+// anything else is an internal failure.
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request) (*shopgraph.Identity, error)
+}
+
+// scopesAllowed applies the shopgraph_scopes directive to API key callers:
+// the field's list replaces its type's; the caller needs one listed scope.
+// Other callers, and fields with no list, are unaffected.
+func scopesAllowed(id *shopgraph.Identity, parent *ast.Definition, field *ast.FieldDefinition) bool {
+	if id == nil || id.Mode != shopgraph.AuthModeAPIKey {
+		return true
+	}
+	d := field.Directives.ForName("shopgraph_scopes")
+	if d == nil && parent != nil {
+		d = parent.Directives.ForName("shopgraph_scopes")
+	}
+	if d == nil {
+		return true
+	}
+	return slices.ContainsFunc(stringList(d.Arguments.ForName("scopes")), id.HasScope)
+}
+
+// enforceFieldAuth is the AroundFields middleware that guards every field
+// with AppSync's rules (fieldAllowed) and partner scopes. A denied field
+// resolves to null with AppSync's Unauthorized error; its resolver never
+// runs. Introspection is open to every authenticated caller.
+func enforceFieldAuth(schema *ast.Schema, defaultMode shopgraph.AuthMode) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc == nil || fc.Field.Definition == nil || strings.HasPrefix(fc.Object, "__") || strings.HasPrefix(fc.Field.Name, "__") {
+			return next(ctx)
+		}
+		parent := schema.Types[fc.Object]
+		id := shopgraph.IdentityFromContext(ctx)
+		if fieldAllowed(id, parent, fc.Field.Definition, defaultMode) && scopesAllowed(id, parent, fc.Field.Definition) {
+			return next(ctx)
+		}
+		return nil, shopgraph.Errorf(shopgraph.ErrUnauthorized, "Not Authorized to access %s on type %s", fc.Field.Name, fc.Object)
+	}
+}
+
+// authenticate runs the Authenticator before GraphQL execution: a missing,
+// malformed, expired or unverifiable credential is HTTP 401 with
+// x-amzn-ErrorType: UnauthorizedException (which Amplify needs to report
+// "Unauthorized"); an API key over its rate limit is HTTP 429 with
+// Retry-After.
+func (h *Handler) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := h.cfg.Auth.Authenticate(r.Context(), r)
+		if err == nil && id == nil {
+			err = shopgraph.Errorf(shopgraph.ErrUnauthenticated, "Valid authorization header not provided.")
+		}
+		if err != nil {
+			var de *shopgraph.Error
+			switch {
+			case errors.As(err, &de) && de.Code == shopgraph.ErrUnauthenticated:
+				writeRequestError(w, http.StatusUnauthorized, shopgraph.ErrUnauthenticated, de.Message)
+			case errors.As(err, &de) && de.Code == shopgraph.ErrLimitExceeded:
+				w.Header().Set("Retry-After", strconv.Itoa(int(max(de.RetryAfter, time.Second)/time.Second)))
+				writeRequestError(w, http.StatusTooManyRequests, shopgraph.ErrLimitExceeded, de.Message)
+			default:
+				h.cfg.Logger.ErrorContext(r.Context(), "authentication failed", "err", err,
+					"request_id", shopgraph.RequestIDFromContext(r.Context()))
+				writeRequestError(w, http.StatusServiceUnavailable, shopgraph.ErrInternal, internalMessage)
+			}
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(shopgraph.NewContextWithIdentity(r.Context(), id)))
+	})
 }

@@ -330,12 +330,14 @@ func TestGraphQL_errorShapeIsAppSyncFlat(t *testing.T) {
 func TestGraphQL_GET(t *testing.T) {
 	a := newApp(t)
 	req := httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape("{ warehouses { code } }"), nil)
+	req.Header.Set("Authorization", a.Credential)
 	r := a.Serve(t, req)
 	wantNoErrors(t, r)
 	if n := len(r.Data["warehouses"].([]any)); n != 4 {
 		t.Errorf("got %d warehouses", n)
 	}
 	bad := httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape("{ warehouses { code } }")+"&variables=%7B", nil)
+	bad.Header.Set("Authorization", a.Credential)
 	wantError(t, a.Serve(t, bad), http.StatusBadRequest, "BadRequest", "variables")
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/internal/browsertest"
 	"github.com/shopgraph/shopgraph/server"
@@ -15,7 +16,9 @@ import (
 // handler over a seeded store, loading nothing from outside this machine.
 func TestPlayground_Chromium(t *testing.T) {
 	browsertest.Require(t)
-	a := apptest.New(t, apptest.Options{Products: 100, Server: server.Config{Playground: true}})
+	a := apptest.New(t, apptest.Options{Products: 100, Server: server.Config{
+		Playground: true, PlaygroundHeaders: map[string]string{"x-api-key": auth.DevAPIKey},
+	}})
 	srv := httptest.NewServer(a.Handler)
 	defer srv.Close()
 

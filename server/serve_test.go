@@ -36,7 +36,10 @@ func TestServe_gracefulShutdown(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		res, err := http.Post(url, "application/json", strings.NewReader(`{"query":"{ productBySku(sku: \"`+a.Catalog.Products[0].ProductID+`\") { name } }"}`))
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"query":"{ productBySku(sku: \"`+a.Catalog.Products[0].ProductID+`\") { name } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", a.Credential)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			done <- result{err: err}
 			return

@@ -38,6 +38,12 @@ const (
 // Config configures the handler. The zero value of every limit means its
 // default.
 type Config struct {
+	// Auth authenticates every GraphQL request (required).
+	Auth Authenticator
+	// DefaultAuthMode is the mode that may read fields without auth
+	// directives; default AMAZON_COGNITO_USER_POOLS.
+	DefaultAuthMode shopgraph.AuthMode
+
 	// Catalog and Inventory are the stores the API reads.
 	Catalog   shopgraph.CatalogStore
 	Inventory shopgraph.InventoryStore
@@ -60,6 +66,10 @@ type Config struct {
 	// means any origin ("*"), as on AppSync.
 	CORSOrigins []string
 
+	// JWKS, when set, is served at /.well-known/jwks.json (the embedded
+	// default's dev issuer).
+	JWKS http.Handler
+
 	// Ready reports whether the backends are reachable (for /readyz); nil
 	// means always ready.
 	Ready func(context.Context) error
@@ -79,8 +89,11 @@ type Handler struct {
 // New builds the handler. It returns an error when the configuration is
 // invalid (naming the setting).
 func New(cfg Config) (*Handler, error) {
-	if cfg.Catalog == nil || cfg.Inventory == nil {
-		return nil, errors.New("server: Catalog and Inventory stores are required")
+	if cfg.Catalog == nil || cfg.Inventory == nil || cfg.Auth == nil {
+		return nil, errors.New("server: Catalog and Inventory stores and an Authenticator are required")
+	}
+	if cfg.DefaultAuthMode == "" {
+		cfg.DefaultAuthMode = shopgraph.AuthModeCognito
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -104,7 +117,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 
 	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
-	gql := h.graphQL()
+	gql := h.authenticate(h.graphQL())
 	h.mux.Handle("/graphql", corsFor(cfg.CORSOrigins).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
@@ -117,6 +130,9 @@ func New(cfg Config) (*Handler, error) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	h.mux.HandleFunc("GET /readyz", h.readyz)
+	if cfg.JWKS != nil {
+		h.mux.Handle("GET /.well-known/jwks.json", cfg.JWKS)
+	}
 	if cfg.Playground {
 		h.mux.Handle("/", playground.Handler(playground.Options{
 			Endpoint: "/graphql", Title: "shopgraph", Headers: cfg.PlaygroundHeaders,
@@ -224,7 +240,9 @@ func (h *Handler) graphQL() http.Handler {
 		}
 		return 1 + n*child
 	}
-	srv := handler.New(graph.NewExecutableSchema(gcfg))
+	es := graph.NewExecutableSchema(gcfg)
+	srv := handler.New(es)
+	srv.AroundFields(enforceFieldAuth(es.Schema(), cfg.DefaultAuthMode))
 	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})

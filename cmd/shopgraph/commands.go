@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph/appsync"
+	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/loaders"
 	"github.com/shopgraph/shopgraph/schema"
@@ -67,23 +68,67 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("read categories from table %s: %w", be.tables.Categories, err)
 	}
 
-	h, err := server.New(server.Config{
-		Catalog: store, Inventory: store,
-		MaxBodyBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
-		DebugExtensions: cfg.DebugExtensions,
-		Loaders:         loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
-		Playground:      cfg.Playground,
-		CORSOrigins:     cfg.CORSOrigins,
-		Ready:           be.ready,
-		Logger:          log,
-	})
+	base := "http://" + ln.Addr().String()
+	var dev *auth.DevIssuer
+	var playgroundHeaders map[string]string
+	keys := newMemoryKeys()
+	if be.embedded {
+		if dev, err = openDevIssuer(cfg, base); err != nil {
+			return err
+		}
+		keys.put(auth.DevPartnerKey(time.Now()))
+		playgroundHeaders = map[string]string{"x-api-key": auth.DevAPIKey}
+	}
+	issuers, err := issuerConfigs(cfg, dev)
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
+	authn := &deferredAuth{}
+	scfg := server.Config{
+		Auth:    authn,
+		Catalog: store, Inventory: store,
+		MaxBodyBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+		DebugExtensions:   cfg.DebugExtensions,
+		Loaders:           loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
+		Playground:        cfg.Playground,
+		PlaygroundHeaders: playgroundHeaders,
+		CORSOrigins:       cfg.CORSOrigins,
+		Ready:             be.ready,
+		Logger:            log,
+	}
+	if dev != nil {
+		scfg.JWKS = dev.JWKSHandler()
+	}
+	h, err := server.New(scfg)
+	if err != nil {
+		return err
+	}
+
+	// Serve first: the verifier fetches the dev issuer's JWKS from this
+	// server. Until the verifier is ready, GraphQL requests get 503.
+	serveCtx, stopServe := context.WithCancel(ctx)
+	defer stopServe()
+	served := make(chan error, 1)
+	go func() {
+		served <- server.Serve(serveCtx, ln, h, server.ServeOptions{ShutdownTimeout: cfg.ShutdownTimeout, Logger: log})
+	}()
+	verifier, err := auth.NewVerifier(serveCtx, issuers, auth.VerifierOptions{Logger: log})
+	if err != nil {
+		stopServe()
+		<-served
+		return fmt.Errorf("JWT verifier: %w", err)
+	}
+	authn.p.Store(auth.NewAuthenticator(auth.AuthenticatorOptions{
+		Verifier: verifier, LookupKey: keys.lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{}),
+	}))
+
 	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, base),
 		"startup", time.Since(start).Round(time.Millisecond))
-	return server.Serve(ctx, ln, h, server.ServeOptions{ShutdownTimeout: cfg.ShutdownTimeout, Logger: log})
+	if be.embedded {
+		log.Info("dev credentials", "partner_api_key", auth.DevAPIKey,
+			"user_token", "shopgraph token --user alice (users: alice, bob, admin, wanda)")
+	}
+	return <-served
 }
 
 func playgroundURL(cfg config, base string) string {
@@ -208,4 +253,39 @@ func schemaSources() ([]*ast.Source, error) {
 		out = append(out, &ast.Source{Name: "schema/" + n, Input: string(b)})
 	}
 	return out, nil
+}
+
+func runToken(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	fs := newFlagSet("token", "token [--user NAME] [--use id|access] [--ttl DURATION]", stderr, false)
+	user := fs.String("user", "alice", "dev user: alice, bob (customers), admin (group admin), wanda (group warehouse)")
+	use := fs.String("use", auth.TokenUseID, "token kind: id (has email and groups) or access (what Amplify v6 sends)")
+	ttl := fs.Duration("ttl", auth.DefaultTokenTTL, "how long the token is valid")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *use != auth.TokenUseID && *use != auth.TokenUseAccess {
+		return usageError{fmt.Sprintf("--use must be id or access, got %q", *use)}
+	}
+	if *ttl <= 0 {
+		return usageError{fmt.Sprintf("--ttl must be positive, got %s", *ttl)}
+	}
+	dev, err := openDevIssuer(cfg, "http://"+cfg.Addr)
+	if err != nil {
+		return err
+	}
+	for _, u := range auth.DevUsers() {
+		if u.Username == *user {
+			tok, err := dev.Mint(u, *use, *ttl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, tok)
+			return nil
+		}
+	}
+	return usageError{fmt.Sprintf("unknown dev user %q (alice, bob, admin, wanda)", *user)}
 }

@@ -27,10 +27,19 @@ type config struct {
 	Loaders         bool
 	LoaderWait      time.Duration
 	Playground      bool
-	CORSOrigins     []string
-	ShutdownTimeout time.Duration
-	LogLevel        string
-	LogFormat       string
+	StateDir        string
+
+	CognitoUserPoolID string
+	CognitoClientIDs  []string
+	CognitoIssuer     string
+	CognitoJWKSURL    string
+	OIDCIssuer        string
+	OIDCJWKSURL       string
+	OIDCClientIDs     []string
+	CORSOrigins       []string
+	ShutdownTimeout   time.Duration
+	LogLevel          string
+	LogFormat         string
 }
 
 // setting describes one configuration value.
@@ -76,6 +85,17 @@ func boolean(env string, dst func(*config) *bool) func(*config, string) error {
 	}
 }
 
+func list(dst func(*config) *[]string) func(*config, string) error {
+	return func(c *config, v string) error {
+		for _, x := range strings.Split(v, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				*dst(c) = append(*dst(c), x)
+			}
+		}
+		return nil
+	}
+}
+
 func oneOf(env string, allowed []string, dst func(*config) *string) func(*config, string) error {
 	return func(c *config, v string) error {
 		for _, a := range allowed {
@@ -107,14 +127,15 @@ var settings = []setting{
 	{"SHOPGRAPH_LOADERS", "true", "batch and cache DynamoDB reads per operation (false: one request per field, for comparison only)", boolean("SHOPGRAPH_LOADERS", func(c *config) *bool { return &c.Loaders })},
 	{"SHOPGRAPH_LOADER_WAIT", "2ms", "how long a loader collects keys before it sends a batch", duration("SHOPGRAPH_LOADER_WAIT", func(c *config) *time.Duration { return &c.LoaderWait })},
 	{"SHOPGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /", boolean("SHOPGRAPH_PLAYGROUND", func(c *config) *bool { return &c.Playground })},
-	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", func(c *config, v string) error {
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.CORSOrigins = append(c.CORSOrigins, o)
-			}
-		}
-		return nil
-	}},
+	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", list(func(c *config) *[]string { return &c.CORSOrigins })},
+	{"SHOPGRAPH_STATE_DIR", ".shopgraph", "where the embedded default keeps its dev issuer key (shared with `shopgraph token`)", str(func(c *config) *string { return &c.StateDir })},
+	{"SHOPGRAPH_COGNITO_USER_POOL_ID", "", "Cognito user pool whose ID and access tokens are accepted (default mode AMAZON_COGNITO_USER_POOLS), e.g. us-east-1_AbCdEf123", str(func(c *config) *string { return &c.CognitoUserPoolID })},
+	{"SHOPGRAPH_COGNITO_CLIENT_IDS", "", "comma-separated app client ids accepted from that pool (empty: any)", list(func(c *config) *[]string { return &c.CognitoClientIDs })},
+	{"SHOPGRAPH_COGNITO_ISSUER", "", "the pool's token issuer (default https://cognito-idp.<region>.amazonaws.com/<pool id>; set it for cognito-local)", str(func(c *config) *string { return &c.CognitoIssuer })},
+	{"SHOPGRAPH_COGNITO_JWKS_URL", "", "the pool's JWKS URL (default <issuer>/.well-known/jwks.json)", str(func(c *config) *string { return &c.CognitoJWKSURL })},
+	{"SHOPGRAPH_OIDC_ISSUER", "", "an additional OPENID_CONNECT issuer (off when empty)", str(func(c *config) *string { return &c.OIDCIssuer })},
+	{"SHOPGRAPH_OIDC_JWKS_URL", "", "the OIDC issuer's JWKS URL (default <issuer>/.well-known/jwks.json)", str(func(c *config) *string { return &c.OIDCJWKSURL })},
+	{"SHOPGRAPH_OIDC_CLIENT_IDS", "", "comma-separated audiences accepted from the OIDC issuer (empty: any)", list(func(c *config) *[]string { return &c.OIDCClientIDs })},
 	{"SHOPGRAPH_SHUTDOWN_TIMEOUT", "25s", "how long in-flight requests may take to finish on SIGTERM", duration("SHOPGRAPH_SHUTDOWN_TIMEOUT", func(c *config) *time.Duration { return &c.ShutdownTimeout })},
 	{"SHOPGRAPH_LOG_LEVEL", "info", "debug, info, warn or error", oneOf("SHOPGRAPH_LOG_LEVEL", []string{"debug", "info", "warn", "error"}, func(c *config) *string { return &c.LogLevel })},
 	{"SHOPGRAPH_LOG_FORMAT", "text", "text or json", oneOf("SHOPGRAPH_LOG_FORMAT", []string{"text", "json"}, func(c *config) *string { return &c.LogFormat })},

@@ -4,6 +4,7 @@
 //	shopgraph tables create           create the DynamoDB tables (idempotent)
 //	shopgraph seed [--products N]     load the generated demo catalog
 //	shopgraph schema [--appsync]      print the GraphQL schema
+//	shopgraph token [--user NAME]     print a dev user's token for the embedded default
 //
 // All wiring lives here: only this package knows the concrete adapters.
 package main
@@ -48,6 +49,8 @@ Usage:
   shopgraph tables create            create the DynamoDB tables on the configured endpoint (idempotent)
   shopgraph seed [--products N]      load the generated demo catalog into the configured DynamoDB
   shopgraph schema [--appsync]       print the GraphQL schema (--appsync: the SDL to deploy to AppSync)
+  shopgraph token [--user NAME]      print a dev user's token that a running embedded server accepts
+                                     (run it with the same SHOPGRAPH_STATE_DIR / working directory)
   shopgraph help                     show this help
 
 Run "shopgraph COMMAND --help" for a command's flags.`
@@ -74,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSeed(ctx, rest, getenv, stdout, stderr)
 	case "schema":
 		return runSchema(rest, stdout, stderr)
+	case "token":
+		return runToken(rest, getenv, stdout, stderr)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/local"
 )
 
@@ -133,10 +135,17 @@ func startServe(t *testing.T, getenv func(string) string) (string, func() error,
 	}
 }
 
-func query(t *testing.T, base, q string) map[string]any {
+// query runs q with the given credential header (name, value).
+func query(t *testing.T, base, q string, header ...string) map[string]any {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q})
-	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if len(header) == 0 {
+		header = []string{"x-api-key", auth.DevAPIKey}
+	}
+	req.Header.Set(header[0], header[1])
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +164,9 @@ func query(t *testing.T, base, q string) map[string]any {
 // embedded DynamoDB, seeds it, serves GraphQL and the playground, logs what
 // it did, and shuts down cleanly.
 func TestRun_serveEmbedded(t *testing.T) {
-	base, stop, logs := startServe(t, env("SHOPGRAPH_SEED_PRODUCTS", "300"))
+	state := t.TempDir()
+	e := env("SHOPGRAPH_SEED_PRODUCTS", "300", "SHOPGRAPH_STATE_DIR", state)
+	base, stop, logs := startServe(t, e)
 	data := query(t, base, `{ categories { name productCount } warehouses { code } }`)
 	total := 0
 	for _, c := range data["categories"].([]any) {
@@ -168,10 +179,25 @@ func TestRun_serveEmbedded(t *testing.T) {
 	if err != nil || res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("playground: %v %v", res, err)
 	}
+
+	// `shopgraph token`, run with the same settings, prints a token the
+	// running server accepts, for each kind of token.
+	for _, use := range []string{"id", "access"} {
+		var tok bytes.Buffer
+		if err := run(context.Background(), []string{"token", "--user", "bob", "--use", use}, e, &tok, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		query(t, base, `{ categories { name } }`, "Authorization", strings.TrimSpace(tok.String()))
+	}
+	// No credential: 401 with the header Amplify needs.
+	res, err = http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ categories { name } }"}`))
+	if err != nil || res.StatusCode != http.StatusUnauthorized || res.Header.Get("x-amzn-ErrorType") != "UnauthorizedException" {
+		t.Errorf("anonymous request: %v %v", res, err)
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after shutdown", err)
 	}
-	for _, want := range []string{"embedded default", "seeded catalog", "products=300", "playground=" + base + "/", "startup=", "shut down cleanly"} {
+	for _, want := range []string{"embedded default", "seeded catalog", "products=300", "playground=" + base + "/", "startup=", "partner_api_key=" + auth.DevAPIKey, "shut down cleanly"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}
@@ -187,13 +213,30 @@ func TestRun_againstEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ddb.Close(ctx) })
+	// A stand-in for a Cognito user pool: tokens from a dev issuer with the
+	// pool's issuer URL, its JWKS served on loopback.
+	const pool = "us-east-1_TestPool1"
+	mux := http.NewServeMux()
+	jwks := httptest.NewServer(mux)
+	defer jwks.Close()
+	poolIssuer, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(),
+		Issuer: "https://cognito-idp.us-east-1.amazonaws.com/" + pool, JWKSURL: jwks.URL + "/jwks.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/jwks.json", poolIssuer.JWKSHandler())
+	token, err := poolIssuer.Mint(auth.DevUsers()[0], auth.TokenUseAccess, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := env("SHOPGRAPH_DYNAMODB_ENDPOINT", ddb.Endpoint, "SHOPGRAPH_TABLE_PREFIX", "t1-")
 
 	err = run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_CURSOR_SECRET") {
 		t.Fatalf("serve without a cursor secret: %v, want an error naming SHOPGRAPH_CURSOR_SECRET", err)
 	}
-	e = env("SHOPGRAPH_DYNAMODB_ENDPOINT", ddb.Endpoint, "SHOPGRAPH_TABLE_PREFIX", "t1-", "SHOPGRAPH_CURSOR_SECRET", "0123456789abcdef0123")
+	e = env("SHOPGRAPH_DYNAMODB_ENDPOINT", ddb.Endpoint, "SHOPGRAPH_TABLE_PREFIX", "t1-", "SHOPGRAPH_CURSOR_SECRET", "0123456789abcdef0123",
+		"SHOPGRAPH_COGNITO_USER_POOL_ID", pool, "SHOPGRAPH_COGNITO_JWKS_URL", jwks.URL+"/jwks.json", "SHOPGRAPH_STATE_DIR", t.TempDir())
 	err = run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "shopgraph tables create") {
 		t.Fatalf("serve before tables exist: %v, want advice to run tables create", err)
@@ -216,7 +259,7 @@ func TestRun_againstEndpoint(t *testing.T) {
 		t.Errorf("seed output: %s", out.String())
 	}
 	base, stop, _ := startServe(t, e)
-	data := query(t, base, `{ warehouses { code } }`)
+	data := query(t, base, `{ warehouses { code } }`, "Authorization", token)
 	if len(data["warehouses"].([]any)) != 4 {
 		t.Errorf("warehouses = %v", data["warehouses"])
 	}

@@ -11,11 +11,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
 	"github.com/shopgraph/shopgraph/seed"
@@ -50,6 +53,57 @@ type App struct {
 	Store   *dynamo.Store
 	Catalog seed.Catalog
 	Target  dynamotest.Target
+	// Issuer mints Cognito-shaped tokens the handler accepts; its key is in
+	// IssuerDir.
+	Issuer    *auth.DevIssuer
+	IssuerDir string
+	// Authenticator is the handler's authentication chain.
+	Authenticator *auth.Authenticator
+	// Keys are the API keys the handler accepts (DevPartnerKey to start).
+	Keys *Keys
+	// Credential is sent as Authorization by Do; by default an ID token of
+	// the customer alice.
+	Credential string
+}
+
+// Keys is an in-memory API key table for tests.
+type Keys struct {
+	mu sync.Mutex
+	m  map[string]auth.APIKey
+}
+
+// Put stores k.
+func (k *Keys) Put(key auth.APIKey) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m[key.ID] = key
+}
+
+// Lookup finds a key (NotFound when unknown).
+func (k *Keys) Lookup(_ context.Context, id string) (auth.APIKey, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	key, ok := k.m[id]
+	if !ok {
+		return key, shopgraph.Errorf(shopgraph.ErrNotFound, "no API key %s", id)
+	}
+	return key, nil
+}
+
+// Token mints a token for one of auth.DevUsers (alice, bob, admin, wanda).
+func (a *App) Token(tb testing.TB, username, use string) string {
+	tb.Helper()
+	for _, u := range auth.DevUsers() {
+		if u.Username == username {
+			tok, err := a.Issuer.Mint(u, use, time.Hour)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return tok
+		}
+	}
+	tb.Fatalf("no dev user %q", username)
+	return ""
 }
 
 // New seeds a catalog and builds the handler.
@@ -97,13 +151,44 @@ func New(tb testing.TB, opts Options) *App {
 		cfg.Loaders.Wait = TestLoaderWait
 	}
 	cfg.Catalog, cfg.Inventory = store, store
+	issuerDir := tb.TempDir()
+	issuer, authn, keys := newAuth(tb, issuerDir, opts.Now)
+	cfg.Auth = authn
 	cfg.DebugExtensions = true
 	cfg.Now = opts.Now
 	h, err := server.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &App{Handler: h, Store: store, Catalog: cat, Target: target}
+	a := &App{Handler: h, Store: store, Catalog: cat, Target: target, Issuer: issuer, IssuerDir: issuerDir, Keys: keys, Authenticator: authn}
+	a.Credential = a.Token(tb, "alice", auth.TokenUseID)
+	return a
+}
+
+// newAuth builds the real authentication chain: a dev issuer whose JWKS is
+// served over loopback HTTP to a real Verifier, and an in-memory key table
+// holding the dev partner key.
+func newAuth(tb testing.TB, dir string, now func() time.Time) (*auth.DevIssuer, *auth.Authenticator, *Keys) {
+	tb.Helper()
+	mux := http.NewServeMux()
+	jwks := httptest.NewServer(mux)
+	tb.Cleanup(jwks.Close)
+	issuer, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir, JWKSURL: jwks.URL + "/.well-known/jwks.json", Now: now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mux.Handle("/.well-known/jwks.json", issuer.JWKSHandler())
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	v, err := auth.NewVerifier(ctx, []auth.IssuerConfig{issuer.IssuerConfig()}, auth.VerifierOptions{Now: now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys := &Keys{m: map[string]auth.APIKey{}}
+	keys.Put(auth.DevPartnerKey(time.Now()))
+	return issuer, auth.NewAuthenticator(auth.AuthenticatorOptions{
+		Verifier: v, LookupKey: keys.Lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{Now: now}), Now: now,
+	}), keys
 }
 
 type delayClient struct {
@@ -159,11 +244,30 @@ func (a *App) Do(tb testing.TB, query string, vars map[string]any) Response {
 	return a.DoRaw(tb, "application/json; charset=UTF-8", body)
 }
 
+// DoWith sends a POST /graphql with the given headers instead of the
+// default credential (no headers: an anonymous request).
+func (a *App) DoWith(tb testing.TB, headers map[string]string, query string, vars map[string]any) Response {
+	tb.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	return Decode(tb, rec.Result())
+}
+
 // DoRaw sends an arbitrary POST /graphql body.
 func (a *App) DoRaw(tb testing.TB, contentType string, body []byte) Response {
 	tb.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", a.Credential)
 	return a.Serve(tb, req)
 }
 

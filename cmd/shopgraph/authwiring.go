@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
+)
+
+// deferredAuth is the server's Authenticator until the real one is ready:
+// the verifier fetches the dev issuer's JWKS from the server itself, so the
+// server must be serving before the verifier exists.
+type deferredAuth struct {
+	p atomic.Pointer[auth.Authenticator]
+}
+
+func (d *deferredAuth) Authenticate(ctx context.Context, r *http.Request) (*shopgraph.Identity, error) {
+	a := d.p.Load()
+	if a == nil {
+		return nil, errors.New("authentication is not ready yet (server starting)")
+	}
+	return a.Authenticate(ctx, r)
+}
+
+// issuerConfigs returns the JWT issuers to trust: the configured Cognito user
+// pool and OIDC issuer, plus the dev issuer in the embedded default.
+func issuerConfigs(cfg config, dev *auth.DevIssuer) ([]auth.IssuerConfig, error) {
+	var out []auth.IssuerConfig
+	if dev != nil {
+		out = append(out, dev.IssuerConfig())
+	}
+	if cfg.CognitoUserPoolID != "" {
+		region, _, ok := strings.Cut(cfg.CognitoUserPoolID, "_")
+		if !ok || region == "" {
+			return nil, fmt.Errorf("SHOPGRAPH_COGNITO_USER_POOL_ID must look like us-east-1_AbCdEf123, got %q", cfg.CognitoUserPoolID)
+		}
+		issuer := cfg.CognitoIssuer
+		if issuer == "" {
+			issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", region, cfg.CognitoUserPoolID)
+		}
+		out = append(out, auth.IssuerConfig{
+			Issuer:    issuer,
+			JWKSURL:   cfg.CognitoJWKSURL,
+			ClientIDs: cfg.CognitoClientIDs,
+			Mode:      shopgraph.AuthModeCognito,
+		})
+	}
+	if cfg.OIDCIssuer != "" {
+		if !strings.HasPrefix(cfg.OIDCIssuer, "https://") && !strings.HasPrefix(cfg.OIDCIssuer, "http://127.0.0.1") && !strings.HasPrefix(cfg.OIDCIssuer, "http://localhost") {
+			return nil, fmt.Errorf("SHOPGRAPH_OIDC_ISSUER must be an https URL, got %q", cfg.OIDCIssuer)
+		}
+		out = append(out, auth.IssuerConfig{Issuer: cfg.OIDCIssuer, JWKSURL: cfg.OIDCJWKSURL, ClientIDs: cfg.OIDCClientIDs, Mode: shopgraph.AuthModeOIDC})
+	}
+	return out, nil
+}
+
+// openDevIssuer opens the embedded default's dev issuer, whose key lives in
+// the state directory so `shopgraph token` can mint tokens the running server
+// accepts. baseURL is the server's own URL (its JWKS is served there).
+func openDevIssuer(cfg config, baseURL string) (*auth.DevIssuer, error) {
+	dev, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: cfg.StateDir, JWKSURL: baseURL + "/.well-known/jwks.json"})
+	if err != nil {
+		return nil, fmt.Errorf("open dev issuer in SHOPGRAPH_STATE_DIR %q: %w", cfg.StateDir, err)
+	}
+	return dev, nil
+}
+
+// memoryKeys holds the API keys of the embedded default (the dev partner
+// key) until keys are kept in DynamoDB.
+type memoryKeys struct {
+	mu sync.Mutex
+	m  map[string]auth.APIKey
+}
+
+func newMemoryKeys() *memoryKeys { return &memoryKeys{m: map[string]auth.APIKey{}} }
+
+func (k *memoryKeys) put(key auth.APIKey) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m[key.ID] = key
+}
+
+func (k *memoryKeys) lookup(_ context.Context, id string) (auth.APIKey, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	key, ok := k.m[id]
+	if !ok {
+		return key, shopgraph.Errorf(shopgraph.ErrNotFound, "no API key %s", id)
+	}
+	return key, nil
+}

@@ -1,0 +1,271 @@
+package server_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/appsync"
+	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/resolvers"
+	"github.com/shopgraph/shopgraph/schema"
+)
+
+// inventoryFields need the inventory:read scope; every other catalog field
+// needs catalog:read. This table is the specification the matrix checks the
+// schema's directives against.
+var inventoryFields = map[string]bool{
+	"Query.warehouses": true, "Product.inventory": true,
+	"ProductInventory.*": true, "WarehouseStock.*": true, "Warehouse.*": true,
+}
+
+func needsInventory(typ, field string) bool {
+	return inventoryFields[typ+"."+field] || inventoryFields[typ+".*"]
+}
+
+// fieldQuery is a query reaching one field, with the path of its value.
+type fieldQuery struct {
+	typ, field string
+	query      string
+	path       []string
+	// scopes the whole path needs (for API keys).
+	scopes map[string]bool
+}
+
+// fieldQueries builds one query per field of every object type reachable
+// from Query, each following a path from the root.
+func fieldQueries(t *testing.T, a *apptest.App) []fieldQuery {
+	t.Helper()
+	var sources []*ast.Source
+	names, _ := schemaFiles()
+	for _, n := range names {
+		b, _ := schema.Files.ReadFile(n)
+		sources = append(sources, &ast.Source{Name: n, Input: string(b)})
+	}
+	s, err := appsync.LoadSchema(append(sources, appsync.ShopgraphDirectivesSource())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := a.Catalog.Products[0]
+	args := map[string]string{
+		"Query.product":      fmt.Sprintf("(id: %q)", resolvers.EncodeProductID(p.Key())),
+		"Query.productBySku": fmt.Sprintf("(sku: %q)", p.ProductID),
+		"Query.products":     fmt.Sprintf("(category: %q, limit: 1)", p.Category),
+	}
+	type node struct {
+		typ    string
+		open   string
+		depth  int
+		path   []string
+		scopes map[string]bool
+	}
+	var out []fieldQuery
+	seen := map[string]bool{}
+	queue := []node{{typ: "Query", scopes: map[string]bool{}}}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if seen[n.typ] {
+			continue
+		}
+		seen[n.typ] = true
+		def := s.Types[n.typ]
+		for _, f := range def.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			scopes := map[string]bool{}
+			for k := range n.scopes {
+				scopes[k] = true
+			}
+			if needsInventory(n.typ, f.Name) {
+				scopes["inventory:read"] = true
+			} else {
+				scopes["catalog:read"] = true
+			}
+			sel := f.Name + args[n.typ+"."+f.Name]
+			inner := sel
+			ft := s.Types[f.Type.Name()]
+			if ft.Kind == ast.Object {
+				inner += " { __typename }"
+				queue = append(queue, node{typ: ft.Name, open: n.open + sel + " { ", depth: n.depth + 1,
+					path: append(append([]string{}, n.path...), f.Name), scopes: scopes})
+			}
+			q := "{ " + n.open + inner + strings.Repeat(" }", n.depth) + " }"
+			out = append(out, fieldQuery{typ: n.typ, field: f.Name, query: q,
+				path: append(append([]string{}, n.path...), f.Name), scopes: scopes})
+		}
+	}
+	if len(out) < 25 {
+		t.Fatalf("only %d fields reached; the walk is broken", len(out))
+	}
+	return out
+}
+
+func schemaFiles() ([]string, error) {
+	entries, err := schema.Files.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".graphql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, err
+}
+
+// credential is one caller of the matrix.
+type credential struct {
+	name    string
+	headers map[string]string
+	// status 401 means rejected before execution.
+	status int
+	// allowed reports whether the caller may read a field path needing
+	// these scopes (only for status 200 callers).
+	allowed func(scopes map[string]bool) bool
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 40})
+	now := time.Now()
+	key := func(scopes []string, expires, revoked *time.Time) string {
+		k, full, err := auth.IssueAPIKey("acme", scopes, 0, nil, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.ExpiresAt, k.RevokedAt = expires, revoked
+		a.Keys.Put(k)
+		return full
+	}
+	past := now.Add(-time.Minute)
+	all := func(map[string]bool) bool { return true }
+	hasAll := func(have ...string) func(map[string]bool) bool {
+		return func(need map[string]bool) bool {
+			for s := range need {
+				if !strings.Contains(strings.Join(have, " "), s) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	other, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(), Issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other", JWKSURL: "http://127.0.0.1:1/jwks"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := auth.DevUsers()[0]
+	otherTok, _ := other.Mint(alice, auth.TokenUseID, time.Hour)
+	good := a.Token(t, "alice", auth.TokenUseID)
+	parts := strings.Split(good, ".")
+	sig := []byte(parts[2])
+	sig[5] ^= 1
+	tampered := parts[0] + "." + parts[1] + "." + string(sig)
+	noneTok := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
+	// The server's own issuer and key, with a clock three hours back.
+	earlier, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: a.IssuerDir, JWKSURL: "http://127.0.0.1:1/jwks", Now: func() time.Time { return now.Add(-3 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredTok, err := earlier.Mint(alice, auth.TokenUseID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	creds := []credential{
+		{"anonymous", nil, http.StatusUnauthorized, nil},
+		{"API key without the scope", map[string]string{"x-api-key": key([]string{"search:read"}, nil, nil)}, 200, hasAll("search:read")},
+		{"API key with catalog:read", map[string]string{"x-api-key": key([]string{"catalog:read"}, nil, nil)}, 200, hasAll("catalog:read")},
+		{"API key with both scopes", map[string]string{"x-api-key": key([]string{"catalog:read", "inventory:read"}, nil, nil)}, 200, hasAll("catalog:read", "inventory:read")},
+		{"expired key", map[string]string{"x-api-key": key(auth.AllScopes(), &past, nil)}, http.StatusUnauthorized, nil},
+		{"revoked key", map[string]string{"x-api-key": key(auth.AllScopes(), nil, &past)}, http.StatusUnauthorized, nil},
+		{"unknown key", map[string]string{"x-api-key": "sgk_ffffffffffffffff.c2VjcmV0"}, http.StatusUnauthorized, nil},
+		{"customer (ID token)", map[string]string{"Authorization": good}, 200, all},
+		{"customer (access token, Bearer)", map[string]string{"Authorization": "Bearer " + a.Token(t, "alice", auth.TokenUseAccess)}, 200, all},
+		{"other customer", map[string]string{"Authorization": a.Token(t, "bob", auth.TokenUseID)}, 200, all},
+		{"admin", map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseID)}, 200, all},
+		{"expired token", map[string]string{"Authorization": expiredTok}, http.StatusUnauthorized, nil},
+		{"token from another issuer", map[string]string{"Authorization": otherTok}, http.StatusUnauthorized, nil},
+		{"tampered signature", map[string]string{"Authorization": tampered}, http.StatusUnauthorized, nil},
+		{"alg none", map[string]string{"Authorization": noneTok}, http.StatusUnauthorized, nil},
+		{"garbage", map[string]string{"Authorization": "not a token"}, http.StatusUnauthorized, nil},
+	}
+	fields := fieldQueries(t, a)
+	for _, c := range creds {
+		t.Run(c.name, func(t *testing.T) {
+			for _, f := range fields {
+				r := a.DoWith(t, c.headers, f.query, nil)
+				if c.status == http.StatusUnauthorized {
+					if r.Status != 401 || r.Header.Get("x-amzn-ErrorType") != "UnauthorizedException" ||
+						len(r.Errors) != 1 || r.Errors[0].ErrorType != "UnauthorizedException" || r.Data != nil {
+						t.Errorf("%s.%s: want 401 UnauthorizedException, got %d %s", f.typ, f.field, r.Status, r.Raw)
+					}
+					continue
+				}
+				want := c.allowed(f.scopes)
+				denied := false
+				for _, e := range r.Errors {
+					if e.ErrorType == shopgraph.ErrUnauthorized && strings.HasPrefix(e.Message, "Not Authorized to access ") {
+						denied = true
+					} else {
+						t.Errorf("%s.%s: unexpected error %+v", f.typ, f.field, e)
+					}
+				}
+				if denied == want {
+					t.Errorf("%s.%s: allowed=%v, want %v\n%s\n%s", f.typ, f.field, !denied, want, f.query, r.Raw)
+				}
+				if denied && leaks(r.Data, f.path) {
+					t.Errorf("%s.%s: denied but data leaked: %s", f.typ, f.field, r.Raw)
+				}
+			}
+		})
+	}
+}
+
+// leaks reports whether data has a non-null value at path (lists: in any
+// element).
+func leaks(v any, path []string) bool {
+	if len(path) == 0 {
+		return v != nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		return leaks(x[path[0]], path[1:])
+	case []any:
+		for _, e := range x {
+			if leaks(e, path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestAuth_rateLimit: a key over its limit gets HTTP 429 with Retry-After
+// and errorType LimitExceeded, so Amplify retries.
+func TestAuth_rateLimit(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 10})
+	k, full, err := auth.IssueAPIKey("acme", auth.AllScopes(), 1, nil, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Keys.Put(k)
+	var limited apptest.Response
+	for range 10 {
+		if r := a.DoWith(t, map[string]string{"x-api-key": full}, `{ categories { name } }`, nil); r.Status != 200 {
+			limited = r
+			break
+		}
+	}
+	if limited.Status != http.StatusTooManyRequests || limited.Header.Get("Retry-After") == "" ||
+		len(limited.Errors) != 1 || limited.Errors[0].ErrorType != "LimitExceeded" {
+		t.Fatalf("want 429 LimitExceeded with Retry-After within 10 requests at 1 req/s, got %d %s", limited.Status, limited.Raw)
+	}
+}
