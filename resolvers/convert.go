@@ -78,3 +78,14 @@ func parseAWSDateTime(arg, s string) (time.Time, error) {
 	return time.Time{}, shopgraph.Errorf(shopgraph.ErrBadRequest,
 		"%s: AWSDateTime %q is outside the supported range (years 0000-9999)", arg, truncate(s, 64))
 }
+
+// done turns a command's error into a Boolean! mutation result.
+func done(err error) (bool, error) { return err == nil, err }
+
+// session returns a sign-in's session for an AuthSession field.
+func session(s shopgraph.Session, err error) (*shopgraph.Session, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

@@ -15,6 +15,8 @@ import (
 // shared by all operations; per-operation state lives in the context.
 type Resolver struct {
 	Catalog shopgraph.CatalogStore
+	// Accounts runs the user-pool flows (sign-up, sign-in, …).
+	Accounts shopgraph.Accounts
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

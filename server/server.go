@@ -47,6 +47,8 @@ type Config struct {
 	// Catalog and Inventory are the stores the API reads.
 	Catalog   shopgraph.CatalogStore
 	Inventory shopgraph.InventoryStore
+	// Accounts runs the sign-up and sign-in mutations and `me` (required).
+	Accounts shopgraph.Accounts
 
 	MaxBodyBytes  int64 // request body limit; default 1 MiB
 	MaxDepth      int   // selection depth limit; default 15
@@ -89,8 +91,8 @@ type Handler struct {
 // New builds the handler. It returns an error when the configuration is
 // invalid (naming the setting).
 func New(cfg Config) (*Handler, error) {
-	if cfg.Catalog == nil || cfg.Inventory == nil || cfg.Auth == nil {
-		return nil, errors.New("server: Catalog and Inventory stores and an Authenticator are required")
+	if cfg.Catalog == nil || cfg.Inventory == nil || cfg.Auth == nil || cfg.Accounts == nil {
+		return nil, errors.New("server: Catalog, Inventory, Accounts and Auth are required")
 	}
 	if cfg.DefaultAuthMode == "" {
 		cfg.DefaultAuthMode = shopgraph.AuthModeCognito
@@ -232,7 +234,7 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 // presenter, per-operation loaders and request accounting.
 func (h *Handler) graphQL() http.Handler {
 	cfg := h.cfg
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog, Now: cfg.Now}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog, Accounts: cfg.Accounts, Now: cfg.Now}}
 	gcfg.Complexity.Query.Products = func(child int, _ string, limit *int, _ *string) int {
 		n := shopgraph.DefaultPageSize
 		if limit != nil && *limit > 0 {

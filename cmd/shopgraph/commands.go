@@ -11,6 +11,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/appsync"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/dynamo"
@@ -72,10 +73,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var dev *auth.DevIssuer
 	var playgroundHeaders map[string]string
 	keys := newMemoryKeys()
+	var accounts shopgraph.Accounts = unavailableAccounts{}
 	if be.embedded {
 		if dev, err = openDevIssuer(cfg, base); err != nil {
 			return err
 		}
+		users := auth.NewUserDirectory(auth.UserDirectoryOptions{})
+		if err := auth.SeedDevUsers(users, auth.DevPassword); err != nil {
+			return fmt.Errorf("seed dev users: %w", err)
+		}
+		accounts = &auth.LocalAccounts{Users: users, Issuer: dev, Deliver: func(user, purpose, code string) {
+			log.Info("delivered code (embedded default: codes are logged, not emailed)", "user", user, "purpose", purpose, "code", code)
+		}}
 		keys.put(auth.DevPartnerKey(time.Now()))
 		playgroundHeaders = map[string]string{"x-api-key": auth.DevAPIKey}
 	}
@@ -86,7 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	authn := &deferredAuth{}
 	scfg := server.Config{
 		Auth:    authn,
-		Catalog: store, Inventory: store,
+		Catalog: store, Inventory: store, Accounts: accounts,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 		DebugExtensions:   cfg.DebugExtensions,
 		Loaders:           loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},

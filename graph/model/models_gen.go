@@ -2,6 +2,17 @@
 
 package model
 
+// Signing up, in and out: Cognito's user-pool flows. Every request still needs
+// a credential (as on AppSync): apps call these with their API key, or as a
+// signed-in user.
+type Mutation struct {
+}
+
 // The catalog: products by category, by id and by SKU, with their stock.
 type Query struct {
+}
+
+type SignUpResult struct {
+	UserSub       string `json:"userSub"`
+	UserConfirmed bool   `json:"userConfirmed"`
 }

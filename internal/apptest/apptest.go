@@ -59,11 +59,27 @@ type App struct {
 	IssuerDir string
 	// Authenticator is the handler's authentication chain.
 	Authenticator *auth.Authenticator
+	// Codes holds the last code delivered to each username (sign-up
+	// confirmation, password reset), as an email would.
+	Codes *Codes
 	// Keys are the API keys the handler accepts (DevPartnerKey to start).
 	Keys *Keys
 	// Credential is sent as Authorization by Do; by default an ID token of
 	// the customer alice.
 	Credential string
+}
+
+// Codes records delivered codes.
+type Codes struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// Last returns the last code delivered to username.
+func (c *Codes) Last(username string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[username]
 }
 
 // Keys is an in-memory API key table for tests.
@@ -154,13 +170,23 @@ func New(tb testing.TB, opts Options) *App {
 	issuerDir := tb.TempDir()
 	issuer, authn, keys := newAuth(tb, issuerDir, opts.Now)
 	cfg.Auth = authn
+	users := auth.NewUserDirectory(auth.UserDirectoryOptions{Now: opts.Now, Iterations: 1000})
+	if err := auth.SeedDevUsers(users, auth.DevPassword); err != nil {
+		tb.Fatal(err)
+	}
+	codes := &Codes{m: map[string]string{}}
+	cfg.Accounts = &auth.LocalAccounts{Users: users, Issuer: issuer, Deliver: func(user, _, code string) {
+		codes.mu.Lock()
+		defer codes.mu.Unlock()
+		codes.m[user] = code
+	}}
 	cfg.DebugExtensions = true
 	cfg.Now = opts.Now
 	h, err := server.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	a := &App{Handler: h, Store: store, Catalog: cat, Target: target, Issuer: issuer, IssuerDir: issuerDir, Keys: keys, Authenticator: authn}
+	a := &App{Handler: h, Store: store, Catalog: cat, Target: target, Issuer: issuer, IssuerDir: issuerDir, Keys: keys, Authenticator: authn, Codes: codes}
 	a.Credential = a.Token(tb, "alice", auth.TokenUseID)
 	return a
 }
