@@ -34,6 +34,9 @@ type Identity struct {
 	Groups []string
 	// TokenUse is "id" or "access" for Cognito tokens.
 	TokenUse string
+	// Token is the verified raw JWT, for calls made on the user's behalf
+	// (Cognito's GetUser). Never log it.
+	Token string
 	// SourceIP is the TCP peer plus any X-Forwarded-For addresses.
 	SourceIP []string
 	// DefaultAuthStrategy is ALLOW or DENY (Cognito).

@@ -76,6 +76,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*sho
 		if id, err = a.verifier.Verify(ctx, cred.Token); err != nil {
 			return nil, err
 		}
+		id.Token = cred.Token
 	case CredentialAPIKey:
 		key, err := a.key(ctx, cred.KeyID)
 		if err != nil {

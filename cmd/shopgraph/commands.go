@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph"
@@ -87,6 +88,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}}
 		keys.put(auth.DevPartnerKey(time.Now()))
 		playgroundHeaders = map[string]string{"x-api-key": auth.DevAPIKey}
+	}
+	if !be.embedded && cfg.CognitoUserPoolID != "" && len(cfg.CognitoClientIDs) > 0 {
+		accounts = &auth.CognitoAccounts{API: cip.NewFromConfig(be.awsCfg, func(o *cip.Options) {
+			if cfg.CognitoEndpoint != "" {
+				o.BaseEndpoint = &cfg.CognitoEndpoint
+			}
+		}), ClientID: cfg.CognitoClientIDs[0]}
 	}
 	issuers, err := issuerConfigs(cfg, dev)
 	if err != nil {

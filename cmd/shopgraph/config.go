@@ -33,6 +33,7 @@ type config struct {
 	CognitoClientIDs  []string
 	CognitoIssuer     string
 	CognitoJWKSURL    string
+	CognitoEndpoint   string
 	OIDCIssuer        string
 	OIDCJWKSURL       string
 	OIDCClientIDs     []string
@@ -133,6 +134,7 @@ var settings = []setting{
 	{"SHOPGRAPH_COGNITO_CLIENT_IDS", "", "comma-separated app client ids accepted from that pool (empty: any)", list(func(c *config) *[]string { return &c.CognitoClientIDs })},
 	{"SHOPGRAPH_COGNITO_ISSUER", "", "the pool's token issuer (default https://cognito-idp.<region>.amazonaws.com/<pool id>; set it for cognito-local)", str(func(c *config) *string { return &c.CognitoIssuer })},
 	{"SHOPGRAPH_COGNITO_JWKS_URL", "", "the pool's JWKS URL (default <issuer>/.well-known/jwks.json)", str(func(c *config) *string { return &c.CognitoJWKSURL })},
+	{"SHOPGRAPH_COGNITO_ENDPOINT", "", "Cognito API endpoint for the sign-in mutations (empty: AWS's; set it for cognito-local). The mutations use the first of SHOPGRAPH_COGNITO_CLIENT_IDS, which must allow USER_PASSWORD_AUTH", str(func(c *config) *string { return &c.CognitoEndpoint })},
 	{"SHOPGRAPH_OIDC_ISSUER", "", "an additional OPENID_CONNECT issuer (off when empty)", str(func(c *config) *string { return &c.OIDCIssuer })},
 	{"SHOPGRAPH_OIDC_JWKS_URL", "", "the OIDC issuer's JWKS URL (default <issuer>/.well-known/jwks.json)", str(func(c *config) *string { return &c.OIDCJWKSURL })},
 	{"SHOPGRAPH_OIDC_CLIENT_IDS", "", "comma-separated audiences accepted from the OIDC issuer (empty: any)", list(func(c *config) *[]string { return &c.OIDCClientIDs })},

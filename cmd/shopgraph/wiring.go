@@ -25,6 +25,7 @@ import (
 // backend is the DynamoDB the process talks to, embedded or configured.
 type backend struct {
 	embedded bool
+	awsCfg   aws.Config
 	endpoint string
 	client   *dynamodb.Client
 	tables   dynamo.Tables
@@ -57,7 +58,7 @@ func openBackend(ctx context.Context, cfg config, getenv func(string) string, al
 			return nil, fmt.Errorf("start embedded DynamoDB: %w", err)
 		}
 		client := dynamo.NewClient(local.AWSConfig(cfg.Region), emb.Endpoint)
-		return &backend{embedded: true, endpoint: emb.Endpoint, client: client, tables: tables, close: emb.Close}, nil
+		return &backend{embedded: true, awsCfg: local.AWSConfig(cfg.Region), endpoint: emb.Endpoint, client: client, tables: tables, close: emb.Close}, nil
 	}
 
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.Region)}
@@ -77,6 +78,7 @@ func openBackend(ctx context.Context, cfg config, getenv func(string) string, al
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return &backend{
+		awsCfg:   awsCfg,
 		endpoint: cfg.DynamoEndpoint,
 		client:   dynamo.NewClient(awsCfg, cfg.DynamoEndpoint),
 		tables:   tables,
