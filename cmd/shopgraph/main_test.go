@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -272,5 +273,19 @@ func TestRun_tablesWithoutConfiguredDynamoDB(t *testing.T) {
 	err := run(context.Background(), []string{"tables", "create"}, env(), &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_DYNAMODB_ENDPOINT") {
 		t.Errorf("err = %v, want advice naming SHOPGRAPH_DYNAMODB_ENDPOINT", err)
+	}
+}
+
+// TestREADME_documentsEverySetting keeps the README's configuration table in
+// step with the settings the program reads.
+func TestREADME_documentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(string(readme), "| `"+s.env+"` |") {
+			t.Errorf("README.md's configuration table lacks %s", s.env)
+		}
 	}
 }
