@@ -13,7 +13,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
-	"github.com/shopgraph/shopgraph/internal/browsertest"
+	"github.com/shopgraph/shopgraph/internal/testenv"
 )
 
 type amplifyResult struct {
@@ -29,7 +29,7 @@ type amplifyResult struct {
 // (test/amplify/query.mjs, installed by scripts/deps/amplify.sh).
 func runAmplify(t *testing.T, endpoint, mode, credential, query string) amplifyResult {
 	t.Helper()
-	root, err := browsertest.ModuleRoot()
+	root, err := testenv.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

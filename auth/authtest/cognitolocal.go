@@ -5,7 +5,6 @@ package authtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/shopgraph/shopgraph/internal/testenv"
 )
 
 // CognitoLocal starts cognito-local (npm, installed by
@@ -25,7 +26,7 @@ import (
 // issuer domain, and returns a client for it.
 func CognitoLocal(t testing.TB) (client *cip.Client, endpoint string) {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := testenv.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,21 +78,4 @@ func CognitoLocal(t testing.TB) (client *cip.Client, endpoint string) {
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 	})
 	return client, endpoint
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found")
-		}
-		dir = parent
-	}
 }

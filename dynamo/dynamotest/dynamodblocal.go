@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/internal/testenv"
 	"github.com/shopgraph/shopgraph/local"
 )
 
@@ -212,7 +213,7 @@ func (d *dynamoDBLocal) stop() error {
 func findDynamoDBLocal() (dir, java string, err error) {
 	dir = os.Getenv(DirEnv)
 	if dir == "" {
-		root, err := moduleRoot()
+		root, err := testenv.ModuleRoot()
 		if err != nil {
 			return "", "", err
 		}
@@ -235,25 +236,6 @@ func findDynamoDBLocal() (dir, java string, err error) {
 		return "", "", &notInstalledError{what: "no java on PATH"}
 	}
 	return dir, java, nil
-}
-
-// moduleRoot walks up from the working directory to the folder holding
-// go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if fileExists(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("dynamotest: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func fileExists(path string) bool {

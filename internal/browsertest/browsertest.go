@@ -21,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopgraph/shopgraph/internal/testenv"
 )
 
 // ChromiumPath is where the scripts expect Debian's Chromium.
@@ -102,7 +104,7 @@ func keepScreenshot(tb testing.TB, shot string) {
 // environment variable CI is "true", saying to run `make test-deps`.
 func Require(tb testing.TB) string {
 	tb.Helper()
-	root, err := ModuleRoot()
+	root, err := testenv.ModuleRoot()
 	if err != nil {
 		tb.Fatalf("browsertest: %v", err)
 	}
@@ -122,25 +124,6 @@ func require(tb testing.TB, err error) {
 		return
 	}
 	tb.Skip(msg)
-}
-
-// ModuleRoot walks up from the working directory (a test's package
-// directory) to the directory holding go.mod.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // missing names the first missing dependency of the browser tests.

@@ -1,0 +1,29 @@
+// Package testenv is shared test support: where the module root is (the
+// emulators and npm packages that scripts/deps installs live under its
+// .cache/). Production code never imports it.
+package testenv
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+)
+
+// ModuleRoot walks up from the working directory to the folder holding
+// go.mod.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
