@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -312,7 +313,7 @@ func TestNew_validatesOptions(t *testing.T) {
 
 func TestTableNames(t *testing.T) {
 	got := dynamo.TableNames("dev-")
-	want := dynamo.Tables{Products: "dev-Products", Inventory: "dev-Inventory", Warehouses: "dev-Warehouses", Categories: "dev-Categories"}
+	want := dynamo.Tables{Products: "dev-Products", Inventory: "dev-Inventory", Warehouses: "dev-Warehouses", Categories: "dev-Categories", APIKeys: "dev-ApiKeys"}
 	if got != want {
 		t.Errorf("TableNames = %+v, want %+v", got, want)
 	}
@@ -324,25 +325,37 @@ func TestCreateTables_minidyn(t *testing.T) {
 	ctx := context.Background()
 	tables := dynamo.TableNames("other-")
 	created, err := dynamo.CreateTables(ctx, target.Client, tables)
-	if err != nil || len(created) != 4 || created[0] != tables.Products || created[3] != tables.Categories {
-		t.Fatalf("CreateTables on an empty prefix = %v, %v; want all four created", created, err)
+	if err != nil || !slices.Equal(created, tables.All()) || len(created) != 5 {
+		t.Fatalf("CreateTables on an empty prefix = %v, %v; want all five created, in Tables.All order", created, err)
 	}
 	created, err = dynamo.CreateTables(ctx, target.Client, tables)
 	if err != nil || len(created) != 0 {
 		t.Fatalf("CreateTables again = %v, %v; want nothing created", created, err)
 	}
 	// A table that exists with another key schema is reported.
-	clash := dynamo.Tables{Products: tables.Inventory, Inventory: tables.Inventory, Warehouses: tables.Warehouses, Categories: tables.Categories}
+	clash := tables
+	clash.Products = tables.Inventory
 	if _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") {
 		t.Errorf("CreateTables with Products named like an existing Inventory table: %v, want a key schema error", err)
+	}
+	clash = tables
+	clash.APIKeys = tables.Warehouses
+	if _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") || !strings.Contains(err.Error(), "keyId") {
+		t.Errorf("CreateTables with ApiKeys named like an existing Warehouses table: %v, want a key schema error naming keyId", err)
+	}
+	// A table name left empty is reported before any request.
+	noKeys := tables
+	noKeys.APIKeys = ""
+	if _, err := dynamo.CreateTables(ctx, target.Client, noKeys); err == nil || !strings.Contains(err.Error(), "ApiKeys") {
+		t.Errorf("CreateTables without an ApiKeys name: %v, want an error naming ApiKeys", err)
 	}
 	// Request accounting sees CreateTables' calls too.
 	sctx, stats := withStats(ctx)
 	if _, err := dynamo.CreateTables(sctx, target.Client, dynamo.TableNames("third-")); err != nil {
 		t.Fatal(err)
 	}
-	if by := ops(stats); by["DescribeTable"] != 4 || by["CreateTable"] != 4 {
-		t.Errorf("CreateTables of 4 new tables made %v, want 4 DescribeTable and 4 CreateTable", by)
+	if by := ops(stats); by["DescribeTable"] != 5 || by["CreateTable"] != 5 {
+		t.Errorf("CreateTables of 5 new tables made %v, want 5 DescribeTable and 5 CreateTable", by)
 	}
 }
 

@@ -1,10 +1,11 @@
-// Package dynamo implements shopgraph's catalog and inventory stores on
-// Amazon DynamoDB with aws-sdk-go-v2: table definitions (CreateTables), key
-// builders and item ↔ domain converters, batched reads (BatchGetItem in
-// chunks of 100, UnprocessedKeys retried with capped, jittered backoff),
-// category paging with tamper-evident cursors, cached warehouse and category
-// lists, seeding (BatchWriteItem), and request accounting middleware
-// (CountRequests) for the SDK client (NewClient).
+// Package dynamo implements shopgraph's catalog, inventory and partner API
+// key stores on Amazon DynamoDB with aws-sdk-go-v2: table definitions
+// (CreateTables), key builders and item ↔ domain converters, batched reads
+// (BatchGetItem in chunks of 100, UnprocessedKeys retried with capped,
+// jittered backoff), category paging with tamper-evident cursors, cached
+// warehouse and category lists, seeding (BatchWriteItem), API keys
+// (conditional PutItem and UpdateItem, see apikeys.go), and request
+// accounting middleware (CountRequests) for the SDK client (NewClient).
 //
 // The same code runs against AWS DynamoDB, DynamoDB Local and the embedded
 // minidyn server: only the client's endpoint differs. The package imports the
@@ -16,12 +17,15 @@
 //	Inventory   PK productId (S), SK warehouse (S); available, reserved, version (N)
 //	Warehouses  PK code (S); name, region
 //	Categories  PK name (S); productCount (N)
+//	ApiKeys     PK keyId (S); partner, scopes (L), rateLimit (N), secretHash (B),
+//	            createdAt, expiresAt, revokedAt
 //
 // Errors are wrapped with the operation and ids. Where the meaning is known
 // they carry a *shopgraph.Error code: NotFound (no product with a SKU,
-// unknown category) and BadRequest (page size, nextToken). Everything else
-// (DynamoDB errors, exhausted retries) is an internal error whose details are
-// for logs only.
+// unknown category, no API key), Conflict (an API key id taken) and
+// BadRequest (page size, nextToken, an API key that cannot be stored).
+// Everything else (DynamoDB errors, exhausted retries) is an internal error
+// whose details are for logs only.
 package dynamo
 
 import (
@@ -43,6 +47,9 @@ import (
 type API interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
@@ -77,7 +84,7 @@ type Options struct {
 	CacheTTL time.Duration
 }
 
-// Store is the DynamoDB catalog and inventory store. It is safe for
+// Store is the DynamoDB catalog, inventory and API key store. It is safe for
 // concurrent use. Build it with New.
 type Store struct {
 	api     API

@@ -19,42 +19,46 @@ const (
 	attrWarehouse = "warehouse"
 	attrCode      = "code"
 	attrName      = "name"
+	attrKeyID     = "keyId"
 )
 
 // IndexBySKU is the name of the Products table's global secondary index keyed
 // by productId (the SKU), projecting all attributes.
 const IndexBySKU = "bySku"
 
-// Tables names the four tables a Store uses.
+// Tables names the five tables a Store uses.
 type Tables struct {
 	Products   string
 	Inventory  string
 	Warehouses string
 	Categories string
+	APIKeys    string
 }
 
 // TableNames returns the table names for a prefix: prefix + "Products",
-// prefix + "Inventory", prefix + "Warehouses", prefix + "Categories".
+// prefix + "Inventory", prefix + "Warehouses", prefix + "Categories",
+// prefix + "ApiKeys".
 func TableNames(prefix string) Tables {
 	return Tables{
 		Products:   prefix + "Products",
 		Inventory:  prefix + "Inventory",
 		Warehouses: prefix + "Warehouses",
 		Categories: prefix + "Categories",
+		APIKeys:    prefix + "ApiKeys",
 	}
 }
 
-// All returns the four names in a fixed order: Products, Inventory,
-// Warehouses, Categories.
+// All returns the five names in a fixed order: Products, Inventory,
+// Warehouses, Categories, ApiKeys.
 func (t Tables) All() []string {
-	return []string{t.Products, t.Inventory, t.Warehouses, t.Categories}
+	return []string{t.Products, t.Inventory, t.Warehouses, t.Categories, t.APIKeys}
 }
 
 func (t Tables) missing() []string {
 	var out []string
 	for i, name := range t.All() {
 		if name == "" {
-			out = append(out, [...]string{"Products", "Inventory", "Warehouses", "Categories"}[i])
+			out = append(out, [...]string{"Products", "Inventory", "Warehouses", "Categories", "ApiKeys"}[i])
 		}
 	}
 	return out
@@ -102,6 +106,12 @@ func tableDefinitions(t Tables) []*dynamodb.CreateTableInput {
 			TableName:            aws.String(t.Categories),
 			AttributeDefinitions: []types.AttributeDefinition{attr(attrName)},
 			KeySchema:            []types.KeySchemaElement{hash(attrName)},
+			BillingMode:          onDemand,
+		},
+		{
+			TableName:            aws.String(t.APIKeys),
+			AttributeDefinitions: []types.AttributeDefinition{attr(attrKeyID)},
+			KeySchema:            []types.KeySchemaElement{hash(attrKeyID)},
 			BillingMode:          onDemand,
 		},
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/shopgraph/shopgraph"
@@ -69,31 +68,6 @@ func openDevIssuer(cfg config, baseURL string) (*auth.DevIssuer, error) {
 		return nil, fmt.Errorf("open dev issuer in SHOPGRAPH_STATE_DIR %q: %w", cfg.StateDir, err)
 	}
 	return dev, nil
-}
-
-// memoryKeys holds the API keys of the embedded default (the dev partner
-// key) until keys are kept in DynamoDB.
-type memoryKeys struct {
-	mu sync.Mutex
-	m  map[string]auth.APIKey
-}
-
-func newMemoryKeys() *memoryKeys { return &memoryKeys{m: map[string]auth.APIKey{}} }
-
-func (k *memoryKeys) put(key auth.APIKey) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key.ID] = key
-}
-
-func (k *memoryKeys) lookup(_ context.Context, id string) (auth.APIKey, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	key, ok := k.m[id]
-	if !ok {
-		return key, shopgraph.Errorf(shopgraph.ErrNotFound, "no API key %s", id)
-	}
-	return key, nil
 }
 
 // unavailableAccounts answers the sign-in mutations when no user pool adapter

@@ -73,7 +73,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	base := "http://" + ln.Addr().String()
 	var dev *auth.DevIssuer
 	var playgroundHeaders map[string]string
-	keys := newMemoryKeys()
+	keys := &auth.KeyManager{Store: store}
 	var accounts shopgraph.Accounts = unavailableAccounts{}
 	if be.embedded {
 		if dev, err = openDevIssuer(cfg, base); err != nil {
@@ -86,7 +86,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		accounts = &auth.LocalAccounts{Users: users, Issuer: dev, Deliver: func(user, purpose, code string) {
 			log.Info("delivered code (embedded default: codes are logged, not emailed)", "user", user, "purpose", purpose, "code", code)
 		}}
-		keys.put(auth.DevPartnerKey(time.Now()))
+		if err := keys.EnsureAPIKey(ctx, auth.DevPartnerKey(time.Now())); err != nil {
+			return fmt.Errorf("store the dev partner key: %w", err)
+		}
 		playgroundHeaders = map[string]string{"x-api-key": auth.DevAPIKey}
 	}
 	if !be.embedded && cfg.CognitoUserPoolID != "" && len(cfg.CognitoClientIDs) > 0 {
@@ -136,7 +138,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("JWT verifier: %w", err)
 	}
 	authn.p.Store(auth.NewAuthenticator(auth.AuthenticatorOptions{
-		Verifier: verifier, LookupKey: keys.lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{}),
+		Verifier: verifier, LookupKey: keys.Lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{}),
 	}))
 
 	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, base),
@@ -165,7 +167,7 @@ func orDefault(s, def string) string {
 func runTables(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "Usage: shopgraph tables create\n\nCreates the Products, Inventory, Warehouses and Categories tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
+			fmt.Fprintln(stdout, "Usage: shopgraph tables create\n\nCreates the Products, Inventory, Warehouses, Categories and ApiKeys tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
 			return nil
 		}
 		return usageError{"usage: shopgraph tables create"}
@@ -185,7 +187,7 @@ func runTables(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{be.tables.Products, be.tables.Inventory, be.tables.Warehouses, be.tables.Categories} {
+	for _, t := range be.tables.All() {
 		state := "exists"
 		for _, c := range created {
 			if c == t {

@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/shopgraph/shopgraph"
+)
+
+// KeyManager implements shopgraph.APIKeyAdmin over a shopgraph.APIKeyStore,
+// and looks keys up for the Authenticator (LookupKey: Lookup).
+type KeyManager struct {
+	Store shopgraph.APIKeyStore
+	Now   func() time.Time
+}
+
+var _ shopgraph.APIKeyAdmin = (*KeyManager)(nil)
+
+func (m *KeyManager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Lookup returns the stored key with this id (NotFound when unknown).
+func (m *KeyManager) Lookup(ctx context.Context, id string) (APIKey, error) {
+	r, err := m.Store.GetAPIKey(ctx, id)
+	if err != nil {
+		return APIKey{}, err
+	}
+	return fromRecord(r), nil
+}
+
+// CreateAPIKey implements shopgraph.APIKeyAdmin.
+func (m *KeyManager) CreateAPIKey(ctx context.Context, in shopgraph.NewAPIKey) (shopgraph.APIKeyRecord, string, error) {
+	k, full, err := IssueAPIKey(in.Partner, in.Scopes, in.RateLimit, in.ExpiresAt, m.now())
+	if err != nil {
+		return shopgraph.APIKeyRecord{}, "", err
+	}
+	r := toRecord(k)
+	if err := m.Store.CreateAPIKey(ctx, r); err != nil {
+		return shopgraph.APIKeyRecord{}, "", err
+	}
+	return r, full, nil
+}
+
+// ListAPIKeys implements shopgraph.APIKeyAdmin.
+func (m *KeyManager) ListAPIKeys(ctx context.Context) ([]shopgraph.APIKeyRecord, error) {
+	return m.Store.ListAPIKeys(ctx)
+}
+
+// RevokeAPIKey implements shopgraph.APIKeyAdmin.
+func (m *KeyManager) RevokeAPIKey(ctx context.Context, id string) (shopgraph.APIKeyRecord, error) {
+	return m.Store.RevokeAPIKey(ctx, id, m.now())
+}
+
+// EnsureAPIKey stores k unless a key with its id exists (for the embedded
+// default's dev key, which survives nothing but must exist once).
+func (m *KeyManager) EnsureAPIKey(ctx context.Context, k APIKey) error {
+	err := m.Store.CreateAPIKey(ctx, toRecord(k))
+	if shopgraph.IsCode(err, shopgraph.ErrConflict) {
+		return nil
+	}
+	return err
+}
+
+func toRecord(k APIKey) shopgraph.APIKeyRecord {
+	return shopgraph.APIKeyRecord{ID: k.ID, Partner: k.Partner, Scopes: slices.Clone(k.Scopes), RateLimit: k.RateLimit,
+		SecretHash: slices.Clone(k.SecretHash), CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt}
+}
+
+func fromRecord(r shopgraph.APIKeyRecord) APIKey {
+	return APIKey{ID: r.ID, Partner: r.Partner, Scopes: slices.Clone(r.Scopes), RateLimit: r.RateLimit,
+		SecretHash: slices.Clone(r.SecretHash), CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt}
+}

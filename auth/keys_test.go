@@ -1,0 +1,56 @@
+package auth_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
+)
+
+// TestKeyManager_overDynamoDB: keys issued through the KeyManager are stored
+// (hash only), found by Lookup, and unusable once revoked; the dev key can be
+// ensured repeatedly.
+func TestKeyManager_overDynamoDB(t *testing.T) {
+	ctx := context.Background()
+	m := &auth.KeyManager{Store: dynamotest.NewStore(t, dynamotest.Minidyn(t))}
+	rec, full, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{auth.ScopeCatalogRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, secret, err := auth.ParseAPIKey(full)
+	if err != nil || id != rec.ID {
+		t.Fatalf("full key %q does not carry id %s: %v", full, rec.ID, err)
+	}
+	k, err := m.Lookup(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who, err := k.Check(secret, time.Now()); err != nil || who.Partner != "acme" || !who.HasScope(auth.ScopeCatalogRead) {
+		t.Fatalf("Check = %+v, %v", who, err)
+	}
+	if _, _, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{"root"}}); !shopgraph.IsCode(err, shopgraph.ErrBadRequest) {
+		t.Errorf("unknown scope: %v, want BadRequest", err)
+	}
+	if _, err := m.RevokeAPIKey(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	k, _ = m.Lookup(ctx, id)
+	if _, err := k.Check(secret, time.Now().Add(time.Second)); !shopgraph.IsCode(err, shopgraph.ErrUnauthenticated) {
+		t.Errorf("revoked key: %v, want UnauthorizedException", err)
+	}
+	if _, err := m.Lookup(ctx, "sgk_ffffffffffffffff"); !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+		t.Errorf("unknown key: %v, want NotFound", err)
+	}
+	for range 2 {
+		if err := m.EnsureAPIKey(ctx, auth.DevPartnerKey(time.Now())); err != nil {
+			t.Fatalf("EnsureAPIKey: %v", err)
+		}
+	}
+	list, err := m.ListAPIKeys(ctx)
+	if err != nil || len(list) != 2 {
+		t.Errorf("ListAPIKeys = %d keys, %v; want 2", len(list), err)
+	}
+}
