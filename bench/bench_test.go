@@ -203,7 +203,7 @@ func BenchmarkAuthOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a.Keys.Put(key)
+	a.PutKey(b, key)
 	creds := map[string][2]string{
 		"api-key": {"x-api-key", full},
 		"jwt":     {"Authorization", a.Token(b, "alice", auth.TokenUseID)},

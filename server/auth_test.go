@@ -148,7 +148,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		k.ExpiresAt, k.RevokedAt = expires, revoked
-		a.Keys.Put(k)
+		a.PutKey(t, k)
 		return full
 	}
 	past := now.Add(-time.Minute)
@@ -262,7 +262,7 @@ func TestAuth_rateLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Keys.Put(k)
+	a.PutKey(t, k)
 	var limited apptest.Response
 	for range 10 {
 		if r := a.DoWith(t, map[string]string{"x-api-key": full}, `{ categories { name } }`, nil); r.Status != 200 {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
@@ -62,8 +61,9 @@ type App struct {
 	// Codes holds the last code delivered to each username (sign-up
 	// confirmation, password reset), as an email would.
 	Codes *Codes
-	// Keys are the API keys the handler accepts (DevPartnerKey to start).
-	Keys *Keys
+	// Keys manages the API keys the handler accepts, in the app's ApiKeys
+	// table (DevPartnerKey to start).
+	Keys *auth.KeyManager
 	// Credential is sent as Authorization by Do; by default an ID token of
 	// the customer alice.
 	Credential string
@@ -82,28 +82,13 @@ func (c *Codes) Last(username string) string {
 	return c.m[username]
 }
 
-// Keys is an in-memory API key table for tests.
-type Keys struct {
-	mu sync.Mutex
-	m  map[string]auth.APIKey
-}
-
-// Put stores k.
-func (k *Keys) Put(key auth.APIKey) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[key.ID] = key
-}
-
-// Lookup finds a key (NotFound when unknown).
-func (k *Keys) Lookup(_ context.Context, id string) (auth.APIKey, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	key, ok := k.m[id]
-	if !ok {
-		return key, shopgraph.Errorf(shopgraph.ErrNotFound, "no API key %s", id)
+// PutKey stores a partner key (expired, revoked, rate-limited…) in the
+// app's ApiKeys table, where the handler looks keys up.
+func (a *App) PutKey(tb testing.TB, k auth.APIKey) {
+	tb.Helper()
+	if err := a.Keys.EnsureAPIKey(context.Background(), k); err != nil {
+		tb.Fatal(err)
 	}
-	return key, nil
 }
 
 // Token mints a token for one of auth.DevUsers (alice, bob, admin, wanda).
@@ -168,7 +153,11 @@ func New(tb testing.TB, opts Options) *App {
 	}
 	cfg.Catalog, cfg.Inventory = store, store
 	issuerDir := tb.TempDir()
-	issuer, authn, keys := newAuth(tb, issuerDir, opts.Now)
+	keys := &auth.KeyManager{Store: store, Now: opts.Now}
+	if err := keys.EnsureAPIKey(ctx, auth.DevPartnerKey(time.Now())); err != nil {
+		tb.Fatal(err)
+	}
+	issuer, authn := newAuth(tb, issuerDir, keys, opts.Now)
 	cfg.Auth = authn
 	users := auth.NewUserDirectory(auth.UserDirectoryOptions{Now: opts.Now, Iterations: 1000})
 	if err := auth.SeedDevUsers(users, auth.DevPassword); err != nil {
@@ -192,9 +181,9 @@ func New(tb testing.TB, opts Options) *App {
 }
 
 // newAuth builds the real authentication chain: a dev issuer whose JWKS is
-// served over loopback HTTP to a real Verifier, and an in-memory key table
-// holding the dev partner key.
-func newAuth(tb testing.TB, dir string, now func() time.Time) (*auth.DevIssuer, *auth.Authenticator, *Keys) {
+// served over loopback HTTP to a real Verifier, and keys looked up in the
+// app's ApiKeys table.
+func newAuth(tb testing.TB, dir string, keys *auth.KeyManager, now func() time.Time) (*auth.DevIssuer, *auth.Authenticator) {
 	tb.Helper()
 	mux := http.NewServeMux()
 	jwks := httptest.NewServer(mux)
@@ -210,11 +199,9 @@ func newAuth(tb testing.TB, dir string, now func() time.Time) (*auth.DevIssuer, 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	keys := &Keys{m: map[string]auth.APIKey{}}
-	keys.Put(auth.DevPartnerKey(time.Now()))
 	return issuer, auth.NewAuthenticator(auth.AuthenticatorOptions{
 		Verifier: v, LookupKey: keys.Lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{Now: now}), Now: now,
-	}), keys
+	})
 }
 
 type delayClient struct {
