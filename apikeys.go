@@ -57,3 +57,25 @@ type APIKeyStore interface {
 	// there is no key with the ID.
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) (APIKeyRecord, error)
 }
+
+// APIKeyStatus is whether a key works at a given time.
+type APIKeyStatus string
+
+// Key statuses. A key both revoked and expired is REVOKED.
+const (
+	APIKeyActive  APIKeyStatus = "ACTIVE"
+	APIKeyExpired APIKeyStatus = "EXPIRED"
+	APIKeyRevoked APIKeyStatus = "REVOKED"
+)
+
+// Status reports the key's status at now: revoked once RevokedAt is at or
+// before now, expired once ExpiresAt is, active otherwise.
+func (k APIKeyRecord) Status(now time.Time) APIKeyStatus {
+	switch {
+	case k.RevokedAt != nil && !k.RevokedAt.After(now):
+		return APIKeyRevoked
+	case k.ExpiresAt != nil && !k.ExpiresAt.After(now):
+		return APIKeyExpired
+	}
+	return APIKeyActive
+}

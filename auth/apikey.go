@@ -121,16 +121,25 @@ type APIKey struct {
 	RevokedAt  *time.Time // nil: not revoked
 }
 
+// Limits on a new key's settings.
+const (
+	MaxPartnerLen = 128
+	MaxRateLimit  = 10000 // requests per second
+)
+
 // IssueAPIKey validates a new key's settings and returns its stored form and
 // the full key to show once. Errors (shopgraph.ErrBadRequest): an empty
 // partner, scopes failing ValidateScopes, a negative rate limit, an expiry
-// not after now.
+// not after now, a partner longer than MaxPartnerLen, a rate limit above
+// MaxRateLimit.
 func IssueAPIKey(partner string, scopes []string, rateLimit int, expiresAt *time.Time, now time.Time) (APIKey, string, error) {
 	switch {
 	case strings.TrimSpace(partner) == "":
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "partner must not be empty")
-	case rateLimit < 0:
-		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "rateLimit must not be negative")
+	case len(partner) > MaxPartnerLen:
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "partner must be at most %d bytes, got %d", MaxPartnerLen, len(partner))
+	case rateLimit < 0 || rateLimit > MaxRateLimit:
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "rateLimit must be between 1 and %d requests per second, got %d", MaxRateLimit, rateLimit)
 	case expiresAt != nil && !expiresAt.After(now):
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "expiresAt must be in the future")
 	}
@@ -158,10 +167,10 @@ func IssueAPIKey(partner string, scopes []string, rateLimit int, expiresAt *time
 // at or before now), MsgAPIKeyExpired once expired (ExpiresAt at or before
 // now).
 func (k APIKey) Usable(now time.Time) error {
-	if k.RevokedAt != nil && !now.Before(*k.RevokedAt) {
+	switch shopgraph.APIKeyRecord(k).Status(now) {
+	case shopgraph.APIKeyRevoked:
 		return unauthenticated(MsgInvalidAPIKey)
-	}
-	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+	case shopgraph.APIKeyExpired:
 		return unauthenticated(MsgAPIKeyExpired)
 	}
 	return nil

@@ -128,6 +128,14 @@ func (a *Authenticator) key(ctx context.Context, id string) (APIKey, error) {
 	return k, err
 }
 
+// Forget drops a key from the lookup cache, so its next use reads the store
+// (after a revocation on this instance).
+func (a *Authenticator) Forget(id string) {
+	a.mu.Lock()
+	delete(a.keys, id)
+	a.mu.Unlock()
+}
+
 // sourceIPs is AppSync's sourceIp: the X-Forwarded-For addresses, then the
 // TCP peer.
 func sourceIPs(r *http.Request) []string {

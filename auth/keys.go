@@ -13,6 +13,10 @@ import (
 type KeyManager struct {
 	Store shopgraph.APIKeyStore
 	Now   func() time.Time
+	// Revoked, when set, is called after a key is revoked, so this
+	// instance's Authenticator forgets it at once (Authenticator.Forget);
+	// other instances see the revocation within KeyCacheTTL.
+	Revoked func(id string)
 }
 
 var _ shopgraph.APIKeyAdmin = (*KeyManager)(nil)
@@ -53,7 +57,15 @@ func (m *KeyManager) ListAPIKeys(ctx context.Context) ([]shopgraph.APIKeyRecord,
 
 // RevokeAPIKey implements shopgraph.APIKeyAdmin.
 func (m *KeyManager) RevokeAPIKey(ctx context.Context, id string) (shopgraph.APIKeyRecord, error) {
-	return m.Store.RevokeAPIKey(ctx, id, m.now())
+	if !validKeyID(id) {
+		return shopgraph.APIKeyRecord{}, shopgraph.Errorf(shopgraph.ErrBadRequest,
+			"invalid API key id %.40q: ids look like %s0123456789abcdef (the part of the key before the dot)", id, APIKeyPrefix)
+	}
+	r, err := m.Store.RevokeAPIKey(ctx, id, m.now())
+	if err == nil && m.Revoked != nil {
+		m.Revoked(id)
+	}
+	return r, err
 }
 
 // EnsureAPIKey stores k unless a key with its id exists (for the embedded

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/graph/model"
 )
 
 // pageLimit validates a listing's limit argument (nil means the default).
@@ -88,4 +89,23 @@ func session(s shopgraph.Session, err error) (*shopgraph.Session, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// optionalTime formats an optional time as an AWSDateTime (nil: null).
+func optionalTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := awsDateTime(*t)
+	return &s
+}
+
+// newAPIKey is createApiKey's result: the stored record and, this once, the
+// full key.
+func newAPIKey(rec shopgraph.APIKeyRecord, key string) *model.NewAPIKey {
+	out := &model.NewAPIKey{ID: rec.ID, Key: key, Partner: rec.Partner, Scopes: rec.Scopes, ExpiresAt: optionalTime(rec.ExpiresAt)}
+	if rec.RateLimit > 0 {
+		out.RateLimit = &rec.RateLimit
+	}
+	return out
 }

@@ -17,6 +17,8 @@ type Resolver struct {
 	Catalog shopgraph.CatalogStore
 	// Accounts runs the user-pool flows (sign-up, sign-in, …).
 	Accounts shopgraph.Accounts
+	// APIKeys issues, lists and revokes partner API keys (the admin API).
+	Keys shopgraph.APIKeyAdmin
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

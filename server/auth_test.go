@@ -30,6 +30,13 @@ var inventoryFields = map[string]bool{
 // userOnlyFields are for signed-in users only: no API key may read them.
 var userOnlyFields = map[string]bool{"Query.me": true, "User.*": true}
 
+// adminFields are for users in the admin group only.
+var adminFields = map[string]bool{"Query.apiKeys": true, "ApiKey.*": true}
+
+// needGroupAdmin marks a path that needs the admin group; no API key has
+// this "scope".
+const needGroupAdmin = "group:admin"
+
 func needsInventory(typ, field string) bool {
 	return inventoryFields[typ+"."+field] || inventoryFields[typ+".*"]
 }
@@ -92,6 +99,9 @@ func fieldQueries(t *testing.T, a *apptest.App) []fieldQuery {
 			if userOnlyFields[n.typ+"."+f.Name] || userOnlyFields[n.typ+".*"] {
 				scopes["signed-in user"] = true // no key has this "scope"
 			}
+			if adminFields[n.typ+"."+f.Name] || adminFields[n.typ+".*"] {
+				scopes[needGroupAdmin] = true
+			}
 			if needsInventory(n.typ, f.Name) {
 				scopes["inventory:read"] = true
 			} else {
@@ -143,7 +153,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 40})
 	now := time.Now()
 	key := func(scopes []string, expires, revoked *time.Time) string {
-		k, full, err := auth.IssueAPIKey("acme", scopes, 0, nil, now.Add(-time.Hour))
+		// A rate limit above the matrix's request count per caller.
+		k, full, err := auth.IssueAPIKey("acme", scopes, 1000, nil, now.Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +163,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return full
 	}
 	past := now.Add(-time.Minute)
-	all := func(map[string]bool) bool { return true }
+	// A user may read everything but the admin API, unless an admin.
+	user := func(map[string]bool) bool { return true }
+	customer := func(need map[string]bool) bool { return !need[needGroupAdmin] }
 	hasAll := func(have ...string) func(map[string]bool) bool {
 		return func(need map[string]bool) bool {
 			for s := range need {
@@ -193,10 +206,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"expired key", map[string]string{"x-api-key": key(auth.AllScopes(), &past, nil)}, http.StatusUnauthorized, nil},
 		{"revoked key", map[string]string{"x-api-key": key(auth.AllScopes(), nil, &past)}, http.StatusUnauthorized, nil},
 		{"unknown key", map[string]string{"x-api-key": "sgk_ffffffffffffffff.c2VjcmV0"}, http.StatusUnauthorized, nil},
-		{"customer (ID token)", map[string]string{"Authorization": good}, 200, all},
-		{"customer (access token, Bearer)", map[string]string{"Authorization": "Bearer " + a.Token(t, "alice", auth.TokenUseAccess)}, 200, all},
-		{"other customer", map[string]string{"Authorization": a.Token(t, "bob", auth.TokenUseID)}, 200, all},
-		{"admin", map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseID)}, 200, all},
+		{"customer (ID token)", map[string]string{"Authorization": good}, 200, customer},
+		{"customer (access token, Bearer)", map[string]string{"Authorization": "Bearer " + a.Token(t, "alice", auth.TokenUseAccess)}, 200, customer},
+		{"other customer", map[string]string{"Authorization": a.Token(t, "bob", auth.TokenUseID)}, 200, customer},
+		{"warehouse staff", map[string]string{"Authorization": a.Token(t, "wanda", auth.TokenUseID)}, 200, customer},
+		{"admin", map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseID)}, 200, user},
+		{"admin (access token)", map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseAccess)}, 200, user},
 		{"expired token", map[string]string{"Authorization": expiredTok}, http.StatusUnauthorized, nil},
 		{"token from another issuer", map[string]string{"Authorization": otherTok}, http.StatusUnauthorized, nil},
 		{"tampered signature", map[string]string{"Authorization": tampered}, http.StatusUnauthorized, nil},

@@ -49,6 +49,9 @@ type Config struct {
 	Inventory shopgraph.InventoryStore
 	// Accounts runs the sign-up and sign-in mutations and `me` (required).
 	Accounts shopgraph.Accounts
+	// APIKeys backs the admin API (createApiKey, revokeApiKey, apiKeys;
+	// required).
+	APIKeys shopgraph.APIKeyAdmin
 
 	MaxBodyBytes  int64 // request body limit; default 1 MiB
 	MaxDepth      int   // selection depth limit; default 15
@@ -91,8 +94,8 @@ type Handler struct {
 // New builds the handler. It returns an error when the configuration is
 // invalid (naming the setting).
 func New(cfg Config) (*Handler, error) {
-	if cfg.Catalog == nil || cfg.Inventory == nil || cfg.Auth == nil || cfg.Accounts == nil {
-		return nil, errors.New("server: Catalog, Inventory, Accounts and Auth are required")
+	if cfg.Catalog == nil || cfg.Inventory == nil || cfg.Auth == nil || cfg.Accounts == nil || cfg.APIKeys == nil {
+		return nil, errors.New("server: Catalog, Inventory, Accounts, APIKeys and Auth are required")
 	}
 	if cfg.DefaultAuthMode == "" {
 		cfg.DefaultAuthMode = shopgraph.AuthModeCognito
@@ -234,7 +237,7 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 // presenter, per-operation loaders and request accounting.
 func (h *Handler) graphQL() http.Handler {
 	cfg := h.cfg
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog, Accounts: cfg.Accounts, Now: cfg.Now}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog, Accounts: cfg.Accounts, Keys: cfg.APIKeys, Now: cfg.Now}}
 	gcfg.Complexity.Query.Products = func(child int, _ string, limit *int, _ *string) int {
 		n := shopgraph.DefaultPageSize
 		if limit != nil && *limit > 0 {

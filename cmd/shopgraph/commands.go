@@ -105,7 +105,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	authn := &deferredAuth{}
 	scfg := server.Config{
 		Auth:    authn,
-		Catalog: store, Inventory: store, Accounts: accounts,
+		Catalog: store, Inventory: store, Accounts: accounts, APIKeys: keys,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 		DebugExtensions:   cfg.DebugExtensions,
 		Loaders:           loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
@@ -137,9 +137,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		<-served
 		return fmt.Errorf("JWT verifier: %w", err)
 	}
-	authn.p.Store(auth.NewAuthenticator(auth.AuthenticatorOptions{
+	authenticator := auth.NewAuthenticator(auth.AuthenticatorOptions{
 		Verifier: verifier, LookupKey: keys.Lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{}),
-	}))
+	})
+	keys.Revoked = authenticator.Forget
+	authn.p.Store(authenticator)
 
 	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, base),
 		"startup", time.Since(start).Round(time.Millisecond))

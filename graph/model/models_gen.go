@@ -2,10 +2,28 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
 // Signing up, in and out: Cognito's user-pool flows. Every request still needs
 // a credential (as on AppSync): apps call these with their API key, or as a
 // signed-in user.
 type Mutation struct {
+}
+
+// A newly issued key. `key` is the only time the secret is shown.
+type NewAPIKey struct {
+	ID string `json:"id"`
+	// Send as the x-api-key header.
+	Key       string   `json:"key"`
+	Partner   string   `json:"partner"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt *string  `json:"expiresAt,omitempty"`
+	RateLimit *int     `json:"rateLimit,omitempty"`
 }
 
 // The catalog: products by category, by id and by SKU, with their stock.
@@ -15,4 +33,61 @@ type Query struct {
 type SignUpResult struct {
 	UserSub       string `json:"userSub"`
 	UserConfirmed bool   `json:"userConfirmed"`
+}
+
+type APIKeyStatus string
+
+const (
+	APIKeyStatusActive  APIKeyStatus = "ACTIVE"
+	APIKeyStatusExpired APIKeyStatus = "EXPIRED"
+	APIKeyStatusRevoked APIKeyStatus = "REVOKED"
+)
+
+var AllAPIKeyStatus = []APIKeyStatus{
+	APIKeyStatusActive,
+	APIKeyStatusExpired,
+	APIKeyStatusRevoked,
+}
+
+func (e APIKeyStatus) IsValid() bool {
+	switch e {
+	case APIKeyStatusActive, APIKeyStatusExpired, APIKeyStatusRevoked:
+		return true
+	}
+	return false
+}
+
+func (e APIKeyStatus) String() string {
+	return string(e)
+}
+
+func (e *APIKeyStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APIKeyStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApiKeyStatus", str)
+	}
+	return nil
+}
+
+func (e APIKeyStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APIKeyStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APIKeyStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -159,6 +159,8 @@ func New(tb testing.TB, opts Options) *App {
 	}
 	issuer, authn := newAuth(tb, issuerDir, keys, opts.Now)
 	cfg.Auth = authn
+	keys.Revoked = authn.Forget
+	cfg.APIKeys = keys
 	users := auth.NewUserDirectory(auth.UserDirectoryOptions{Now: opts.Now, Iterations: 1000})
 	if err := auth.SeedDevUsers(users, auth.DevPassword); err != nil {
 		tb.Fatal(err)
