@@ -6,7 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"strings"
+	"os"
 	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -143,11 +143,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	keys.Revoked = authenticator.Forget
 	authn.p.Store(authenticator)
 
+	if be.embedded {
+		// Tell `shopgraph apikey`, run from this directory, where this
+		// server's DynamoDB is.
+		remove, err := writeServerState(cfg.StateDir, serverState{PID: os.Getpid(), GraphQL: base + "/graphql",
+			DynamoDBEndpoint: be.endpoint, TablePrefix: cfg.TablePrefix, Region: cfg.Region, StartedAt: time.Now().UTC()})
+		if err != nil {
+			stopServe()
+			<-served
+			return err
+		}
+		defer remove()
+	}
 	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, base),
 		"startup", time.Since(start).Round(time.Millisecond))
 	if be.embedded {
 		log.Info("dev credentials", "partner_api_key", auth.DevAPIKey,
-			"user_token", "shopgraph token --user alice (users: alice, bob, admin, wanda)")
+			"user_token", "shopgraph token --user alice (users: alice, bob, admin, wanda)",
+			"partner_keys", "shopgraph apikey create --partner NAME --scopes catalog:read")
 	}
 	return <-served
 }
@@ -218,11 +231,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	// Seeding never issues cursors, so any key will do when none is set.
-	if cfg.CursorSecret == "" {
-		cfg.CursorSecret = strings.Repeat("s", 16)
-	}
-	store, err := be.store(cfg)
+	store, err := be.storeWithoutCursors(cfg)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@
 //	shopgraph seed [--products N]     load the generated demo catalog
 //	shopgraph schema [--appsync]      print the GraphQL schema
 //	shopgraph token [--user NAME]     print a dev user's token for the embedded default
+//	shopgraph apikey create|list|revoke  manage partner API keys
 //
 // All wiring lives here: only this package knows the concrete adapters.
 package main
@@ -27,7 +28,7 @@ func main() {
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)), errors.As(err, new(invalidInput)):
 		fmt.Fprintln(os.Stderr, "shopgraph:", err)
 		os.Exit(2)
 	default:
@@ -41,6 +42,12 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg + " (see shopgraph --help)" }
 
+// invalidInput is a well-formed command whose input the domain rejects, such
+// as an unknown scope (exit status 2, no help hint).
+type invalidInput struct{ msg string }
+
+func (e invalidInput) Error() string { return e.msg }
+
 const usage = `shopgraph is a GraphQL backend-for-frontend for stores on AWS, wire-compatible with AWS AppSync.
 
 Usage:
@@ -51,6 +58,9 @@ Usage:
   shopgraph schema [--appsync]       print the GraphQL schema (--appsync: the SDL to deploy to AppSync)
   shopgraph token [--user NAME]      print a dev user's token that a running embedded server accepts
                                      (run it with the same SHOPGRAPH_STATE_DIR / working directory)
+  shopgraph apikey create|list|revoke
+                                     manage partner API keys in the configured DynamoDB, or the running
+                                     embedded server's (found through SHOPGRAPH_STATE_DIR, as for token)
   shopgraph help                     show this help
 
 Run "shopgraph COMMAND --help" for a command's flags.`
@@ -79,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSchema(rest, stdout, stderr)
 	case "token":
 		return runToken(rest, getenv, stdout, stderr)
+	case "apikey":
+		return runAPIKey(ctx, rest, getenv, stdout, stderr)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
@@ -110,4 +122,30 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+// parseWithOneArg parses flags around exactly one positional argument
+// (flags may come before or after it) and returns the argument.
+func parseWithOneArg(fs *flag.FlagSet, args []string, name string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", err
+		}
+		return "", usageError{err.Error()}
+	}
+	if fs.NArg() == 0 {
+		return "", usageError{"missing " + name}
+	}
+	arg := fs.Arg(0)
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	return arg, nil
+}
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func TestRun_help(t *testing.T) {
 			t.Errorf("help does not list %s", s.env)
 		}
 	}
-	for _, cmd := range []string{"serve", "tables create", "seed", "schema"} {
+	for _, cmd := range []string{"serve", "tables create", "seed", "schema", "token", "apikey create|list|revoke"} {
 		if !strings.Contains(out.String(), "shopgraph "+cmd) {
 			t.Errorf("help does not describe %q", cmd)
 		}
@@ -259,10 +260,32 @@ func TestRun_againstEndpoint(t *testing.T) {
 	if !strings.Contains(out.String(), "seeded 120 products") {
 		t.Errorf("seed output: %s", out.String())
 	}
+	// Partner keys in the configured store: no cursor secret needed, the
+	// admin API's validation, and the server accepts the key.
+	if _, err := apikey(t, env("SHOPGRAPH_DYNAMODB_ENDPOINT", ddb.Endpoint, "SHOPGRAPH_TABLE_PREFIX", "t1-"),
+		"create", "--partner", "acme", "--scopes", "orders:write"); !errors.As(err, new(invalidInput)) || !strings.Contains(err.Error(), `unknown scope "orders:write"`) {
+		t.Errorf("create with an unknown scope: %v", err)
+	}
+	var created struct{ Key string }
+	out.Reset()
+	if err := run(ctx, []string{"apikey", "create", "--partner", "acme", "--scopes", "inventory:read", "--json"},
+		env("SHOPGRAPH_DYNAMODB_ENDPOINT", ddb.Endpoint, "SHOPGRAPH_TABLE_PREFIX", "t1-"), &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
 	base, stop, _ := startServe(t, e)
 	data := query(t, base, `{ warehouses { code } }`, "Authorization", token)
 	if len(data["warehouses"].([]any)) != 4 {
 		t.Errorf("warehouses = %v", data["warehouses"])
+	}
+	data = query(t, base, `{ warehouses { code } }`, "x-api-key", created.Key)
+	if len(data["warehouses"].([]any)) != 4 {
+		t.Errorf("warehouses with the created key = %v", data["warehouses"])
+	}
+	if _, err := os.Stat(filepath.Join(e("SHOPGRAPH_STATE_DIR"), serverStateFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a server on a configured DynamoDB wrote %s: %v", serverStateFile, err)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -119,6 +119,17 @@ func (b *backend) store(cfg config) (*dynamo.Store, error) {
 	return dynamo.New(b.client, dynamo.Options{Tables: b.tables, CursorSecret: secret, CacheTTL: cfg.CacheTTL})
 }
 
+// storeWithoutCursors opens the store for commands that never page (seed,
+// apikey), so they need no SHOPGRAPH_CURSOR_SECRET.
+func (b *backend) storeWithoutCursors(cfg config) (*dynamo.Store, error) {
+	if cfg.CursorSecret == "" {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret)
+		cfg.CursorSecret = string(secret)
+	}
+	return b.store(cfg)
+}
+
 // seedCatalog generates the deterministic demo catalog and writes it.
 func seedCatalog(ctx context.Context, store *dynamo.Store, products int, log *slog.Logger) (seed.Catalog, error) {
 	c := seed.Generate(seed.Options{Products: products})

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/local"
+)
+
+// serverStateFile, in SHOPGRAPH_STATE_DIR, is where a running embedded server
+// says how to reach it and its in-process DynamoDB, so that `shopgraph
+// apikey` run from the same directory manages that server's keys (as
+// `shopgraph token` uses the dev issuer key kept in the same directory).
+const serverStateFile = "server.json"
+
+// serverState is the content of serverStateFile.
+type serverState struct {
+	PID              int       `json:"pid"`
+	GraphQL          string    `json:"graphql"`
+	DynamoDBEndpoint string    `json:"dynamodbEndpoint"`
+	TablePrefix      string    `json:"tablePrefix"`
+	Region           string    `json:"region"`
+	StartedAt        time.Time `json:"startedAt"`
+}
+
+// writeServerState records st in dir and returns a function that removes
+// the record again, unless another server has replaced it meanwhile.
+func writeServerState(dir string, st serverState) (remove func(), err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create SHOPGRAPH_STATE_DIR %q: %w", dir, err)
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, serverStateFile)
+	tmp, err := os.CreateTemp(dir, serverStateFile+".*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	_, werr := tmp.Write(append(b, '\n'))
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(tmp.Name())
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	// Rename is atomic: a reader sees the old record or the new one.
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		_ = os.Remove(tmp.Name())
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return func() {
+		if cur, err := readServerState(dir); err == nil && cur.PID == st.PID && cur.StartedAt.Equal(st.StartedAt) {
+			_ = os.Remove(path)
+		}
+	}, nil
+}
+
+// readServerState reads the running embedded server's record from dir.
+func readServerState(dir string) (serverState, error) {
+	path := filepath.Join(dir, serverStateFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return serverState{}, fmt.Errorf("no running embedded server found: %s does not exist. Start one from this directory "+
+			"(make run, or shopgraph serve) with the same SHOPGRAPH_STATE_DIR, or set SHOPGRAPH_DYNAMODB_ENDPOINT or AWS "+
+			"settings to use a configured DynamoDB", path)
+	}
+	if err != nil {
+		return serverState{}, err
+	}
+	var st serverState
+	if err := json.Unmarshal(b, &st); err != nil || st.DynamoDBEndpoint == "" {
+		return serverState{}, fmt.Errorf("%s is not a shopgraph server record (delete it and restart the server)", path)
+	}
+	return st, nil
+}
+
+// runningEmbedded connects to the DynamoDB of the embedded server recorded
+// in dir, and checks that it answers.
+func runningEmbedded(ctx context.Context, dir string) (*backend, error) {
+	st, err := readServerState(dir)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg := local.AWSConfig(st.Region)
+	client := dynamo.NewClient(awsCfg, st.DynamoDBEndpoint)
+	tables := dynamo.TableNames(st.TablePrefix)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := client.DescribeTable(pctx, &dynamodb.DescribeTableInput{TableName: aws.String(tables.APIKeys)},
+		func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }); err != nil {
+		return nil, fmt.Errorf("the embedded server recorded in %s (pid %d, %s, started %s) does not answer; "+
+			"it has probably stopped: start it again: %w", filepath.Join(dir, serverStateFile), st.PID, st.GraphQL,
+			st.StartedAt.Local().Format(time.DateTime), err)
+	}
+	return &backend{embedded: true, awsCfg: awsCfg, endpoint: st.DynamoDBEndpoint, client: client, tables: tables,
+		close: func(context.Context) error { return nil }}, nil
+}
