@@ -2,10 +2,12 @@ package schema_test
 
 import (
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/appsync"
 	"github.com/shopgraph/shopgraph/schema"
 )
@@ -35,5 +37,15 @@ func TestSchema_isAppSyncValid(t *testing.T) {
 	}
 	if s.Query == nil || s.Query.Fields.ForName("products") == nil {
 		t.Fatal("Query.products missing")
+	}
+	// Its auth directives mean the same on AppSync as here, with or without
+	// an OIDC provider.
+	for _, modes := range [][]shopgraph.AuthMode{
+		{shopgraph.AuthModeCognito, shopgraph.AuthModeAPIKey},
+		{shopgraph.AuthModeCognito, shopgraph.AuthModeAPIKey, shopgraph.AuthModeOIDC},
+	} {
+		if w := appsync.LintAuth(s, modes); len(w) > 0 {
+			t.Errorf("auth warnings with modes %v:\n%s", modes, strings.Join(w, "\n"))
+		}
 	}
 }

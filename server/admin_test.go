@@ -1,13 +1,17 @@
 package server_test
 
 import (
+	"bytes"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/server"
 )
 
 const (
@@ -205,4 +209,25 @@ func TestAdminAPI_revocationWithin5s(t *testing.T) {
 	// Another instance trusts its cached lookup for at most KeyCacheTTL.
 	offset.Store(int64(auth.KeyCacheTTL))
 	denied(b, "instance B, "+auth.KeyCacheTTL.String()+" after the revocation")
+}
+
+// TestSchemaWarningsLogged: the handler logs appsync.LintAuth's warnings at
+// start. With API keys not among the API's modes, every @aws_api_key is
+// flagged; with shopgraph's modes, nothing is.
+func TestSchemaWarningsLogged(t *testing.T) {
+	for _, c := range []struct {
+		modes []shopgraph.AuthMode
+		want  bool
+	}{
+		{[]shopgraph.AuthMode{}, true},
+		{nil, false}, // default: API_KEY
+	} {
+		var logs bytes.Buffer
+		apptest.New(t, apptest.Options{Products: 1, Server: server.Config{
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)), AdditionalAuthModes: c.modes}})
+		got := strings.Contains(logs.String(), `msg="schema auth directive" warning="type Query: @aws_api_key admits API_KEY callers, but the API has no API_KEY mode`)
+		if got != c.want || strings.Contains(logs.String(), "schema auth directive") != c.want {
+			t.Errorf("additional modes %v: warnings logged = %v, want %v:\n%s", c.modes, got, c.want, logs.String())
+		}
+	}
 }

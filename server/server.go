@@ -22,6 +22,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/appsync"
 	"github.com/shopgraph/shopgraph/graph"
 	"github.com/shopgraph/shopgraph/loaders"
 	"github.com/shopgraph/shopgraph/resolvers"
@@ -43,6 +44,10 @@ type Config struct {
 	// DefaultAuthMode is the mode that may read fields without auth
 	// directives; default AMAZON_COGNITO_USER_POOLS.
 	DefaultAuthMode shopgraph.AuthMode
+	// AdditionalAuthModes are the other modes Auth accepts (default
+	// API_KEY). They only inform the schema warnings logged at start
+	// (appsync.LintAuth); enforcement follows the caller's mode.
+	AdditionalAuthModes []shopgraph.AuthMode
 
 	// Catalog and Inventory are the stores the API reads.
 	Catalog   shopgraph.CatalogStore
@@ -99,6 +104,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.DefaultAuthMode == "" {
 		cfg.DefaultAuthMode = shopgraph.AuthModeCognito
+	}
+	if cfg.AdditionalAuthModes == nil {
+		cfg.AdditionalAuthModes = []shopgraph.AuthMode{shopgraph.AuthModeAPIKey}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -248,6 +256,10 @@ func (h *Handler) graphQL() http.Handler {
 	es := graph.NewExecutableSchema(gcfg)
 	srv := handler.New(es)
 	srv.AroundFields(enforceFieldAuth(es.Schema(), cfg.DefaultAuthMode))
+	modes := append([]shopgraph.AuthMode{cfg.DefaultAuthMode}, cfg.AdditionalAuthModes...)
+	for _, w := range appsync.LintAuth(es.Schema(), modes) {
+		cfg.Logger.Warn("schema auth directive", "warning", w)
+	}
 	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})

@@ -59,6 +59,16 @@ func issuerConfigs(cfg config, dev *auth.DevIssuer) ([]auth.IssuerConfig, error)
 	return out, nil
 }
 
+// additionalModes are the auth modes served besides the default (Cognito
+// user pools): API keys always, OIDC when an issuer is configured.
+func additionalModes(cfg config) []shopgraph.AuthMode {
+	modes := []shopgraph.AuthMode{shopgraph.AuthModeAPIKey}
+	if cfg.OIDCIssuer != "" {
+		modes = append(modes, shopgraph.AuthModeOIDC)
+	}
+	return modes
+}
+
 // openDevIssuer opens the embedded default's dev issuer, whose key lives in
 // the state directory so `shopgraph token` can mint tokens the running server
 // accepts. baseURL is the server's own URL (its JWKS is served there).

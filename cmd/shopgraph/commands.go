@@ -104,8 +104,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	authn := &deferredAuth{}
 	scfg := server.Config{
-		Auth:    authn,
-		Catalog: store, Inventory: store, Accounts: accounts, APIKeys: keys,
+		Auth:                authn,
+		AdditionalAuthModes: additionalModes(cfg),
+		Catalog:             store, Inventory: store, Accounts: accounts, APIKeys: keys,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 		DebugExtensions:   cfg.DebugExtensions,
 		Loaders:           loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
@@ -265,6 +266,11 @@ func runSchema(args []string, stdout, stderr io.Writer) error {
 	s, err := appsync.LoadSchema(append(sources, appsync.ShopgraphDirectivesSource())...)
 	if err != nil {
 		return fmt.Errorf("load schema: %w", err)
+	}
+	// Warn where the directives would mean something else on AppSync, for
+	// an API with shopgraph's modes.
+	for _, w := range appsync.LintAuth(s, []shopgraph.AuthMode{shopgraph.AuthModeCognito, shopgraph.AuthModeAPIKey}) {
+		fmt.Fprintln(stderr, "warning:", w)
 	}
 	return appsync.PrintSDL(stdout, s, appsync.ShopgraphOnly...)
 }
