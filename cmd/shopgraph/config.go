@@ -129,7 +129,7 @@ var settings = []setting{
 	{"SHOPGRAPH_LOADER_WAIT", "2ms", "how long a loader collects keys before it sends a batch", duration("SHOPGRAPH_LOADER_WAIT", func(c *config) *time.Duration { return &c.LoaderWait })},
 	{"SHOPGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /", boolean("SHOPGRAPH_PLAYGROUND", func(c *config) *bool { return &c.Playground })},
 	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", list(func(c *config) *[]string { return &c.CORSOrigins })},
-	{"SHOPGRAPH_STATE_DIR", ".shopgraph", "where the embedded default keeps its dev issuer key (shared with `shopgraph token`)", str(func(c *config) *string { return &c.StateDir })},
+	{"SHOPGRAPH_STATE_DIR", ".shopgraph", "where the embedded default keeps its dev issuer key and server.json (its address and DynamoDB endpoint), for `shopgraph token` and `shopgraph apikey`", str(func(c *config) *string { return &c.StateDir })},
 	{"SHOPGRAPH_COGNITO_USER_POOL_ID", "", "Cognito user pool whose ID and access tokens are accepted (default mode AMAZON_COGNITO_USER_POOLS), e.g. us-east-1_AbCdEf123", str(func(c *config) *string { return &c.CognitoUserPoolID })},
 	{"SHOPGRAPH_COGNITO_CLIENT_IDS", "", "comma-separated app client ids accepted from that pool (empty: any)", list(func(c *config) *[]string { return &c.CognitoClientIDs })},
 	{"SHOPGRAPH_COGNITO_ISSUER", "", "the pool's token issuer (default https://cognito-idp.<region>.amazonaws.com/<pool id>; set it for cognito-local)", str(func(c *config) *string { return &c.CognitoIssuer })},
