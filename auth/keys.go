@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 type KeyManager struct {
 	Store shopgraph.APIKeyStore
 	Now   func() time.Time
+	// Logger receives an audit line for every key created or revoked,
+	// naming who did it (the caller's identity in the context, else
+	// "cli"); nil: no audit log.
+	Logger *slog.Logger
 	// Revoked, when set, is called after a key is revoked, so this
 	// instance's Authenticator forgets it at once (Authenticator.Forget);
 	// other instances see the revocation within KeyCacheTTL.
@@ -47,6 +52,7 @@ func (m *KeyManager) CreateAPIKey(ctx context.Context, in shopgraph.NewAPIKey) (
 	if err := m.Store.CreateAPIKey(ctx, r); err != nil {
 		return shopgraph.APIKeyRecord{}, "", err
 	}
+	m.audit(ctx, "api key created", r)
 	return r, full, nil
 }
 
@@ -62,10 +68,39 @@ func (m *KeyManager) RevokeAPIKey(ctx context.Context, id string) (shopgraph.API
 			"invalid API key id %.40q: ids look like %s0123456789abcdef (the part of the key before the dot)", id, APIKeyPrefix)
 	}
 	r, err := m.Store.RevokeAPIKey(ctx, id, m.now())
-	if err == nil && m.Revoked != nil {
+	if err != nil {
+		return r, err
+	}
+	if m.Revoked != nil {
 		m.Revoked(id)
 	}
-	return r, err
+	m.audit(ctx, "api key revoked", r)
+	return r, nil
+}
+
+// audit logs a key change and who made it.
+func (m *KeyManager) audit(ctx context.Context, msg string, r shopgraph.APIKeyRecord) {
+	if m.Logger == nil {
+		return
+	}
+	by := "cli"
+	if id := shopgraph.IdentityFromContext(ctx); id != nil {
+		by = id.Username
+		if by == "" {
+			by = string(id.Mode) + ":" + id.Sub
+		}
+	}
+	attrs := []any{"key_id", r.ID, "partner", r.Partner, "scopes", r.Scopes, "by", by}
+	if r.ExpiresAt != nil {
+		attrs = append(attrs, "expires_at", r.ExpiresAt.UTC())
+	}
+	if r.RevokedAt != nil {
+		attrs = append(attrs, "revoked_at", r.RevokedAt.UTC())
+	}
+	if rid := shopgraph.RequestIDFromContext(ctx); rid != "" {
+		attrs = append(attrs, "request_id", rid)
+	}
+	m.Logger.InfoContext(ctx, msg, attrs...)
 }
 
 // EnsureAPIKey stores k unless a key with its id exists (for the embedded

@@ -1,7 +1,10 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +55,30 @@ func TestKeyManager_overDynamoDB(t *testing.T) {
 	list, err := m.ListAPIKeys(ctx)
 	if err != nil || len(list) != 2 {
 		t.Errorf("ListAPIKeys = %d keys, %v; want 2", len(list), err)
+	}
+}
+
+// TestKeyManager_auditLog: creating and revoking a key logs who did it, and
+// never the secret.
+func TestKeyManager_auditLog(t *testing.T) {
+	var logs bytes.Buffer
+	m := &auth.KeyManager{Store: dynamotest.NewStore(t, dynamotest.Minidyn(t)), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	admin := shopgraph.NewContextWithIdentity(context.Background(), &shopgraph.Identity{Mode: shopgraph.AuthModeCognito, Username: "admin", Sub: "s-1"})
+	rec, full, err := m.CreateAPIKey(admin, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{auth.ScopeCatalogRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.RevokeAPIKey(context.Background(), rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 ||
+		!strings.Contains(lines[0], `msg="api key created" key_id=`+rec.ID+` partner=acme scopes=[catalog:read] by=admin`) ||
+		!strings.Contains(lines[1], `msg="api key revoked" key_id=`+rec.ID+` partner=acme scopes=[catalog:read] by=cli revoked_at=`) {
+		t.Errorf("audit log:\n%s", logs.String())
+	}
+	_, secret, _ := strings.Cut(full, ".")
+	if strings.Contains(logs.String(), secret) {
+		t.Error("audit log holds the secret")
 	}
 }

@@ -73,7 +73,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	base := "http://" + ln.Addr().String()
 	var dev *auth.DevIssuer
 	var playgroundHeaders map[string]string
-	keys := &auth.KeyManager{Store: store}
+	keys := &auth.KeyManager{Store: store, Logger: log}
 	var accounts shopgraph.Accounts = unavailableAccounts{}
 	if be.embedded {
 		if dev, err = openDevIssuer(cfg, base); err != nil {
