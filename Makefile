@@ -29,8 +29,10 @@ test-deps: ## install what the tests need (DynamoDB Local, Chromium, npm package
 vet: ## go vet
 	$(GO) vet $(PKGS)
 
-test: test-deps check-generate vet ## run every test (race detector on)
+test: test-deps check-generate vet ## run every test (race detector on), and each benchmark once
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	@echo "benchmarks, one iteration each (they must keep working; figures come from make bench)"
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 5m ./bench/
 
 bench: test-deps ## run the benchmarks and print the ratios the issues ask for
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m ./bench/
