@@ -9,8 +9,7 @@ import (
 // A key is "<ID>.<secret>"; the secret itself is never stored, only its
 // SHA-256 (SecretHash), which the authenticator compares in constant time.
 //
-// Its fields are those of auth.APIKey, in the same order, so either converts
-// to the other with a plain type conversion.
+// auth.APIKey is this type with the authentication methods.
 type APIKeyRecord struct {
 	// ID is the key id, the part of the key before the dot. Required.
 	ID string

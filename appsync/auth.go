@@ -2,6 +2,7 @@ package appsync
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -105,7 +106,7 @@ func LintAuth(s *ast.Schema, modes []shopgraph.AuthMode) []string {
 			}
 		}
 	}
-	for _, name := range sortedTypeNames(s) {
+	for _, name := range slices.Sorted(maps.Keys(s.Types)) {
 		def := s.Types[name]
 		if def.Kind != ast.Object || def.BuiltIn || strings.HasPrefix(name, "__") {
 			continue
@@ -162,13 +163,4 @@ func joinModes(modes []shopgraph.AuthMode) string {
 		s[i] = string(m)
 	}
 	return strings.Join(s, ", ")
-}
-
-func sortedTypeNames(s *ast.Schema) []string {
-	names := make([]string, 0, len(s.Types))
-	for n := range s.Types {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
 }

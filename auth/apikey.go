@@ -107,19 +107,10 @@ func SecretMatches(secret string, hash []byte) bool {
 	return subtle.ConstantTimeCompare(HashSecret(secret), hash) == 1
 }
 
-// APIKey is a partner's stored API key (a row of the ApiKeys table).
-type APIKey struct {
-	ID      string
-	Partner string
-	Scopes  []string
-	// RateLimit is the key's requests per second; 0 means the KeyLimiter's
-	// default.
-	RateLimit  int
-	SecretHash []byte
-	CreatedAt  time.Time
-	ExpiresAt  *time.Time // nil: never expires
-	RevokedAt  *time.Time // nil: not revoked
-}
+// APIKey is a partner's stored API key (a row of the ApiKeys table): the
+// root package's record, with the authentication methods (Usable, Check,
+// Identity). It converts to and from shopgraph.APIKeyRecord.
+type APIKey shopgraph.APIKeyRecord
 
 // Limits on a new key's settings.
 const (

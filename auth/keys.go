@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/shopgraph/shopgraph"
@@ -39,7 +38,7 @@ func (m *KeyManager) Lookup(ctx context.Context, id string) (APIKey, error) {
 	if err != nil {
 		return APIKey{}, err
 	}
-	return fromRecord(r), nil
+	return APIKey(r), nil
 }
 
 // CreateAPIKey implements shopgraph.APIKeyAdmin.
@@ -48,7 +47,7 @@ func (m *KeyManager) CreateAPIKey(ctx context.Context, in shopgraph.NewAPIKey) (
 	if err != nil {
 		return shopgraph.APIKeyRecord{}, "", err
 	}
-	r := toRecord(k)
+	r := shopgraph.APIKeyRecord(k)
 	if err := m.Store.CreateAPIKey(ctx, r); err != nil {
 		return shopgraph.APIKeyRecord{}, "", err
 	}
@@ -106,19 +105,9 @@ func (m *KeyManager) audit(ctx context.Context, msg string, r shopgraph.APIKeyRe
 // EnsureAPIKey stores k unless a key with its id exists (for the embedded
 // default's dev key, which survives nothing but must exist once).
 func (m *KeyManager) EnsureAPIKey(ctx context.Context, k APIKey) error {
-	err := m.Store.CreateAPIKey(ctx, toRecord(k))
+	err := m.Store.CreateAPIKey(ctx, shopgraph.APIKeyRecord(k))
 	if shopgraph.IsCode(err, shopgraph.ErrConflict) {
 		return nil
 	}
 	return err
-}
-
-func toRecord(k APIKey) shopgraph.APIKeyRecord {
-	return shopgraph.APIKeyRecord{ID: k.ID, Partner: k.Partner, Scopes: slices.Clone(k.Scopes), RateLimit: k.RateLimit,
-		SecretHash: slices.Clone(k.SecretHash), CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt}
-}
-
-func fromRecord(r shopgraph.APIKeyRecord) APIKey {
-	return APIKey{ID: r.ID, Partner: r.Partner, Scopes: slices.Clone(r.Scopes), RateLimit: r.RateLimit,
-		SecretHash: slices.Clone(r.SecretHash), CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt}
 }

@@ -107,19 +107,19 @@ func TestAdminAPI_onlyAdmins(t *testing.T) {
 	}
 	devID := auth.DevPartnerKey(time.Now()).ID
 	for name, h := range callers {
-		for op, q := range map[string]struct {
-			query string
-			vars  map[string]any
+		for _, q := range []struct {
+			typ, field string
+			query      string
+			vars       map[string]any
 		}{
-			"createApiKey": {createKey, map[string]any{"p": "mallory", "s": []string{"catalog:read"}}},
-			"revokeApiKey": {revokeKey, map[string]any{"id": devID}},
-			"apiKeys":      {listKeys, nil},
+			{"Mutation", "createApiKey", createKey, map[string]any{"p": "mallory", "s": []string{"catalog:read"}}},
+			{"Mutation", "revokeApiKey", revokeKey, map[string]any{"id": devID}},
+			{"Query", "apiKeys", listKeys, nil},
 		} {
 			r := a.DoWith(t, h, q.query, q.vars)
 			if r.Status != 200 || len(r.Errors) != 1 || r.Errors[0].ErrorType != "Unauthorized" ||
-				r.Errors[0].Message != "Not Authorized to access "+op+" on type "+map[bool]string{true: "Query", false: "Mutation"}[op == "apiKeys"] ||
-				r.Data != nil {
-				t.Errorf("%s calling %s: want null data and Unauthorized, got %d %s", name, op, r.Status, r.Raw)
+				r.Errors[0].Message != "Not Authorized to access "+q.field+" on type "+q.typ || r.Data != nil {
+				t.Errorf("%s calling %s: want null data and Unauthorized, got %d %s", name, q.field, r.Status, r.Raw)
 			}
 		}
 	}
