@@ -12,6 +12,7 @@ import (
 // caching (every get loads). It is safe for concurrent use.
 type cache[T any] struct {
 	ttl  time.Duration
+	now  func() time.Time
 	load func(context.Context) (T, error)
 
 	mu      sync.Mutex
@@ -29,8 +30,8 @@ type call[T any] struct {
 	err  error
 }
 
-func newCache[T any](ttl time.Duration, load func(context.Context) (T, error)) *cache[T] {
-	return &cache[T]{ttl: ttl, load: load}
+func newCache[T any](ttl time.Duration, now func() time.Time, load func(context.Context) (T, error)) *cache[T] {
+	return &cache[T]{ttl: ttl, now: now, load: load}
 }
 
 // get returns the cached value, or loads it. A caller that waits for
@@ -43,7 +44,7 @@ func (c *cache[T]) get(ctx context.Context) (T, error) {
 	}
 	for {
 		c.mu.Lock()
-		if c.valid && time.Now().Before(c.expires) {
+		if c.valid && c.now().Before(c.expires) {
 			v := c.val
 			c.mu.Unlock()
 			return v, nil
@@ -77,7 +78,7 @@ func (c *cache[T]) run(ctx context.Context, f *call[T], gen uint64) {
 			c.flight = nil
 		}
 		if f.err == nil && gen == c.gen {
-			c.val, c.valid, c.expires = f.val, true, time.Now().Add(c.ttl)
+			c.val, c.valid, c.expires = f.val, true, c.now().Add(c.ttl)
 		}
 		c.mu.Unlock()
 		close(f.done)

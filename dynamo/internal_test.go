@@ -199,7 +199,7 @@ func TestCache(t *testing.T) {
 	var loads atomic.Int32
 	var fail atomic.Bool
 	release := make(chan struct{})
-	c := newCache(time.Hour, func(ctx context.Context) ([]string, error) {
+	c := newCache(time.Hour, time.Now, func(ctx context.Context) ([]string, error) {
 		loads.Add(1)
 		<-release
 		if fail.Load() {
@@ -249,7 +249,7 @@ func TestCache(t *testing.T) {
 func TestCache_leaderCancelled(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	var loads atomic.Int32
-	c := newCache(time.Hour, func(ctx context.Context) (int, error) {
+	c := newCache(time.Hour, time.Now, func(ctx context.Context) (int, error) {
 		if loads.Add(1) == 1 {
 			close(started)
 			select {
@@ -287,7 +287,7 @@ func TestCache_leaderCancelled(t *testing.T) {
 func TestCache_invalidateDuringLoad(t *testing.T) {
 	release := make(chan struct{})
 	var loads atomic.Int32
-	c := newCache(time.Hour, func(ctx context.Context) (int32, error) {
+	c := newCache(time.Hour, time.Now, func(ctx context.Context) (int32, error) {
 		n := loads.Add(1)
 		if n == 1 {
 			<-release

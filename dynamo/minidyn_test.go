@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -263,13 +264,16 @@ func TestStore_cache(t *testing.T) {
 	if n := scans(twice(uncached)); n != 4 {
 		t.Errorf("CacheTTL < 0: %d scans, want 4", n)
 	}
-	// A short TTL expires.
-	short, err := dynamo.New(target.Client, dynamo.Options{Tables: target.Tables, CursorSecret: []byte(dynamotest.CursorSecret), CacheTTL: 20 * time.Millisecond})
+	// The TTL expires (on a test clock, so a slow machine cannot expire it
+	// early).
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	short, err := dynamo.New(target.Client, dynamo.Options{Tables: target.Tables, CursorSecret: []byte(dynamotest.CursorSecret), CacheTTL: time.Minute, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	scans(twice(short))
-	time.Sleep(30 * time.Millisecond)
+	offset.Store(int64(time.Minute))
 	if n := scans(twice(short)); n != 2 {
 		t.Errorf("after the TTL: %d scans, want 2", n)
 	}

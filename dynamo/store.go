@@ -82,6 +82,8 @@ type Options struct {
 	// CacheTTL is how long Categories and Warehouses are cached: 0 means
 	// DefaultCacheTTL, a negative value disables caching.
 	CacheTTL time.Duration
+	// Now is the caches' clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Store is the DynamoDB catalog, inventory and API key store. It is safe for
@@ -119,8 +121,12 @@ func New(api API, opts Options) (*Store, error) {
 		secret:  slices.Clone(opts.CursorSecret),
 		backoff: defaultBackoff(),
 	}
-	s.categories = newCache(ttl, s.scanCategories)
-	s.warehouses = newCache(ttl, s.scanWarehouses)
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s.categories = newCache(ttl, now, s.scanCategories)
+	s.warehouses = newCache(ttl, now, s.scanWarehouses)
 	return s, nil
 }
 
