@@ -12,12 +12,6 @@ const (
 	AuthModeOIDC    AuthMode = "OPENID_CONNECT"
 )
 
-// ErrUnauthenticated is the code of a request-level credential failure
-// (missing, malformed, expired or unverifiable): HTTP 401 with AppSync's
-// UnauthorizedException. ErrUnauthorized (a field denied to an
-// authenticated caller) is different: HTTP 200 with the field null.
-const ErrUnauthenticated = "UnauthorizedException"
-
 // Identity is the verified caller of a request, in AppSync's $ctx.identity
 // terms. For API keys AppSync's identity is null; shopgraph keeps the key's
 // id, partner and scopes here instead.

@@ -11,7 +11,7 @@
 //     "github.com/shopgraph/shopgraph/appsync.AWSDate" and so on. Input values
 //     are validated to AppSync's rules and string values are passed through
 //     exactly as received. Every rejected value is reported as a
-//     *shopgraph.Error with code shopgraph.ErrBadRequest.
+//     *shopgraph.Error with code shopgraph.CodeBadRequest.
 //   - Schema helpers (sdl.go): LoadSchema loads user SDL with the prelude and
 //     tolerates user redeclarations of the prelude; PrintSDL prints the SDL to
 //     deploy to AppSync; Validate checks AppSync's rules for user SDL.

@@ -27,7 +27,7 @@ func fuzzString(f *testing.F, name string, extra func(t *testing.T, s string)) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := c.unmarshal(s)
 		if err != nil {
-			if code := shopgraph.ErrorCode(err); code != shopgraph.ErrBadRequest {
+			if code := shopgraph.CodeOf(err); code != shopgraph.CodeBadRequest {
 				t.Fatalf("Unmarshal%s(%q): code %q, want BadRequest (%v)", name, s, code, err)
 			}
 			if got != "" {
@@ -112,7 +112,7 @@ func FuzzUnmarshalAWSJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		raw, err := UnmarshalAWSJSON(s)
 		if err != nil {
-			if code := shopgraph.ErrorCode(err); code != shopgraph.ErrBadRequest {
+			if code := shopgraph.CodeOf(err); code != shopgraph.CodeBadRequest {
 				t.Fatalf("UnmarshalAWSJSON(%q): code %q (%v)", s, code, err)
 			}
 			return
@@ -134,7 +134,7 @@ func FuzzUnmarshalAWSTimestamp(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := UnmarshalAWSTimestamp(json.Number(s))
 		if err != nil {
-			if code := shopgraph.ErrorCode(err); code != shopgraph.ErrBadRequest {
+			if code := shopgraph.CodeOf(err); code != shopgraph.CodeBadRequest {
 				t.Fatalf("UnmarshalAWSTimestamp(%q): code %q (%v)", s, code, err)
 			}
 			return

@@ -28,7 +28,7 @@ import (
 // normalized), so round trips match AppSync.
 //
 // Every error returned by an Unmarshal or Validate function is a
-// *shopgraph.Error with code shopgraph.ErrBadRequest whose message names the
+// *shopgraph.Error with code shopgraph.CodeBadRequest whose message names the
 // scalar, echoes the offending value (truncated to about 64 bytes) and says
 // what was expected, for example
 //
@@ -782,7 +782,7 @@ func invalid(scalar, value, reason string) error {
 // invalidf returns the BadRequest error for scalar; shown is the offending
 // value as it should appear in the message (already quoted and truncated).
 func invalidf(scalar, shown, format string, args ...any) error {
-	return shopgraph.Errorf(shopgraph.ErrBadRequest, "Invalid %s value %s: %s",
+	return shopgraph.Errorf(shopgraph.CodeBadRequest, "Invalid %s value %s: %s",
 		scalar, shown, fmt.Sprintf(format, args...))
 }
 

@@ -139,8 +139,8 @@ func wantBadRequest(t *testing.T, err error, scalar string) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T) is not a *shopgraph.Error", err, err)
 	}
-	if code := shopgraph.ErrorCode(err); code != shopgraph.ErrBadRequest {
-		t.Errorf("code = %q, want %q (error %v)", code, shopgraph.ErrBadRequest, err)
+	if code := shopgraph.CodeOf(err); code != shopgraph.CodeBadRequest {
+		t.Errorf("code = %q, want %q (error %v)", code, shopgraph.CodeBadRequest, err)
 	}
 	if !strings.HasPrefix(e.Message, "Invalid "+scalar+" value ") {
 		t.Errorf("message %q does not start with %q", e.Message, "Invalid "+scalar+" value ")

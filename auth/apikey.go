@@ -70,7 +70,7 @@ func NewAPIKey() (id, secret, full string) {
 }
 
 // ParseAPIKey splits a full key into its id and secret, checking both
-// shapes. Error: shopgraph.ErrUnauthenticated with MsgInvalidAPIKey.
+// shapes. Error: shopgraph.CodeUnauthenticated with MsgInvalidAPIKey.
 func ParseAPIKey(full string) (id, secret string, err error) {
 	id, secret, ok := strings.Cut(strings.TrimSpace(full), ".")
 	if !ok || !validKeyID(id) {
@@ -119,20 +119,20 @@ const (
 )
 
 // IssueAPIKey validates a new key's settings and returns its stored form and
-// the full key to show once. Errors (shopgraph.ErrBadRequest): an empty
+// the full key to show once. Errors (shopgraph.CodeBadRequest): an empty
 // partner, scopes failing ValidateScopes, a negative rate limit, an expiry
 // not after now, a partner longer than MaxPartnerLen, a rate limit above
 // MaxRateLimit.
 func IssueAPIKey(partner string, scopes []string, rateLimit int, expiresAt *time.Time, now time.Time) (APIKey, string, error) {
 	switch {
 	case strings.TrimSpace(partner) == "":
-		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "partner must not be empty")
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must not be empty")
 	case len(partner) > MaxPartnerLen:
-		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "partner must be at most %d bytes, got %d", MaxPartnerLen, len(partner))
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must be at most %d bytes, got %d", MaxPartnerLen, len(partner))
 	case rateLimit < 0 || rateLimit > MaxRateLimit:
-		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "rateLimit must be between 1 and %d requests per second, got %d", MaxRateLimit, rateLimit)
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "rateLimit must be between 1 and %d requests per second, got %d", MaxRateLimit, rateLimit)
 	case expiresAt != nil && !expiresAt.After(now):
-		return APIKey{}, "", shopgraph.Errorf(shopgraph.ErrBadRequest, "expiresAt must be in the future")
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "expiresAt must be in the future")
 	}
 	if err := ValidateScopes(scopes); err != nil {
 		return APIKey{}, "", err
@@ -154,7 +154,7 @@ func IssueAPIKey(partner string, scopes []string, rateLimit int, expiresAt *time
 }
 
 // Usable reports whether the key may be used at now. Errors
-// (shopgraph.ErrUnauthenticated): MsgInvalidAPIKey once revoked (RevokedAt
+// (shopgraph.CodeUnauthenticated): MsgInvalidAPIKey once revoked (RevokedAt
 // at or before now), MsgAPIKeyExpired once expired (ExpiresAt at or before
 // now).
 func (k APIKey) Usable(now time.Time) error {
@@ -169,7 +169,7 @@ func (k APIKey) Usable(now time.Time) error {
 
 // Check authenticates a request presenting secret for this key at now and
 // returns the caller's identity (see Identity). Errors
-// (shopgraph.ErrUnauthenticated): MsgInvalidAPIKey for a wrong secret, then
+// (shopgraph.CodeUnauthenticated): MsgInvalidAPIKey for a wrong secret, then
 // those of Usable.
 func (k APIKey) Check(secret string, now time.Time) (shopgraph.Identity, error) {
 	if !SecretMatches(secret, k.SecretHash) {
@@ -194,18 +194,18 @@ func (k APIKey) Identity() shopgraph.Identity {
 }
 
 // ValidateScopes checks a new key's scopes: at least one, each a known
-// scope (AllScopes), none twice. Error: shopgraph.ErrBadRequest naming the
+// scope (AllScopes), none twice. Error: shopgraph.CodeBadRequest naming the
 // offending scope.
 func ValidateScopes(scopes []string) error {
 	if len(scopes) == 0 {
-		return shopgraph.Errorf(shopgraph.ErrBadRequest, "at least one scope is required (known scopes: %s)", strings.Join(AllScopes(), ", "))
+		return shopgraph.Errorf(shopgraph.CodeBadRequest, "at least one scope is required (known scopes: %s)", strings.Join(AllScopes(), ", "))
 	}
 	for i, s := range scopes {
 		if !slices.Contains(AllScopes(), s) {
-			return shopgraph.Errorf(shopgraph.ErrBadRequest, "unknown scope %q (known scopes: %s)", s, strings.Join(AllScopes(), ", "))
+			return shopgraph.Errorf(shopgraph.CodeBadRequest, "unknown scope %q (known scopes: %s)", s, strings.Join(AllScopes(), ", "))
 		}
 		if slices.Contains(scopes[:i], s) {
-			return shopgraph.Errorf(shopgraph.ErrBadRequest, "scope %q is listed twice", s)
+			return shopgraph.Errorf(shopgraph.CodeBadRequest, "scope %q is listed twice", s)
 		}
 	}
 	return nil

@@ -64,7 +64,7 @@ func TestParseAPIKey(t *testing.T) {
 				}
 				return
 			}
-			wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgInvalidAPIKey)
+			wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgInvalidAPIKey)
 		})
 	}
 }
@@ -120,7 +120,7 @@ func TestAPIKey_Usable(t *testing.T) {
 				}
 				return
 			}
-			wantCode(t, err, shopgraph.ErrUnauthenticated, tt.msg)
+			wantCode(t, err, shopgraph.CodeUnauthenticated, tt.msg)
 		})
 	}
 }
@@ -153,9 +153,9 @@ func TestIssueAPIKey_Check(t *testing.T) {
 	}
 	_, wrong, _ := auth.NewAPIKey()
 	_, err = k.Check(wrong, testNow)
-	wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgInvalidAPIKey)
+	wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgInvalidAPIKey)
 	_, err = k.Check(secret, testNow.Add(25*time.Hour))
-	wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgAPIKeyExpired)
+	wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgAPIKeyExpired)
 
 	past := testNow.Add(-time.Second)
 	for _, tt := range []struct {
@@ -176,7 +176,7 @@ func TestIssueAPIKey_Check(t *testing.T) {
 			t.Errorf("%s: IssueAPIKey succeeded", tt.name)
 			continue
 		}
-		wantCode(t, err, shopgraph.ErrBadRequest, "")
+		wantCode(t, err, shopgraph.CodeBadRequest, "")
 	}
 }
 
@@ -202,7 +202,7 @@ func TestValidateScopes(t *testing.T) {
 			}
 			continue
 		}
-		wantCode(t, err, shopgraph.ErrBadRequest, "")
+		wantCode(t, err, shopgraph.CodeBadRequest, "")
 		if !strings.Contains(shopgraph.ErrorMessage(err), tt.want) {
 			t.Errorf("%v: %q lacks %q", tt.scopes, shopgraph.ErrorMessage(err), tt.want)
 		}

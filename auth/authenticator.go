@@ -57,9 +57,9 @@ func NewAuthenticator(opts AuthenticatorOptions) *Authenticator {
 }
 
 // Authenticate returns the identity of the request's caller, or nil for a
-// request without credentials. Errors are *shopgraph.Error: ErrUnauthenticated
-// for a bad credential, ErrLimitExceeded (with RetryAfter) when an API key is
-// over its rate limit, ErrInternal when the key store fails.
+// request without credentials. Errors are *shopgraph.Error: CodeUnauthenticated
+// for a bad credential, CodeLimitExceeded (with RetryAfter) when an API key is
+// over its rate limit, CodeInternal when the key store fails.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*shopgraph.Identity, error) {
 	cred, err := CredentialFromHeaders(r.Header)
 	if err != nil {
@@ -87,7 +87,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*sho
 		}
 		if a.limiter != nil {
 			if ok, wait := a.limiter.Allow(key.ID, key.RateLimit); !ok {
-				e := shopgraph.Errorf(shopgraph.ErrLimitExceeded, "Rate limit exceeded for API key %s", key.ID)
+				e := shopgraph.Errorf(shopgraph.CodeLimitExceeded, "Rate limit exceeded for API key %s", key.ID)
 				e.RetryAfter = time.Duration(math.Ceil(wait.Seconds())) * time.Second
 				return nil, e
 			}
@@ -114,7 +114,7 @@ func (a *Authenticator) key(ctx context.Context, id string) (APIKey, error) {
 	}
 	k, err := a.lookupKey(ctx, id)
 	if err != nil {
-		if !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+		if !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 			return APIKey{}, err // transient: not cached
 		}
 		err = unauthenticated(MsgInvalidAPIKey)

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,19 +40,28 @@ type CognitoAccounts struct {
 
 var _ shopgraph.Accounts = (*CognitoAccounts)(nil)
 
-// cognitoError translates a Cognito error: an API error keeps Cognito's
-// exception name as its code and its (user-facing) message; anything else is
-// internal.
+// cognitoError translates a Cognito error into the closed set of account
+// codes (shopgraph.AccountErrorCodes): a client error whose exception name is
+// in the set keeps it and Cognito's (user-facing) message; an
+// InvalidParameterException-like refusal of the input keeps its code too.
+// Anything else (a server fault, an exception outside the set such as
+// ResourceNotFoundException for a misconfigured pool, a network failure) is
+// internal: wrapped with the operation, logged by the presenter, never shown.
 func cognitoError(op string, err error) error {
 	var api smithy.APIError
 	if errors.As(err, &api) && api.ErrorFault() != smithy.FaultServer {
-		code := api.ErrorCode()
-		if op == "sign in" && code == "InvalidPasswordException" {
-			code = ErrNotAuthorized // cognito-local says this for a wrong password; Cognito says NotAuthorized
+		code := shopgraph.ErrorCode(api.ErrorCode())
+		if op == "sign in" && code == shopgraph.CodeInvalidPassword {
+			code = shopgraph.CodeNotAuthorized // cognito-local says this for a wrong password; Cognito says NotAuthorized
 		}
-		return &shopgraph.Error{Code: code, Message: api.ErrorMessage()}
+		if code == "TooManyRequestsException" || code == "TooManyFailedAttemptsException" {
+			code = shopgraph.CodeTooManyAttempts
+		}
+		if slices.Contains(shopgraph.AccountErrorCodes(), code) {
+			return &shopgraph.Error{Code: code, Message: api.ErrorMessage()}
+		}
 	}
-	return errors.Join(errors.New("cognito "+op), err)
+	return fmt.Errorf("cognito %s: %w", op, err)
 }
 
 // SignUp implements shopgraph.Accounts.
@@ -103,7 +114,7 @@ func (c *CognitoAccounts) RefreshSession(ctx context.Context, refreshToken strin
 func sessionOf(out *cip.InitiateAuthOutput, refresh string) (shopgraph.Session, error) {
 	r := out.AuthenticationResult
 	if r == nil {
-		return shopgraph.Session{}, shopgraph.Errorf(shopgraph.ErrBadRequest, "sign-in needs the %s challenge, which shopgraph does not support yet", out.ChallengeName)
+		return shopgraph.Session{}, shopgraph.Errorf(shopgraph.CodeBadRequest, "sign-in needs the %s challenge, which shopgraph does not support yet", out.ChallengeName)
 	}
 	s := shopgraph.Session{IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken), RefreshToken: aws.ToString(r.RefreshToken)}
 	if s.RefreshToken == "" {

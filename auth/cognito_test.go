@@ -50,18 +50,18 @@ func TestCognitoAccounts_cognitoLocal(t *testing.T) {
 	if err != nil || sub == "" {
 		t.Fatalf("SignUp = %q, %v", sub, err)
 	}
-	if _, err := accounts.SignUp(ctx, user, "Dana-pass-1", "dana@example.com"); shopgraph.ErrorCode(err) != "UsernameExistsException" {
+	if _, err := accounts.SignUp(ctx, user, "Dana-pass-1", "dana@example.com"); shopgraph.CodeOf(err) != "UsernameExistsException" {
 		t.Errorf("second SignUp: %v, want UsernameExistsException", err)
 	}
-	if err := accounts.ConfirmSignUp(ctx, user, "000000"); shopgraph.ErrorCode(err) != "CodeMismatchException" {
+	if err := accounts.ConfirmSignUp(ctx, user, "000000"); shopgraph.CodeOf(err) != "CodeMismatchException" {
 		t.Errorf("ConfirmSignUp with a wrong code: %v, want CodeMismatchException", err)
 	}
 	// cognito-local only logs the real code: confirm as an admin would.
 	if _, err := client.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(poolID), Username: aws.String(user)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := accounts.SignIn(ctx, user, "Wrong-pass-1"); shopgraph.ErrorCode(err) != auth.ErrNotAuthorized {
-		t.Errorf("wrong password: %v, want %s", err, auth.ErrNotAuthorized)
+	if _, err := accounts.SignIn(ctx, user, "Wrong-pass-1"); shopgraph.CodeOf(err) != shopgraph.CodeNotAuthorized {
+		t.Errorf("wrong password: %v, want %s", err, shopgraph.CodeNotAuthorized)
 	}
 	s, err := accounts.SignIn(ctx, user, "Dana-pass-1")
 	if err != nil {
@@ -91,7 +91,7 @@ func TestCognitoAccounts_cognitoLocal(t *testing.T) {
 	if err := accounts.SignOut(ctx, s.RefreshToken); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := accounts.RefreshSession(ctx, s.RefreshToken); shopgraph.ErrorCode(err) != auth.ErrNotAuthorized {
-		t.Errorf("refresh after sign-out: %v, want %s", err, auth.ErrNotAuthorized)
+	if _, err := accounts.RefreshSession(ctx, s.RefreshToken); shopgraph.CodeOf(err) != shopgraph.CodeNotAuthorized {
+		t.Errorf("refresh after sign-out: %v, want %s", err, shopgraph.CodeNotAuthorized)
 	}
 }

@@ -43,7 +43,7 @@ type Credential struct {
 //
 // A header given twice is refused. Header names are matched
 // case-insensitively (http.Header canonicalizes them). Errors are
-// *shopgraph.Error with code shopgraph.ErrUnauthenticated.
+// *shopgraph.Error with code shopgraph.CodeUnauthenticated.
 func CredentialFromHeaders(h http.Header) (Credential, error) {
 	if keys := h.Values("X-Api-Key"); len(keys) > 0 {
 		if len(keys) > 1 {

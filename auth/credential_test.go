@@ -53,7 +53,7 @@ func TestCredentialFromHeaders(t *testing.T) {
 			}
 			got, err := auth.CredentialFromHeaders(h)
 			if tt.msg != "" {
-				wantCode(t, err, shopgraph.ErrUnauthenticated, tt.msg)
+				wantCode(t, err, shopgraph.CodeUnauthenticated, tt.msg)
 				return
 			}
 			if err != nil {
@@ -98,7 +98,7 @@ func TestCredentialFromAuthMap(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := auth.CredentialFromAuthMap(tt.m)
 			if tt.msg != "" {
-				wantCode(t, err, shopgraph.ErrUnauthenticated, tt.msg)
+				wantCode(t, err, shopgraph.CodeUnauthenticated, tt.msg)
 				return
 			}
 			if err != nil || c.Kind != tt.kind {

@@ -229,7 +229,7 @@ func TestOpenDevIssuer_secondProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = v.Verify(context.Background(), tok)
-	wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgNoValidAuthorization)
+	wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgNoValidAuthorization)
 }
 
 func TestOpenDevIssuer_filePermissions(t *testing.T) {

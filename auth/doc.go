@@ -17,9 +17,9 @@
 //     with SeedDevUsers for the documented dev users.
 //
 // Every request-level credential failure is a *shopgraph.Error with code
-// shopgraph.ErrUnauthenticated and a caller-safe, AppSync-like message (see
+// shopgraph.CodeUnauthenticated and a caller-safe, AppSync-like message (see
 // the Msg constants); details are logged, never returned. User-directory
-// failures carry Cognito's exception names as codes (see ErrNotAuthorized and
+// failures carry Cognito's exception names as codes (see shopgraph.CodeNotAuthorized and
 // its siblings), so the sign-in mutations read like Cognito's API.
 //
 // The package imports only the root package, the standard library,

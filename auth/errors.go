@@ -3,7 +3,7 @@ package auth
 import shopgraph "github.com/shopgraph/shopgraph"
 
 // Caller-safe messages of request-level credential failures (code
-// shopgraph.ErrUnauthenticated, HTTP 401). They follow the messages AppSync
+// shopgraph.CodeUnauthenticated, HTTP 401). They follow the messages AppSync
 // itself sends (appsync.md §2.2).
 const (
 	// MsgNoValidAuthorization is the message for a missing, unusable or
@@ -23,40 +23,8 @@ const (
 	MsgAPIKeyExpired = "API key has expired."
 )
 
-// Error codes of the user directory's operations. They are Cognito's
-// exception names, so the sign-in mutations' errorType reads as the
-// cognitoidentityprovider API would (an AWS-backed implementation can pass
-// Cognito's own codes through unchanged). They are field errors (HTTP 200),
-// not request-level credential failures: ErrNotAuthorized is deliberately
-// different from shopgraph.ErrUnauthenticated.
-const (
-	// ErrNotAuthorized: wrong username or password, an already confirmed
-	// user, an invalid, expired or revoked refresh token, too many password
-	// attempts.
-	ErrNotAuthorized = "NotAuthorizedException"
-	// ErrUsernameExists: SignUp with a username already taken.
-	ErrUsernameExists = "UsernameExistsException"
-	// ErrInvalidPassword: a password that fails the policy (PasswordPolicy).
-	ErrInvalidPassword = "InvalidPasswordException"
-	// ErrInvalidParameter: a malformed username, email or code.
-	ErrInvalidParameter = "InvalidParameterException"
-	// ErrCodeMismatch: a wrong confirmation or reset code (also for an
-	// unknown user, so that codes do not reveal who exists).
-	ErrCodeMismatch = "CodeMismatchException"
-	// ErrExpiredCode: a confirmation or reset code past its lifetime.
-	ErrExpiredCode = "ExpiredCodeException"
-	// ErrUserNotConfirmed: the right password for a user who has not
-	// confirmed their sign-up yet.
-	ErrUserNotConfirmed = "UserNotConfirmedException"
-	// ErrUserNotFound: Lookup of an unknown user (the sign-in operations never
-	// return it; they answer as if the user might exist).
-	ErrUserNotFound = "UserNotFoundException"
-	// ErrCodeAttemptsExceeded: too many wrong codes; request a new one.
-	ErrCodeAttemptsExceeded = "LimitExceededException"
-)
-
 // unauthenticated returns the request-level credential error with a
 // caller-safe message.
 func unauthenticated(msg string) *shopgraph.Error {
-	return &shopgraph.Error{Code: shopgraph.ErrUnauthenticated, Message: msg}
+	return &shopgraph.Error{Code: shopgraph.CodeUnauthenticated, Message: msg}
 }

@@ -22,14 +22,14 @@ func authenticate(ctx context.Context, h http.Header, v *auth.Verifier, keys map
 	case auth.CredentialAPIKey:
 		k, ok := keys[cred.KeyID]
 		if !ok {
-			return nil, &shopgraph.Error{Code: shopgraph.ErrUnauthenticated, Message: auth.MsgInvalidAPIKey}
+			return nil, &shopgraph.Error{Code: shopgraph.CodeUnauthenticated, Message: auth.MsgInvalidAPIKey}
 		}
 		id, err := k.Check(cred.Secret, now)
 		if err != nil {
 			return nil, err
 		}
 		if ok, _ := lim.Allow(k.ID, k.RateLimit); !ok {
-			return nil, shopgraph.Errorf(shopgraph.ErrLimitExceeded, "Rate limit exceeded")
+			return nil, shopgraph.Errorf(shopgraph.CodeLimitExceeded, "Rate limit exceeded")
 		}
 		return &id, nil
 	case auth.CredentialJWT:
@@ -92,7 +92,7 @@ func TestFlow(t *testing.T) {
 		name    string
 		headers map[string]string
 		check   func(*shopgraph.Identity) bool
-		code    string
+		code    shopgraph.ErrorCode
 	}{
 		{"anonymous", nil, func(id *shopgraph.Identity) bool { return id == nil }, ""},
 		{"admin access token (Amplify)", map[string]string{"authorization": toks.AccessToken},
@@ -107,9 +107,9 @@ func TestFlow(t *testing.T) {
 			func(id *shopgraph.Identity) bool {
 				return id.Mode == shopgraph.AuthModeAPIKey && id.HasScope(auth.ScopeInventoryRead) && id.Sub == ""
 			}, ""},
-		{"revoked key", map[string]string{"x-api-key": revokedKey}, nil, shopgraph.ErrUnauthenticated},
-		{"unknown key", map[string]string{"x-api-key": func() string { _, _, k := auth.NewAPIKey(); return k }()}, nil, shopgraph.ErrUnauthenticated},
-		{"garbage token", map[string]string{"authorization": "x.y.z"}, nil, shopgraph.ErrUnauthenticated},
+		{"revoked key", map[string]string{"x-api-key": revokedKey}, nil, shopgraph.CodeUnauthenticated},
+		{"unknown key", map[string]string{"x-api-key": func() string { _, _, k := auth.NewAPIKey(); return k }()}, nil, shopgraph.CodeUnauthenticated},
+		{"garbage token", map[string]string{"authorization": "x.y.z"}, nil, shopgraph.CodeUnauthenticated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,5 +136,5 @@ func TestFlow(t *testing.T) {
 	h := http.Header{}
 	h.Set("authorization", toks.AccessToken)
 	_, err = authenticate(context.Background(), h, v, keys, lim, c.Now())
-	wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgTokenExpired)
+	wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgTokenExpired)
 }

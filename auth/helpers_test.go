@@ -170,7 +170,7 @@ func mustVerifier(tb testing.TB, issuers []auth.IssuerConfig, opts auth.Verifier
 
 // wantCode fails unless err is a *shopgraph.Error with the code and message
 // (message "" means any).
-func wantCode(tb testing.TB, err error, code, msg string) {
+func wantCode(tb testing.TB, err error, code shopgraph.ErrorCode, msg string) {
 	tb.Helper()
 	var e *shopgraph.Error
 	if !errors.As(err, &e) {

@@ -63,7 +63,7 @@ func (m *KeyManager) ListAPIKeys(ctx context.Context) ([]shopgraph.APIKeyRecord,
 // RevokeAPIKey implements shopgraph.APIKeyAdmin.
 func (m *KeyManager) RevokeAPIKey(ctx context.Context, id string) (shopgraph.APIKeyRecord, error) {
 	if !validKeyID(id) {
-		return shopgraph.APIKeyRecord{}, shopgraph.Errorf(shopgraph.ErrBadRequest,
+		return shopgraph.APIKeyRecord{}, shopgraph.Errorf(shopgraph.CodeBadRequest,
 			"invalid API key id %.40q: ids look like %s0123456789abcdef (the part of the key before the dot)", id, APIKeyPrefix)
 	}
 	r, err := m.Store.RevokeAPIKey(ctx, id, m.now())
@@ -106,7 +106,7 @@ func (m *KeyManager) audit(ctx context.Context, msg string, r shopgraph.APIKeyRe
 // default's dev key, which survives nothing but must exist once).
 func (m *KeyManager) EnsureAPIKey(ctx context.Context, k APIKey) error {
 	err := m.Store.CreateAPIKey(ctx, shopgraph.APIKeyRecord(k))
-	if shopgraph.IsCode(err, shopgraph.ErrConflict) {
+	if shopgraph.IsCode(err, shopgraph.CodeConflict) {
 		return nil
 	}
 	return err

@@ -34,17 +34,17 @@ func TestKeyManager_overDynamoDB(t *testing.T) {
 	if who, err := k.Check(secret, time.Now()); err != nil || who.Partner != "acme" || !who.HasScope(auth.ScopeCatalogRead) {
 		t.Fatalf("Check = %+v, %v", who, err)
 	}
-	if _, _, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{"root"}}); !shopgraph.IsCode(err, shopgraph.ErrBadRequest) {
+	if _, _, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{"root"}}); !shopgraph.IsCode(err, shopgraph.CodeBadRequest) {
 		t.Errorf("unknown scope: %v, want BadRequest", err)
 	}
 	if _, err := m.RevokeAPIKey(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	k, _ = m.Lookup(ctx, id)
-	if _, err := k.Check(secret, time.Now().Add(time.Second)); !shopgraph.IsCode(err, shopgraph.ErrUnauthenticated) {
+	if _, err := k.Check(secret, time.Now().Add(time.Second)); !shopgraph.IsCode(err, shopgraph.CodeUnauthenticated) {
 		t.Errorf("revoked key: %v, want UnauthorizedException", err)
 	}
-	if _, err := m.Lookup(ctx, "sgk_ffffffffffffffff"); !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+	if _, err := m.Lookup(ctx, "sgk_ffffffffffffffff"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 		t.Errorf("unknown key: %v, want NotFound", err)
 	}
 	for range 2 {

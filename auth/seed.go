@@ -54,8 +54,8 @@ func DevUsers() []User {
 
 // SeedDevUsers adds DevUsers to dir, all with the given password (for
 // example DevPassword). The password hashes are computed concurrently.
-// Errors: those of UserDirectory.Add (ErrInvalidPassword for a password
-// outside the policy, ErrUsernameExists when seeded twice), joined.
+// Errors: those of UserDirectory.Add (shopgraph.CodeInvalidPassword for a password
+// outside the policy, shopgraph.CodeUsernameExists when seeded twice), joined.
 func SeedDevUsers(dir *UserDirectory, password string) error {
 	if err := ValidatePassword(password); err != nil {
 		return err

@@ -85,10 +85,10 @@ type UserDirectoryOptions struct {
 // refresh-token semantics. Nothing survives the process.
 //
 // Errors are *shopgraph.Error with Cognito's exception names as codes
-// (ErrNotAuthorized, ErrUsernameExists, ...) and Cognito-like messages. Like a
+// (shopgraph.CodeNotAuthorized, shopgraph.CodeUsernameExists, ...) and Cognito-like messages. Like a
 // pool with PreventUserExistenceErrors enabled, the operations do not reveal
-// whether a user exists: sign-in answers ErrNotAuthorized, codes answer
-// ErrCodeMismatch, and ForgotPassword "succeeds" for unknown users.
+// whether a user exists: sign-in answers shopgraph.CodeNotAuthorized, codes answer
+// shopgraph.CodeMismatch, and ForgotPassword "succeeds" for unknown users.
 type UserDirectory struct {
 	now        func() time.Time
 	iterations int
@@ -165,10 +165,10 @@ func usernameKey(username string) string { return strings.ToLower(username) }
 // ValidatePassword checks Cognito's default password policy: 8 to 256
 // characters with a lowercase letter, an uppercase letter, a digit and a
 // symbol, and no leading or trailing space. A failure is an
-// ErrInvalidPassword error naming the first unmet rule in Cognito's words.
+// shopgraph.CodeInvalidPassword error naming the first unmet rule in Cognito's words.
 func ValidatePassword(password string) error {
 	fail := func(why string) error {
-		return shopgraph.Errorf(ErrInvalidPassword, "Password did not conform with policy: %s", why)
+		return shopgraph.Errorf(shopgraph.CodeInvalidPassword, "Password did not conform with policy: %s", why)
 	}
 	n := utf8.RuneCountInString(password)
 	switch {
@@ -193,11 +193,11 @@ func ValidatePassword(password string) error {
 func validateUsername(username string) error {
 	n := utf8.RuneCountInString(username)
 	if n == 0 || n > maxUsernameLen || !utf8.ValidString(username) {
-		return shopgraph.Errorf(ErrInvalidParameter, "Username must be 1 to %d characters", maxUsernameLen)
+		return shopgraph.Errorf(shopgraph.CodeInvalidParameter, "Username must be 1 to %d characters", maxUsernameLen)
 	}
 	for _, r := range username {
 		if !unicode.In(r, unicode.L, unicode.M, unicode.S, unicode.N, unicode.P) {
-			return shopgraph.Errorf(ErrInvalidParameter, "Username may contain only letters, marks, symbols, digits and punctuation")
+			return shopgraph.Errorf(shopgraph.CodeInvalidParameter, "Username may contain only letters, marks, symbols, digits and punctuation")
 		}
 	}
 	return nil
@@ -205,11 +205,11 @@ func validateUsername(username string) error {
 
 func validateEmail(email string) error {
 	if len(email) > maxEmailLen {
-		return shopgraph.Errorf(ErrInvalidParameter, "Invalid email address format.")
+		return shopgraph.Errorf(shopgraph.CodeInvalidParameter, "Invalid email address format.")
 	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email {
-		return shopgraph.Errorf(ErrInvalidParameter, "Invalid email address format.")
+		return shopgraph.Errorf(shopgraph.CodeInvalidParameter, "Invalid email address format.")
 	}
 	return nil
 }
@@ -252,9 +252,9 @@ func cloneUser(u User) User {
 // the confirmation code (which Cognito would send by email; the embedded
 // default logs or shows it). The code is valid for SignUpCodeTTL.
 //
-// Errors: ErrInvalidParameter for a malformed username or email,
-// ErrInvalidPassword for a password that fails ValidatePassword,
-// ErrUsernameExists for a taken username (confirmed or not; usernames are
+// Errors: shopgraph.CodeInvalidParameter for a malformed username or email,
+// shopgraph.CodeInvalidPassword for a password that fails ValidatePassword,
+// shopgraph.CodeUsernameExists for a taken username (confirmed or not; usernames are
 // case-insensitive).
 func (d *UserDirectory) SignUp(username, password, email string) (User, string, error) {
 	if err := validateUsername(username); err != nil {
@@ -268,7 +268,7 @@ func (d *UserDirectory) SignUp(username, password, email string) (User, string, 
 	}
 	key := usernameKey(username)
 	if d.exists(key) { // spare the hash
-		return User{}, "", shopgraph.Errorf(ErrUsernameExists, "User already exists")
+		return User{}, "", shopgraph.Errorf(shopgraph.CodeUsernameExists, "User already exists")
 	}
 	pw := d.newHash(password)
 	u := User{Sub: randomUUID(), Username: username, Email: email}
@@ -277,7 +277,7 @@ func (d *UserDirectory) SignUp(username, password, email string) (User, string, 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.users[key] != nil {
-		return User{}, "", shopgraph.Errorf(ErrUsernameExists, "User already exists")
+		return User{}, "", shopgraph.Errorf(shopgraph.CodeUsernameExists, "User already exists")
 	}
 	d.users[key] = &userRecord{user: u, pw: pw, confirm: &pendingCode{code: code, expires: d.now().Add(d.signUpTTL)}}
 	return cloneUser(u), code, nil
@@ -291,8 +291,8 @@ func (d *UserDirectory) exists(key string) bool {
 
 // Add stores u as given (sub, groups, confirmation) with password, like
 // Cognito's AdminCreateUser followed by AdminSetUserPassword. It is for
-// seeding and tests. Errors: ErrInvalidParameter (malformed username or
-// email, empty sub), ErrInvalidPassword, ErrUsernameExists.
+// seeding and tests. Errors: shopgraph.CodeInvalidParameter (malformed username or
+// email, empty sub), shopgraph.CodeInvalidPassword, shopgraph.CodeUsernameExists.
 func (d *UserDirectory) Add(u User, password string) error {
 	if err := validateUsername(u.Username); err != nil {
 		return err
@@ -303,21 +303,21 @@ func (d *UserDirectory) Add(u User, password string) error {
 		}
 	}
 	if u.Sub == "" {
-		return shopgraph.Errorf(ErrInvalidParameter, "User %q has no sub", u.Username)
+		return shopgraph.Errorf(shopgraph.CodeInvalidParameter, "User %q has no sub", u.Username)
 	}
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
 	key := usernameKey(u.Username)
 	if d.exists(key) {
-		return shopgraph.Errorf(ErrUsernameExists, "User already exists")
+		return shopgraph.Errorf(shopgraph.CodeUsernameExists, "User already exists")
 	}
 	pw := d.newHash(password)
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.users[key] != nil {
-		return shopgraph.Errorf(ErrUsernameExists, "User already exists")
+		return shopgraph.Errorf(shopgraph.CodeUsernameExists, "User already exists")
 	}
 	rec := &userRecord{user: cloneUser(u), pw: pw}
 	if !u.Confirmed {
@@ -328,14 +328,14 @@ func (d *UserDirectory) Add(u User, password string) error {
 }
 
 // Lookup returns the user named username (case-insensitive). Error:
-// ErrUserNotFound. It is for trusted callers (`me`, `shopgraph token`), not
+// shopgraph.CodeUserNotFound. It is for trusted callers (`me`, `shopgraph token`), not
 // for answering anonymous requests.
 func (d *UserDirectory) Lookup(username string) (User, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	rec := d.users[usernameKey(username)]
 	if rec == nil {
-		return User{}, shopgraph.Errorf(ErrUserNotFound, "User does not exist.")
+		return User{}, shopgraph.Errorf(shopgraph.CodeUserNotFound, "User does not exist.")
 	}
 	return cloneUser(rec.user), nil
 }
@@ -345,31 +345,31 @@ func (d *UserDirectory) Lookup(username string) (User, error) {
 func checkCode(p *pendingCode, code string, now time.Time) error {
 	switch {
 	case p == nil:
-		return shopgraph.Errorf(ErrCodeMismatch, msgCodeMismatch)
+		return shopgraph.Errorf(shopgraph.CodeMismatch, msgCodeMismatch)
 	case p.attempts >= maxCodeAttempts:
-		return shopgraph.Errorf(ErrCodeAttemptsExceeded, msgCodeLimit)
+		return shopgraph.Errorf(shopgraph.CodeTooManyAttempts, msgCodeLimit)
 	case !now.Before(p.expires):
-		return shopgraph.Errorf(ErrExpiredCode, msgCodeExpired)
+		return shopgraph.Errorf(shopgraph.CodeExpired, msgCodeExpired)
 	case subtle.ConstantTimeCompare([]byte(code), []byte(p.code)) != 1:
 		p.attempts++
-		return shopgraph.Errorf(ErrCodeMismatch, msgCodeMismatch)
+		return shopgraph.Errorf(shopgraph.CodeMismatch, msgCodeMismatch)
 	}
 	return nil
 }
 
 // ConfirmSignUp confirms username's sign-up with the code SignUp returned.
-// Errors: ErrCodeMismatch for a wrong code or an unknown user,
-// ErrExpiredCode, ErrCodeAttemptsExceeded after 5 wrong codes,
-// ErrNotAuthorized when the user is already confirmed.
+// Errors: shopgraph.CodeMismatch for a wrong code or an unknown user,
+// shopgraph.CodeExpired, shopgraph.CodeTooManyAttempts after 5 wrong codes,
+// shopgraph.CodeNotAuthorized when the user is already confirmed.
 func (d *UserDirectory) ConfirmSignUp(username, code string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	rec := d.users[usernameKey(username)]
 	if rec == nil {
-		return shopgraph.Errorf(ErrCodeMismatch, msgCodeMismatch)
+		return shopgraph.Errorf(shopgraph.CodeMismatch, msgCodeMismatch)
 	}
 	if rec.user.Confirmed {
-		return shopgraph.Errorf(ErrNotAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
+		return shopgraph.Errorf(shopgraph.CodeNotAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
 	}
 	if err := checkCode(rec.confirm, code, d.now()); err != nil {
 		return err
@@ -380,11 +380,11 @@ func (d *UserDirectory) ConfirmSignUp(username, code string) error {
 }
 
 // Authenticate checks username's password (USER_PASSWORD_AUTH) and returns
-// the user. Errors: ErrNotAuthorized "Incorrect username or password." for a
+// the user. Errors: shopgraph.CodeNotAuthorized "Incorrect username or password." for a
 // wrong password or an unknown user (which costs the same hash), and
 // "Password attempts exceeded" while locked out: after 5 consecutive wrong
 // passwords each further failure locks the user for 1 s, doubling up to
-// 15 min, as Cognito does; ErrUserNotConfirmed for the right password of an
+// 15 min, as Cognito does; shopgraph.CodeUserNotConfirmed for the right password of an
 // unconfirmed user.
 func (d *UserDirectory) Authenticate(username, password string) (User, error) {
 	key := usernameKey(username)
@@ -394,7 +394,7 @@ func (d *UserDirectory) Authenticate(username, password string) (User, error) {
 	if rec != nil {
 		if d.now().Before(rec.lockedUntil) {
 			d.mu.Unlock()
-			return User{}, shopgraph.Errorf(ErrNotAuthorized, msgAttemptsExceeded)
+			return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, msgAttemptsExceeded)
 		}
 		pw = rec.pw
 	}
@@ -402,26 +402,26 @@ func (d *UserDirectory) Authenticate(username, password string) (User, error) {
 
 	if rec == nil {
 		d.hash(password, make([]byte, 16), d.iterations) // same cost as a real check
-		return User{}, shopgraph.Errorf(ErrNotAuthorized, msgIncorrectCredentials)
+		return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, msgIncorrectCredentials)
 	}
 	ok := d.matches(pw, password)
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.users[key] != rec { // deleted or replaced meanwhile
-		return User{}, shopgraph.Errorf(ErrNotAuthorized, msgIncorrectCredentials)
+		return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, msgIncorrectCredentials)
 	}
 	if !ok {
 		rec.failures++
 		if n := rec.failures - lockoutAfter; n >= 0 {
 			rec.lockedUntil = d.now().Add(min(time.Second<<min(n, 20), maxLockout))
 		}
-		return User{}, shopgraph.Errorf(ErrNotAuthorized, msgIncorrectCredentials)
+		return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, msgIncorrectCredentials)
 	}
 	rec.failures = 0
 	rec.lockedUntil = time.Time{}
 	if !rec.user.Confirmed {
-		return User{}, shopgraph.Errorf(ErrUserNotConfirmed, "User is not confirmed.")
+		return User{}, shopgraph.Errorf(shopgraph.CodeUserNotConfirmed, "User is not confirmed.")
 	}
 	return cloneUser(rec.user), nil
 }
@@ -430,7 +430,7 @@ func (d *UserDirectory) Authenticate(username, password string) (User, error) {
 // would send by email), valid for ResetCodeTTL; a new call replaces the
 // previous code. For an unknown user it returns a code that never works, so
 // the answer does not reveal whether the user exists. Error:
-// ErrInvalidParameter for an unconfirmed user, who has no verified address
+// shopgraph.CodeInvalidParameter for an unconfirmed user, who has no verified address
 // (Cognito's rule).
 func (d *UserDirectory) ForgotPassword(username string) (string, error) {
 	code := newCode()
@@ -441,7 +441,7 @@ func (d *UserDirectory) ForgotPassword(username string) (string, error) {
 		return code, nil
 	}
 	if !rec.user.Confirmed {
-		return "", shopgraph.Errorf(ErrInvalidParameter, "Cannot reset password for the user as there is no registered/verified email or phone_number")
+		return "", shopgraph.Errorf(shopgraph.CodeInvalidParameter, "Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
 	rec.reset = &pendingCode{code: code, expires: d.now().Add(d.resetTTL)}
 	return code, nil
@@ -450,9 +450,9 @@ func (d *UserDirectory) ForgotPassword(username string) (string, error) {
 // ConfirmForgotPassword sets username's password to newPassword when code
 // is the one ForgotPassword returned; it also ends any lockout and revokes
 // all of the user's refresh tokens (a reset usually means the old password
-// leaked; Cognito itself keeps them). Errors: ErrInvalidPassword,
-// ErrCodeMismatch for a wrong code, an unknown user or no pending reset,
-// ErrExpiredCode, ErrCodeAttemptsExceeded after 5 wrong codes.
+// leaked; Cognito itself keeps them). Errors: shopgraph.CodeInvalidPassword,
+// shopgraph.CodeMismatch for a wrong code, an unknown user or no pending reset,
+// shopgraph.CodeExpired, shopgraph.CodeTooManyAttempts after 5 wrong codes.
 func (d *UserDirectory) ConfirmForgotPassword(username, code, newPassword string) error {
 	if err := ValidatePassword(newPassword); err != nil {
 		return err
@@ -462,7 +462,7 @@ func (d *UserDirectory) ConfirmForgotPassword(username, code, newPassword string
 	rec := d.users[key]
 	if rec == nil {
 		d.mu.Unlock()
-		return shopgraph.Errorf(ErrCodeMismatch, msgCodeMismatch)
+		return shopgraph.Errorf(shopgraph.CodeMismatch, msgCodeMismatch)
 	}
 	if err := checkCode(rec.reset, code, d.now()); err != nil {
 		d.mu.Unlock()
@@ -476,7 +476,7 @@ func (d *UserDirectory) ConfirmForgotPassword(username, code, newPassword string
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.users[key] != rec {
-		return shopgraph.Errorf(ErrCodeMismatch, msgCodeMismatch)
+		return shopgraph.Errorf(shopgraph.CodeMismatch, msgCodeMismatch)
 	}
 	rec.pw = pw
 	rec.failures = 0
@@ -514,7 +514,7 @@ func (d *UserDirectory) IssueRefreshToken(u User) string {
 
 // Refresh returns the current state of the user a refresh token was issued
 // to (REFRESH_TOKEN_AUTH), so new tokens carry current groups. Errors, all
-// ErrNotAuthorized: "Invalid Refresh Token" (unknown token, or the user is
+// shopgraph.CodeNotAuthorized: "Invalid Refresh Token" (unknown token, or the user is
 // gone or was replaced), "Refresh Token has been revoked", "Refresh Token
 // has expired".
 func (d *UserDirectory) Refresh(token string) (User, error) {
@@ -524,15 +524,15 @@ func (d *UserDirectory) Refresh(token string) (User, error) {
 	e := d.refresh[h]
 	switch {
 	case e == nil:
-		return User{}, shopgraph.Errorf(ErrNotAuthorized, msgInvalidRefresh)
+		return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, msgInvalidRefresh)
 	case e.revoked:
-		return User{}, shopgraph.Errorf(ErrNotAuthorized, "Refresh Token has been revoked")
+		return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, "Refresh Token has been revoked")
 	case !d.now().Before(e.expires):
-		return User{}, shopgraph.Errorf(ErrNotAuthorized, "Refresh Token has expired")
+		return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, "Refresh Token has expired")
 	}
 	rec := d.users[e.key]
 	if rec == nil || rec.user.Sub != e.sub || !rec.user.Confirmed {
-		return User{}, shopgraph.Errorf(ErrNotAuthorized, msgInvalidRefresh)
+		return User{}, shopgraph.Errorf(shopgraph.CodeNotAuthorized, msgInvalidRefresh)
 	}
 	return cloneUser(rec.user), nil
 }
@@ -541,10 +541,10 @@ func (d *UserDirectory) Refresh(token string) (User, error) {
 // Amplify's signOut calls); Refresh then fails. Revoking an unknown or
 // already revoked token succeeds, as OAuth revocation (RFC 7009) does.
 // Tokens already minted from it stay valid until they expire: JWTs are not
-// revocable. Error: ErrInvalidParameter for an empty token.
+// revocable. Error: shopgraph.CodeInvalidParameter for an empty token.
 func (d *UserDirectory) RevokeRefreshToken(token string) error {
 	if token == "" {
-		return shopgraph.Errorf(ErrInvalidParameter, "Refresh token is required")
+		return shopgraph.Errorf(shopgraph.CodeInvalidParameter, "Refresh token is required")
 	}
 	h := sha256.Sum256([]byte(token))
 	d.mu.Lock()

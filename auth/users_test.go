@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"fmt"
+	shopgraph "github.com/shopgraph/shopgraph"
 	"regexp"
 	"slices"
 	"strings"
@@ -60,7 +61,7 @@ func TestValidatePassword(t *testing.T) {
 			}
 			continue
 		}
-		wantCode(t, err, auth.ErrInvalidPassword, "")
+		wantCode(t, err, shopgraph.CodeInvalidPassword, "")
 		if !strings.Contains(err.Error(), "Password did not conform with policy: ") || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: %v, want a message about %q", tt.pw, err, tt.want)
 		}
@@ -85,18 +86,19 @@ func TestUserDirectory_SignUp(t *testing.T) {
 	}
 
 	tests := []struct {
-		name, username, password, email, code string
+		name, username, password, email string
+		code                            shopgraph.ErrorCode
 	}{
-		{"taken", "Carol", pw, "c2@example.com", auth.ErrUsernameExists},
-		{"taken, other case", "carol", pw, "c2@example.com", auth.ErrUsernameExists},
-		{"empty username", "", pw, "x@example.com", auth.ErrInvalidParameter},
-		{"username with space", "a b", pw, "x@example.com", auth.ErrInvalidParameter},
-		{"username with control", "a\tb", pw, "x@example.com", auth.ErrInvalidParameter},
-		{"long username", strings.Repeat("a", 129), pw, "x@example.com", auth.ErrInvalidParameter},
-		{"bad email", "dave", pw, "not-an-email", auth.ErrInvalidParameter},
-		{"email with display name", "dave", pw, "Dave <dave@example.com>", auth.ErrInvalidParameter},
-		{"empty email", "dave", pw, "", auth.ErrInvalidParameter},
-		{"weak password", "dave", "password", "dave@example.com", auth.ErrInvalidPassword},
+		{"taken", "Carol", pw, "c2@example.com", shopgraph.CodeUsernameExists},
+		{"taken, other case", "carol", pw, "c2@example.com", shopgraph.CodeUsernameExists},
+		{"empty username", "", pw, "x@example.com", shopgraph.CodeInvalidParameter},
+		{"username with space", "a b", pw, "x@example.com", shopgraph.CodeInvalidParameter},
+		{"username with control", "a\tb", pw, "x@example.com", shopgraph.CodeInvalidParameter},
+		{"long username", strings.Repeat("a", 129), pw, "x@example.com", shopgraph.CodeInvalidParameter},
+		{"bad email", "dave", pw, "not-an-email", shopgraph.CodeInvalidParameter},
+		{"email with display name", "dave", pw, "Dave <dave@example.com>", shopgraph.CodeInvalidParameter},
+		{"empty email", "dave", pw, "", shopgraph.CodeInvalidParameter},
+		{"weak password", "dave", "password", "dave@example.com", shopgraph.CodeInvalidPassword},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,18 +116,18 @@ func TestUserDirectory_ConfirmSignUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = d.Authenticate("erin", pw)
-	wantCode(t, err, auth.ErrUserNotConfirmed, "User is not confirmed.")
+	wantCode(t, err, shopgraph.CodeUserNotConfirmed, "User is not confirmed.")
 
 	wrong := "000000"
 	if wrong == code {
 		wrong = "111111"
 	}
-	wantCode(t, d.ConfirmSignUp("erin", wrong), auth.ErrCodeMismatch, "")
-	wantCode(t, d.ConfirmSignUp("nobody", code), auth.ErrCodeMismatch, "")
+	wantCode(t, d.ConfirmSignUp("erin", wrong), shopgraph.CodeMismatch, "")
+	wantCode(t, d.ConfirmSignUp("nobody", code), shopgraph.CodeMismatch, "")
 	if err := d.ConfirmSignUp("ERIN", code); err != nil {
 		t.Fatalf("confirm (case-insensitive username): %v", err)
 	}
-	wantCode(t, d.ConfirmSignUp("erin", code), auth.ErrNotAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
+	wantCode(t, d.ConfirmSignUp("erin", code), shopgraph.CodeNotAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
 	u, err := d.Authenticate("erin", pw)
 	if err != nil || !u.Confirmed {
 		t.Fatalf("Authenticate after confirm: %+v, %v", u, err)
@@ -140,7 +142,7 @@ func TestUserDirectory_ConfirmSignUp_expiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Advance(auth.DefaultSignUpCodeTTL)
-	wantCode(t, d.ConfirmSignUp("finn", code), auth.ErrExpiredCode, "")
+	wantCode(t, d.ConfirmSignUp("finn", code), shopgraph.CodeExpired, "")
 }
 
 func TestUserDirectory_ConfirmSignUp_attemptLimit(t *testing.T) {
@@ -155,10 +157,10 @@ func TestUserDirectory_ConfirmSignUp_attemptLimit(t *testing.T) {
 		if wrong == code {
 			wrong = "999999x"
 		}
-		wantCode(t, d.ConfirmSignUp("gail", wrong), auth.ErrCodeMismatch, "")
+		wantCode(t, d.ConfirmSignUp("gail", wrong), shopgraph.CodeMismatch, "")
 	}
 	// The code is burned, even the right one.
-	wantCode(t, d.ConfirmSignUp("gail", code), auth.ErrCodeAttemptsExceeded, "")
+	wantCode(t, d.ConfirmSignUp("gail", code), shopgraph.CodeTooManyAttempts, "")
 }
 
 func TestUserDirectory_Authenticate(t *testing.T) {
@@ -167,13 +169,14 @@ func TestUserDirectory_Authenticate(t *testing.T) {
 	want := mustSignUpConfirmed(t, d, "hank")
 	tests := []struct {
 		name, username, password string
-		code, msg                string
+		code                     shopgraph.ErrorCode
+		msg                      string
 	}{
 		{"right", "hank", pw, "", ""},
 		{"right, other case", "HANK", pw, "", ""},
-		{"wrong password", "hank", pw + "x", auth.ErrNotAuthorized, "Incorrect username or password."},
-		{"unknown user", "nobody", pw, auth.ErrNotAuthorized, "Incorrect username or password."},
-		{"empty password", "hank", "", auth.ErrNotAuthorized, "Incorrect username or password."},
+		{"wrong password", "hank", pw + "x", shopgraph.CodeNotAuthorized, "Incorrect username or password."},
+		{"unknown user", "nobody", pw, shopgraph.CodeNotAuthorized, "Incorrect username or password."},
+		{"empty password", "hank", "", shopgraph.CodeNotAuthorized, "Incorrect username or password."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,24 +201,24 @@ func TestUserDirectory_Authenticate_lockout(t *testing.T) {
 	mustSignUpConfirmed(t, d, "ivy")
 	for range 5 {
 		_, err := d.Authenticate("ivy", "Wrong-pa55")
-		wantCode(t, err, auth.ErrNotAuthorized, "Incorrect username or password.")
+		wantCode(t, err, shopgraph.CodeNotAuthorized, "Incorrect username or password.")
 	}
 	// Locked for 1 s: even the right password is refused.
 	_, err := d.Authenticate("ivy", pw)
-	wantCode(t, err, auth.ErrNotAuthorized, "Password attempts exceeded")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Password attempts exceeded")
 	c.Advance(time.Second)
 	_, err = d.Authenticate("ivy", "Wrong-pa55") // sixth failure: 2 s
-	wantCode(t, err, auth.ErrNotAuthorized, "Incorrect username or password.")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Incorrect username or password.")
 	c.Advance(1500 * time.Millisecond)
 	_, err = d.Authenticate("ivy", pw)
-	wantCode(t, err, auth.ErrNotAuthorized, "Password attempts exceeded")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Password attempts exceeded")
 	c.Advance(time.Second)
 	if _, err := d.Authenticate("ivy", pw); err != nil {
 		t.Fatalf("after the lockout: %v", err)
 	}
 	// Success resets the count.
 	_, err = d.Authenticate("ivy", "Wrong-pa55")
-	wantCode(t, err, auth.ErrNotAuthorized, "Incorrect username or password.")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Incorrect username or password.")
 	if _, err := d.Authenticate("ivy", pw); err != nil {
 		t.Fatalf("one failure after a reset locked the user: %v", err)
 	}
@@ -238,13 +241,13 @@ func TestUserDirectory_ForgotPassword(t *testing.T) {
 	}
 	tests := []struct {
 		name, username, code, password string
-		want                           string
+		want                           shopgraph.ErrorCode
 	}{
-		{"weak new password", "jack", code, "weak", auth.ErrInvalidPassword},
-		{"wrong code", "jack", wrong, newPW, auth.ErrCodeMismatch},
-		{"unknown user", "nobody", code, newPW, auth.ErrCodeMismatch},
+		{"weak new password", "jack", code, "weak", shopgraph.CodeInvalidPassword},
+		{"wrong code", "jack", wrong, newPW, shopgraph.CodeMismatch},
+		{"unknown user", "nobody", code, newPW, shopgraph.CodeMismatch},
 		{"right", "jack", code, newPW, ""},
-		{"code spent", "jack", code, newPW, auth.ErrCodeMismatch},
+		{"code spent", "jack", code, newPW, shopgraph.CodeMismatch},
 	}
 	for _, tt := range tests {
 		err := d.ConfirmForgotPassword(tt.username, tt.code, tt.password)
@@ -260,9 +263,9 @@ func TestUserDirectory_ForgotPassword(t *testing.T) {
 		t.Errorf("new password: %v", err)
 	}
 	_, err = d.Authenticate("jack", pw)
-	wantCode(t, err, auth.ErrNotAuthorized, "")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "")
 	_, err = d.Refresh(refresh)
-	wantCode(t, err, auth.ErrNotAuthorized, "Refresh Token has been revoked")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Refresh Token has been revoked")
 }
 
 func TestUserDirectory_ForgotPassword_cases(t *testing.T) {
@@ -278,11 +281,11 @@ func TestUserDirectory_ForgotPassword_cases(t *testing.T) {
 	if err != nil || len(code) != 6 {
 		t.Fatalf("unknown user: %q, %v", code, err)
 	}
-	wantCode(t, d.ConfirmForgotPassword("nobody", code, "N3w-password"), auth.ErrCodeMismatch, "")
+	wantCode(t, d.ConfirmForgotPassword("nobody", code, "N3w-password"), shopgraph.CodeMismatch, "")
 
 	// Unconfirmed users have no verified address.
 	_, err = d.ForgotPassword("liam")
-	wantCode(t, err, auth.ErrInvalidParameter, "")
+	wantCode(t, err, shopgraph.CodeInvalidParameter, "")
 
 	// Expiry, and a new request replaces the code.
 	first, err := d.ForgotPassword("kate")
@@ -294,13 +297,13 @@ func TestUserDirectory_ForgotPassword_cases(t *testing.T) {
 		t.Fatal(err)
 	}
 	if first != second {
-		wantCode(t, d.ConfirmForgotPassword("kate", first, "N3w-password"), auth.ErrCodeMismatch, "")
+		wantCode(t, d.ConfirmForgotPassword("kate", first, "N3w-password"), shopgraph.CodeMismatch, "")
 	}
 	c.Advance(auth.DefaultResetCodeTTL)
-	wantCode(t, d.ConfirmForgotPassword("kate", second, "N3w-password"), auth.ErrExpiredCode, "")
+	wantCode(t, d.ConfirmForgotPassword("kate", second, "N3w-password"), shopgraph.CodeExpired, "")
 
 	// An expired code stays expired, whatever is typed.
-	wantCode(t, d.ConfirmForgotPassword("kate", "123456", "N3w-password"), auth.ErrExpiredCode, "")
+	wantCode(t, d.ConfirmForgotPassword("kate", "123456", "N3w-password"), shopgraph.CodeExpired, "")
 }
 
 func TestUserDirectory_ConfirmForgotPassword_endsLockout(t *testing.T) {
@@ -340,7 +343,7 @@ func TestUserDirectory_refreshTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = d.Refresh(tok)
-	wantCode(t, err, auth.ErrNotAuthorized, "Refresh Token has been revoked")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Refresh Token has been revoked")
 	if _, err := d.Refresh(other); err != nil {
 		t.Errorf("revoking one token revoked another: %v", err)
 	}
@@ -350,25 +353,25 @@ func TestUserDirectory_refreshTokens(t *testing.T) {
 	if err := d.RevokeRefreshToken("never-issued"); err != nil {
 		t.Errorf("revoking an unknown token: %v", err)
 	}
-	wantCode(t, d.RevokeRefreshToken(""), auth.ErrInvalidParameter, "")
+	wantCode(t, d.RevokeRefreshToken(""), shopgraph.CodeInvalidParameter, "")
 
 	_, err = d.Refresh("never-issued")
-	wantCode(t, err, auth.ErrNotAuthorized, "Invalid Refresh Token")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Invalid Refresh Token")
 	_, err = d.Refresh("")
-	wantCode(t, err, auth.ErrNotAuthorized, "Invalid Refresh Token")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Invalid Refresh Token")
 
 	c.Advance(time.Hour)
 	_, err = d.Refresh(other)
-	wantCode(t, err, auth.ErrNotAuthorized, "Refresh Token has expired")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Refresh Token has expired")
 
 	// A token for a user who is not in the directory refreshes nothing.
 	ghost := d.IssueRefreshToken(auth.User{Sub: "s", Username: "ghost"})
 	_, err = d.Refresh(ghost)
-	wantCode(t, err, auth.ErrNotAuthorized, "Invalid Refresh Token")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Invalid Refresh Token")
 	// Nor does one whose sub no longer matches.
 	stale := d.IssueRefreshToken(auth.User{Sub: "old-sub", Username: "noah"})
 	_, err = d.Refresh(stale)
-	wantCode(t, err, auth.ErrNotAuthorized, "Invalid Refresh Token")
+	wantCode(t, err, shopgraph.CodeNotAuthorized, "Invalid Refresh Token")
 }
 
 func TestUserDirectory_Add_Lookup(t *testing.T) {
@@ -391,19 +394,19 @@ func TestUserDirectory_Add_Lookup(t *testing.T) {
 		t.Error("Lookup returned the directory's own slice")
 	}
 	_, err = d.Lookup("nobody")
-	wantCode(t, err, auth.ErrUserNotFound, "")
+	wantCode(t, err, shopgraph.CodeUserNotFound, "")
 
 	for _, tt := range []struct {
 		name string
 		u    auth.User
 		pw   string
-		code string
+		code shopgraph.ErrorCode
 	}{
-		{"taken", auth.User{Sub: "x", Username: "Olga"}, pw, auth.ErrUsernameExists},
-		{"no sub", auth.User{Username: "pete"}, pw, auth.ErrInvalidParameter},
-		{"bad username", auth.User{Sub: "x", Username: ""}, pw, auth.ErrInvalidParameter},
-		{"bad email", auth.User{Sub: "x", Username: "pete", Email: "nope"}, pw, auth.ErrInvalidParameter},
-		{"weak password", auth.User{Sub: "x", Username: "pete"}, "weak", auth.ErrInvalidPassword},
+		{"taken", auth.User{Sub: "x", Username: "Olga"}, pw, shopgraph.CodeUsernameExists},
+		{"no sub", auth.User{Username: "pete"}, pw, shopgraph.CodeInvalidParameter},
+		{"bad username", auth.User{Sub: "x", Username: ""}, pw, shopgraph.CodeInvalidParameter},
+		{"bad email", auth.User{Sub: "x", Username: "pete", Email: "nope"}, pw, shopgraph.CodeInvalidParameter},
+		{"weak password", auth.User{Sub: "x", Username: "pete"}, "weak", shopgraph.CodeInvalidPassword},
 	} {
 		wantCode(t, d.Add(tt.u, tt.pw), tt.code, "")
 	}
@@ -413,7 +416,7 @@ func TestUserDirectory_Add_Lookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = d.Authenticate("quinn", pw)
-	wantCode(t, err, auth.ErrUserNotConfirmed, "")
+	wantCode(t, err, shopgraph.CodeUserNotConfirmed, "")
 }
 
 // TestUserDirectory_concurrent: racing sign-ups of one name have one winner;
@@ -480,8 +483,8 @@ func TestSeedDevUsers(t *testing.T) {
 		t.Error("DevSub ignores case")
 	}
 
-	wantCode(t, auth.SeedDevUsers(d, auth.DevPassword), auth.ErrUsernameExists, "")
-	wantCode(t, auth.SeedDevUsers(newDir(c), "weak"), auth.ErrInvalidPassword, "")
+	wantCode(t, auth.SeedDevUsers(d, auth.DevPassword), shopgraph.CodeUsernameExists, "")
+	wantCode(t, auth.SeedDevUsers(newDir(c), "weak"), shopgraph.CodeInvalidPassword, "")
 }
 
 // TestDevSub_pinned pins the dev subs: data seeded against them (carts,

@@ -179,7 +179,7 @@ type rejection struct {
 // "ALLOW". OIDC identities carry no groups, so an OIDC issuer cannot grant
 // Cognito groups. SourceIP is left for the caller to fill.
 //
-// Every failure is a *shopgraph.Error with code shopgraph.ErrUnauthenticated
+// Every failure is a *shopgraph.Error with code shopgraph.CodeUnauthenticated
 // and one of MsgNoValidAuthorization, MsgUnparsableToken or MsgTokenExpired;
 // the reason is logged at Info (Debug for expiry), without the token.
 func (v *Verifier) Verify(ctx context.Context, raw string) (shopgraph.Identity, error) {

@@ -155,7 +155,7 @@ func TestVerifier_Verify(t *testing.T) {
 			f.logs.Reset()
 			id, err := f.v.Verify(context.Background(), tt.token)
 			if tt.want.msg != "" {
-				wantCode(t, err, shopgraph.ErrUnauthenticated, tt.want.msg)
+				wantCode(t, err, shopgraph.CodeUnauthenticated, tt.want.msg)
 				if logs := f.logs.String(); !strings.Contains(logs, `reason="`+tt.want.reason+`"`) && !strings.Contains(logs, "reason="+tt.want.reason+" ") {
 					t.Errorf("log %q lacks reason %s", logs, tt.want.reason)
 				}
@@ -270,7 +270,7 @@ func TestVerifier_unknownKID(t *testing.T) {
 	}
 	// The refetch replaced the set: the old key is gone.
 	_, err := v.Verify(ctx, sign(t, old, idClaims()))
-	wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgNoValidAuthorization)
+	wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgNoValidAuthorization)
 	if n := js.fetches.Load(); n != 2 {
 		t.Fatalf("an unknown kid within a minute refetched: fetches = %d, want 2", n)
 	}
@@ -280,7 +280,7 @@ func TestVerifier_unknownKID(t *testing.T) {
 	c.Advance(30 * time.Second)
 	for range 5 {
 		_, err := v.Verify(ctx, sign(t, later, idClaims()))
-		wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgNoValidAuthorization)
+		wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgNoValidAuthorization)
 	}
 	if n := js.fetches.Load(); n != 2 {
 		t.Fatalf("fetches = %d, want 2 (rate limited)", n)
@@ -414,7 +414,7 @@ func TestNewVerifier_errors(t *testing.T) {
 func TestNewVerifier_noIssuers(t *testing.T) {
 	v := mustVerifier(t, nil, auth.VerifierOptions{})
 	_, err := v.Verify(context.Background(), sign(t, mustKey(t, "k"), idClaims()))
-	wantCode(t, err, shopgraph.ErrUnauthenticated, auth.MsgNoValidAuthorization)
+	wantCode(t, err, shopgraph.CodeUnauthenticated, auth.MsgNoValidAuthorization)
 }
 
 func TestStripBearer(t *testing.T) {

@@ -46,10 +46,10 @@ func apiKeyKey(id string) item {
 // a SHA-256 (a guard against storing a secret by mistake).
 func marshalAPIKey(k shopgraph.APIKeyRecord) (item, error) {
 	if !validPartitionKey(k.ID) {
-		return nil, shopgraph.Errorf(shopgraph.ErrBadRequest, "API key id must be non-empty and at most %d bytes", maxPartitionKeyBytes)
+		return nil, shopgraph.Errorf(shopgraph.CodeBadRequest, "API key id must be non-empty and at most %d bytes", maxPartitionKeyBytes)
 	}
 	if len(k.SecretHash) != sha256.Size {
-		return nil, shopgraph.Errorf(shopgraph.ErrBadRequest, "API key %q: secret hash must be a SHA-256 (%d bytes), got %d bytes", k.ID, sha256.Size, len(k.SecretHash))
+		return nil, shopgraph.Errorf(shopgraph.CodeBadRequest, "API key %q: secret hash must be a SHA-256 (%d bytes), got %d bytes", k.ID, sha256.Size, len(k.SecretHash))
 	}
 	av, err := attributevalue.MarshalMap(apiKeyItem{
 		KeyID:      k.ID,
@@ -119,7 +119,7 @@ func parseOptionalTime(s string) (*time.Time, error) {
 }
 
 func noAPIKey(id string) error {
-	return shopgraph.Errorf(shopgraph.ErrNotFound, "no API key %q", id)
+	return shopgraph.Errorf(shopgraph.CodeNotFound, "no API key %q", id)
 }
 
 func isConditionFailed(err error) bool {
@@ -144,7 +144,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k shopgraph.APIKeyRecord) erro
 		ExpressionAttributeNames: map[string]string{"#k": attrKeyID},
 	})
 	if isConditionFailed(err) {
-		return shopgraph.Errorf(shopgraph.ErrConflict, "API key %q already exists", k.ID)
+		return shopgraph.Errorf(shopgraph.CodeConflict, "API key %q already exists", k.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("create API key %s: put item in %s: %w", k.ID, s.tables.APIKeys, err)

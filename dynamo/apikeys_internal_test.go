@@ -82,7 +82,7 @@ func TestListAPIKeys_followsPagesAndSorts(t *testing.T) {
 
 	api = &pagedScan{fail: errors.New("boom")}
 	s, _ = New(api, Options{Tables: TableNames("t-"), CursorSecret: []byte("0123456789abcdef0123")})
-	if got, err := s.ListAPIKeys(context.Background()); err == nil || got != nil || !strings.Contains(err.Error(), "list API keys") || shopgraph.ErrorCode(err) != shopgraph.ErrInternal {
+	if got, err := s.ListAPIKeys(context.Background()); err == nil || got != nil || !strings.Contains(err.Error(), "list API keys") || shopgraph.CodeOf(err) != shopgraph.CodeInternal {
 		t.Errorf("ListAPIKeys on a failing Scan = %v, %v; want an internal error naming the operation", got, err)
 	}
 }

@@ -154,7 +154,7 @@ func runAPIKeyContract(t *testing.T, target dynamotest.Target) {
 		dup := c
 		dup.Partner, dup.SecretHash = "mallory", oddHash[:]
 		err := store.CreateAPIKey(ctx, dup)
-		if !shopgraph.IsCode(err, shopgraph.ErrConflict) || shopgraph.ErrorMessage(err) != `API key "sgk_0000000000000001" already exists` {
+		if !shopgraph.IsCode(err, shopgraph.CodeConflict) || shopgraph.ErrorMessage(err) != `API key "sgk_0000000000000001" already exists` {
 			t.Errorf("CreateAPIKey of an existing id: %v, want Conflict `API key %q already exists`", err, c.ID)
 		}
 		got, err := store.GetAPIKey(ctx, c.ID)
@@ -170,11 +170,11 @@ func runAPIKeyContract(t *testing.T, target dynamotest.Target) {
 			"no hash":           {ID: "sgk_cccccccccccccccc"},
 			"a secret, no hash": {ID: "sgk_cccccccccccccccc", SecretHash: []byte("Mt4a8N3JxvZGnqLATbNrLxg89DryYcCd0Y_232UTZxI")},
 		} {
-			if err := store.CreateAPIKey(ctx, k); !shopgraph.IsCode(err, shopgraph.ErrBadRequest) {
+			if err := store.CreateAPIKey(ctx, k); !shopgraph.IsCode(err, shopgraph.CodeBadRequest) {
 				t.Errorf("%s: CreateAPIKey = %v, want BadRequest", name, err)
 			}
 		}
-		if _, err := store.GetAPIKey(ctx, "sgk_cccccccccccccccc"); !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+		if _, err := store.GetAPIKey(ctx, "sgk_cccccccccccccccc"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 			t.Errorf("a rejected key was stored: GetAPIKey = %v", err)
 		}
 	})
@@ -182,7 +182,7 @@ func runAPIKeyContract(t *testing.T, target dynamotest.Target) {
 	t.Run("get missing is NotFound", func(t *testing.T) {
 		for _, id := range []string{"sgk_ffffffffffffffff", "", strings.Repeat("x", 3000)} {
 			_, err := store.GetAPIKey(ctx, id)
-			if !shopgraph.IsCode(err, shopgraph.ErrNotFound) || !strings.HasPrefix(shopgraph.ErrorMessage(err), "no API key ") {
+			if !shopgraph.IsCode(err, shopgraph.CodeNotFound) || !strings.HasPrefix(shopgraph.ErrorMessage(err), "no API key ") {
 				t.Errorf("GetAPIKey(%.20q) = %v, want NotFound `no API key ...`", id, err)
 			}
 		}
@@ -222,12 +222,12 @@ func runAPIKeyContract(t *testing.T, target dynamotest.Target) {
 	t.Run("revoke missing is NotFound", func(t *testing.T) {
 		for _, id := range []string{"sgk_eeeeeeeeeeeeeeee", "", strings.Repeat("x", 3000)} {
 			_, err := store.RevokeAPIKey(ctx, id, base)
-			if !shopgraph.IsCode(err, shopgraph.ErrNotFound) || !strings.HasPrefix(shopgraph.ErrorMessage(err), "no API key ") {
+			if !shopgraph.IsCode(err, shopgraph.CodeNotFound) || !strings.HasPrefix(shopgraph.ErrorMessage(err), "no API key ") {
 				t.Errorf("RevokeAPIKey(%.20q) = %v, want NotFound", id, err)
 			}
 		}
 		// And it created nothing.
-		if _, err := store.GetAPIKey(ctx, "sgk_eeeeeeeeeeeeeeee"); !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+		if _, err := store.GetAPIKey(ctx, "sgk_eeeeeeeeeeeeeeee"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 			t.Errorf("after revoking a missing key, GetAPIKey = %v, want NotFound", err)
 		}
 		if got, err := store.ListAPIKeys(ctx); err != nil || len(got) != 3 {

@@ -46,7 +46,7 @@ func (s *Store) GetProducts(ctx context.Context, keys []shopgraph.ProductKey) (m
 // "x"` when there is none.
 func (s *Store) ProductBySKU(ctx context.Context, sku string) (shopgraph.Product, error) {
 	if !validPartitionKey(sku) {
-		return shopgraph.Product{}, shopgraph.Errorf(shopgraph.ErrNotFound, "no product with SKU %q", sku)
+		return shopgraph.Product{}, shopgraph.Errorf(shopgraph.CodeNotFound, "no product with SKU %q", sku)
 	}
 	out, err := s.api.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.tables.Products),
@@ -59,7 +59,7 @@ func (s *Store) ProductBySKU(ctx context.Context, sku string) (shopgraph.Product
 		return shopgraph.Product{}, fmt.Errorf("product by SKU %q: query %s index %s: %w", sku, s.tables.Products, IndexBySKU, err)
 	}
 	if len(out.Items) == 0 {
-		return shopgraph.Product{}, shopgraph.Errorf(shopgraph.ErrNotFound, "no product with SKU %q", sku)
+		return shopgraph.Product{}, shopgraph.Errorf(shopgraph.CodeNotFound, "no product with SKU %q", sku)
 	}
 	p, err := unmarshalProduct(out.Items[0])
 	if err != nil {
@@ -81,17 +81,17 @@ func (s *Store) ProductBySKU(ctx context.Context, sku string) (shopgraph.Product
 // carries a token and may be shorter than Limit.)
 func (s *Store) ListProducts(ctx context.Context, in shopgraph.ListProductsInput) (shopgraph.ProductPage, error) {
 	if in.Limit < 1 || in.Limit > shopgraph.MaxPageSize {
-		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.ErrBadRequest, "limit must be between 1 and %d, got %d", shopgraph.MaxPageSize, in.Limit)
+		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.CodeBadRequest, "limit must be between 1 and %d, got %d", shopgraph.MaxPageSize, in.Limit)
 	}
 	if in.Category == "" {
-		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.ErrBadRequest, "category is required")
+		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.CodeBadRequest, "category is required")
 	}
 	cats, err := s.categories.get(ctx)
 	if err != nil {
 		return shopgraph.ProductPage{}, fmt.Errorf("list products in %q: %w", in.Category, err)
 	}
 	if _, ok := slices.BinarySearchFunc(cats, in.Category, func(c shopgraph.Category, name string) int { return strings.Compare(c.Name, name) }); !ok {
-		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.ErrNotFound, "unknown category %q", in.Category)
+		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.CodeNotFound, "unknown category %q", in.Category)
 	}
 	q := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.tables.Products),

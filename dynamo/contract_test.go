@@ -240,7 +240,7 @@ func testProductBySKU(t *testing.T, s seeded) {
 	}
 	for _, sku := range []string{"ZZ-123456", "", strings.Repeat("y", 3000)} {
 		_, err := s.store.ProductBySKU(ctx, sku)
-		if !shopgraph.IsCode(err, shopgraph.ErrNotFound) || shopgraph.ErrorMessage(err) != fmt.Sprintf("no product with SKU %q", sku) {
+		if !shopgraph.IsCode(err, shopgraph.CodeNotFound) || shopgraph.ErrorMessage(err) != fmt.Sprintf("no product with SKU %q", sku) {
 			t.Errorf("ProductBySKU(%.20q) error = %v, want NotFound `no product with SKU %.20q`", sku, err, sku)
 		}
 	}
@@ -365,23 +365,23 @@ func testListProductsErrors(t *testing.T, s seeded, target dynamotest.Target) {
 	}
 	for name, c := range bad {
 		_, err := s.store.ListProducts(ctx, shopgraph.ListProductsInput{Category: c.category, Limit: 2, NextToken: c.token})
-		if !shopgraph.IsCode(err, shopgraph.ErrBadRequest) || shopgraph.ErrorMessage(err) != "invalid nextToken" {
+		if !shopgraph.IsCode(err, shopgraph.CodeBadRequest) || shopgraph.ErrorMessage(err) != "invalid nextToken" {
 			t.Errorf("%s token: error %v, want BadRequest \"invalid nextToken\"", name, err)
 		}
 	}
 
 	_, err = s.store.ListProducts(ctx, shopgraph.ListProductsInput{Category: "no-such-category", Limit: 5})
-	if !shopgraph.IsCode(err, shopgraph.ErrNotFound) || shopgraph.ErrorMessage(err) != `unknown category "no-such-category"` {
+	if !shopgraph.IsCode(err, shopgraph.CodeNotFound) || shopgraph.ErrorMessage(err) != `unknown category "no-such-category"` {
 		t.Errorf("unknown category: error %v, want NotFound `unknown category \"no-such-category\"`", err)
 	}
 	for _, limit := range []int{0, -1, 101} {
 		_, err := s.store.ListProducts(ctx, shopgraph.ListProductsInput{Category: a, Limit: limit})
-		if !shopgraph.IsCode(err, shopgraph.ErrBadRequest) || !strings.Contains(shopgraph.ErrorMessage(err), "limit") {
+		if !shopgraph.IsCode(err, shopgraph.CodeBadRequest) || !strings.Contains(shopgraph.ErrorMessage(err), "limit") {
 			t.Errorf("limit %d: error %v, want BadRequest about the limit", limit, err)
 		}
 	}
 	_, err = s.store.ListProducts(ctx, shopgraph.ListProductsInput{Category: "", Limit: 5})
-	if !shopgraph.IsCode(err, shopgraph.ErrBadRequest) {
+	if !shopgraph.IsCode(err, shopgraph.CodeBadRequest) {
 		t.Errorf("empty category: error %v, want BadRequest", err)
 	}
 }

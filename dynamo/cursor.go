@@ -35,7 +35,7 @@ type cursor struct {
 
 // errInvalidToken is what every bad nextToken turns into.
 func errInvalidToken() error {
-	return shopgraph.Errorf(shopgraph.ErrBadRequest, "invalid nextToken")
+	return shopgraph.Errorf(shopgraph.CodeBadRequest, "invalid nextToken")
 }
 
 func (s *Store) encodeCursor(c cursor) string {

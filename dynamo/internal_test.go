@@ -185,7 +185,7 @@ func TestCursor(t *testing.T) {
 		"product id too long": sign(`{"v":1,"c":"toys","p":"` + strings.Repeat("x", 1025) + `"}`),
 	} {
 		_, err := s.decodeCursor(bad, "toys")
-		if !shopgraph.IsCode(err, shopgraph.ErrBadRequest) || shopgraph.ErrorMessage(err) != "invalid nextToken" {
+		if !shopgraph.IsCode(err, shopgraph.CodeBadRequest) || shopgraph.ErrorMessage(err) != "invalid nextToken" {
 			t.Errorf("%s: %v, want BadRequest invalid nextToken", name, err)
 		}
 	}

@@ -89,7 +89,7 @@ func TestStore_unprocessedKeysAreRetried(t *testing.T) {
 	if err == nil || got != nil {
 		t.Fatalf("GetProducts with 12 keys, 1 per request = %d products, %v; want an error after %d requests", len(got), err, dynamo.DefaultRetryAttempts)
 	}
-	if !strings.Contains(err.Error(), "batch get products") || !strings.Contains(err.Error(), "unprocessed") || shopgraph.ErrorCode(err) != shopgraph.ErrInternal {
+	if !strings.Contains(err.Error(), "batch get products") || !strings.Contains(err.Error(), "unprocessed") || shopgraph.CodeOf(err) != shopgraph.CodeInternal {
 		t.Errorf("error %q: want an internal error naming the operation and the unprocessed keys", err)
 	}
 	if by := ops(stats); by["BatchGetItem"] != dynamo.DefaultRetryAttempts {
@@ -173,7 +173,7 @@ func TestStore_failuresAreReturnedAndNotCached(t *testing.T) {
 	if err == nil || whs != nil {
 		t.Fatalf("Warehouses during a failure = %v, %v; want an error", whs, err)
 	}
-	if !strings.Contains(err.Error(), "list warehouses") || !strings.Contains(err.Error(), "InternalServerError") || shopgraph.ErrorCode(err) != shopgraph.ErrInternal {
+	if !strings.Contains(err.Error(), "list warehouses") || !strings.Contains(err.Error(), "InternalServerError") || shopgraph.CodeOf(err) != shopgraph.CodeInternal {
 		t.Errorf("error %q: want an internal error naming the operation and the cause", err)
 	}
 	// Every HTTP attempt counts, retries included.
@@ -190,10 +190,10 @@ func TestStore_failuresAreReturnedAndNotCached(t *testing.T) {
 	if _, err := store.GetInventory(ctx, []string{s.cat.Products[0].ProductID}, []string{"DFW1"}); err == nil || !strings.Contains(err.Error(), "batch get inventory") {
 		t.Errorf("GetInventory during a failure: %v", err)
 	}
-	if _, err := store.ProductBySKU(ctx, s.cat.Products[0].ProductID); err == nil || shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+	if _, err := store.ProductBySKU(ctx, s.cat.Products[0].ProductID); err == nil || shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 		t.Errorf("ProductBySKU during a failure: %v, want an internal error (not NotFound)", err)
 	}
-	if _, err := store.ListProducts(ctx, shopgraph.ListProductsInput{Category: s.cat.Categories[0].Name, Limit: 5}); err == nil || shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+	if _, err := store.ListProducts(ctx, shopgraph.ListProductsInput{Category: s.cat.Categories[0].Name, Limit: 5}); err == nil || shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 		t.Errorf("ListProducts during a failure: %v, want an internal error", err)
 	}
 

@@ -83,7 +83,7 @@ func newLoader[K comparable, V any](cfg Config, fn dataloader.BatchFunc[K, V]) *
 // errors are not cached.
 func load[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], key K) (V, error) {
 	v, err := l.Load(ctx, key)()
-	if err != nil && !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+	if err != nil && !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 		l.Clear(ctx, key)
 	}
 	return v, err
@@ -121,7 +121,7 @@ func productBatch(store shopgraph.CatalogStore) dataloader.BatchFunc[shopgraph.P
 		return results(keys, err, func(k shopgraph.ProductKey) (shopgraph.Product, error) {
 			p, ok := found[k]
 			if !ok {
-				return p, shopgraph.Errorf(shopgraph.ErrNotFound, "product %s/%s not found", k.Category, k.ProductID)
+				return p, shopgraph.Errorf(shopgraph.CodeNotFound, "product %s/%s not found", k.Category, k.ProductID)
 			}
 			return p, nil
 		})
@@ -163,7 +163,7 @@ func warehouseBatch(store shopgraph.CatalogStore) dataloader.BatchFunc[string, s
 		return results(codes, err, func(code string) (shopgraph.Warehouse, error) {
 			w, ok := byCode[code]
 			if !ok {
-				return w, shopgraph.Errorf(shopgraph.ErrNotFound, "warehouse %q not found", code)
+				return w, shopgraph.Errorf(shopgraph.CodeNotFound, "warehouse %q not found", code)
 			}
 			return w, nil
 		})

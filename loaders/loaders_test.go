@@ -144,7 +144,7 @@ func TestLoaders_Product_notFoundIsCached(t *testing.T) {
 	key := shopgraph.ProductKey{Category: "c", ProductID: "missing"}
 	for range 2 {
 		_, err := l.Product(context.Background(), key)
-		if !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+		if !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 			t.Fatalf("err = %v, want NotFound", err)
 		}
 	}
@@ -158,7 +158,7 @@ func TestLoaders_Product_transientErrorNotCached(t *testing.T) {
 	f.fail.Store(1)
 	l := newLoaders(f, loaders.Config{})
 	key := shopgraph.ProductKey{Category: "c", ProductID: "p1"}
-	if _, err := l.Product(context.Background(), key); err == nil || shopgraph.ErrorCode(err) != shopgraph.ErrInternal {
+	if _, err := l.Product(context.Background(), key); err == nil || shopgraph.CodeOf(err) != shopgraph.CodeInternal {
 		t.Fatalf("first load err = %v, want internal error", err)
 	}
 	p, err := l.Product(context.Background(), key)
@@ -205,7 +205,7 @@ func TestLoaders_Warehouse(t *testing.T) {
 	if err != nil || w.Code != "B" {
 		t.Fatalf("Warehouse(B) = %v, %v", w, err)
 	}
-	if _, err := l.Warehouse(context.Background(), "ZZ"); !shopgraph.IsCode(err, shopgraph.ErrNotFound) {
+	if _, err := l.Warehouse(context.Background(), "ZZ"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 		t.Fatalf("Warehouse(ZZ) err = %v, want NotFound", err)
 	}
 }

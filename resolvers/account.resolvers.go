@@ -57,7 +57,7 @@ func (r *mutationResolver) ConfirmForgotPassword(ctx context.Context, username s
 func (r *queryResolver) Me(ctx context.Context) (*shopgraph.UserProfile, error) {
 	id := shopgraph.IdentityFromContext(ctx)
 	if id == nil || id.Mode != shopgraph.AuthModeCognito {
-		return nil, shopgraph.Errorf(shopgraph.ErrUnauthorized, "Not Authorized to access me on type Query")
+		return nil, shopgraph.Errorf(shopgraph.CodeUnauthorized, "Not Authorized to access me on type Query")
 	}
 	p, err := r.Accounts.Profile(ctx, *id)
 	if err != nil {

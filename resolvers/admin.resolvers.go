@@ -47,7 +47,7 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, partner string, sco
 	}
 	if rateLimit != nil {
 		if *rateLimit < 1 {
-			return nil, shopgraph.Errorf(shopgraph.ErrBadRequest, "rateLimit must be at least 1 request per second (omit it for the default), got %d", *rateLimit)
+			return nil, shopgraph.Errorf(shopgraph.CodeBadRequest, "rateLimit must be at least 1 request per second (omit it for the default), got %d", *rateLimit)
 		}
 		in.RateLimit = *rateLimit
 	}

@@ -15,7 +15,7 @@ func pageLimit(limit *int) (int, error) {
 		return shopgraph.DefaultPageSize, nil
 	}
 	if *limit < 1 || *limit > shopgraph.MaxPageSize {
-		return 0, shopgraph.Errorf(shopgraph.ErrBadRequest,
+		return 0, shopgraph.Errorf(shopgraph.CodeBadRequest,
 			"limit must be between 1 and %d, got %d", shopgraph.MaxPageSize, *limit)
 	}
 	return *limit, nil
@@ -76,7 +76,7 @@ func parseAWSDateTime(arg, s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, shopgraph.Errorf(shopgraph.ErrBadRequest,
+	return time.Time{}, shopgraph.Errorf(shopgraph.CodeBadRequest,
 		"%s: AWSDateTime %q is outside the supported range (years 0000-9999)", arg, truncate(s, 64))
 }
 

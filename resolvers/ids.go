@@ -21,7 +21,7 @@ func EncodeProductID(k shopgraph.ProductKey) string {
 // DecodeProductID parses an id made by EncodeProductID. Anything else is a
 // BadRequest *shopgraph.Error.
 func DecodeProductID(id string) (shopgraph.ProductKey, error) {
-	bad := shopgraph.Errorf(shopgraph.ErrBadRequest, "malformed product id %q", truncate(id, 64))
+	bad := shopgraph.Errorf(shopgraph.CodeBadRequest, "malformed product id %q", truncate(id, 64))
 	raw, err := idEncoding.DecodeString(id)
 	if err != nil {
 		return shopgraph.ProductKey{}, bad

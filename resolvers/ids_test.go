@@ -27,7 +27,7 @@ func TestDecodeProductID_rejects(t *testing.T) {
 		enc("p2|cat|sku"), enc("p1|cat|sku|extra"),
 		base64.URLEncoding.EncodeToString([]byte("p1|cat|sku")), // padded: not canonical
 	} {
-		if _, err := DecodeProductID(id); !shopgraph.IsCode(err, shopgraph.ErrBadRequest) {
+		if _, err := DecodeProductID(id); !shopgraph.IsCode(err, shopgraph.CodeBadRequest) {
 			t.Errorf("DecodeProductID(%q) err = %v, want BadRequest", id, err)
 		}
 	}
@@ -39,7 +39,7 @@ func FuzzDecodeProductID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id string) {
 		k, err := DecodeProductID(id)
 		if err != nil {
-			if !shopgraph.IsCode(err, shopgraph.ErrBadRequest) {
+			if !shopgraph.IsCode(err, shopgraph.CodeBadRequest) {
 				t.Fatalf("non-BadRequest error %v", err)
 			}
 			return

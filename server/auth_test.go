@@ -233,7 +233,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				want := c.allowed(f.scopes)
 				denied := false
 				for _, e := range r.Errors {
-					if e.ErrorType == shopgraph.ErrUnauthorized && strings.HasPrefix(e.Message, "Not Authorized to access ") {
+					if e.ErrorType == string(shopgraph.CodeUnauthorized) && strings.HasPrefix(e.Message, "Not Authorized to access ") {
 						denied = true
 					} else {
 						t.Errorf("%s.%s: unexpected error %+v", f.typ, f.field, e)

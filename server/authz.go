@@ -47,7 +47,7 @@ func fieldAllowed(id *shopgraph.Identity, parent *ast.Definition, field *ast.Fie
 
 // Authenticator verifies a request's credential. It returns nil (and no
 // error) for a request without credentials. Errors are *shopgraph.Error:
-// ErrUnauthenticated (HTTP 401), ErrLimitExceeded (HTTP 429, RetryAfter),
+// CodeUnauthenticated (HTTP 401), CodeLimitExceeded (HTTP 429, RetryAfter),
 // anything else is an internal failure.
 type Authenticator interface {
 	Authenticate(ctx context.Context, r *http.Request) (*shopgraph.Identity, error)
@@ -85,7 +85,7 @@ func enforceFieldAuth(schema *ast.Schema, defaultMode shopgraph.AuthMode) graphq
 		if fieldAllowed(id, parent, fc.Field.Definition, defaultMode) && scopesAllowed(id, parent, fc.Field.Definition) {
 			return next(ctx)
 		}
-		return nil, shopgraph.Errorf(shopgraph.ErrUnauthorized, "Not Authorized to access %s on type %s", fc.Field.Name, fc.Object)
+		return nil, shopgraph.Errorf(shopgraph.CodeUnauthorized, "Not Authorized to access %s on type %s", fc.Field.Name, fc.Object)
 	}
 }
 
@@ -98,20 +98,20 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := h.cfg.Auth.Authenticate(r.Context(), r)
 		if err == nil && id == nil {
-			err = shopgraph.Errorf(shopgraph.ErrUnauthenticated, "Valid authorization header not provided.")
+			err = shopgraph.Errorf(shopgraph.CodeUnauthenticated, "Valid authorization header not provided.")
 		}
 		if err != nil {
 			var de *shopgraph.Error
 			switch {
-			case errors.As(err, &de) && de.Code == shopgraph.ErrUnauthenticated:
-				writeRequestError(w, http.StatusUnauthorized, shopgraph.ErrUnauthenticated, de.Message)
-			case errors.As(err, &de) && de.Code == shopgraph.ErrLimitExceeded:
+			case errors.As(err, &de) && de.Code == shopgraph.CodeUnauthenticated:
+				writeRequestError(w, http.StatusUnauthorized, shopgraph.CodeUnauthenticated, de.Message)
+			case errors.As(err, &de) && de.Code == shopgraph.CodeLimitExceeded:
 				w.Header().Set("Retry-After", strconv.Itoa(int(max(de.RetryAfter, time.Second)/time.Second)))
-				writeRequestError(w, http.StatusTooManyRequests, shopgraph.ErrLimitExceeded, de.Message)
+				writeRequestError(w, http.StatusTooManyRequests, shopgraph.CodeLimitExceeded, de.Message)
 			default:
 				h.cfg.Logger.ErrorContext(r.Context(), "authentication failed", "err", err,
 					"request_id", shopgraph.RequestIDFromContext(r.Context()))
-				writeRequestError(w, http.StatusServiceUnavailable, shopgraph.ErrInternal, internalMessage)
+				writeRequestError(w, http.StatusServiceUnavailable, shopgraph.CodeInternal, internalMessage)
 			}
 			return
 		}

@@ -34,21 +34,21 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		var de *shopgraph.Error
 		switch {
-		case errors.As(err, &de) && de.Code != shopgraph.ErrInternal:
+		case errors.As(err, &de) && de.Code.Known() && de.Code != shopgraph.CodeInternal:
 			out := &gqlerror.Error{Message: de.Message, Path: gerr.Path, Locations: gerr.Locations, Rule: gerr.Rule}
-			setExt(out, extErrorType, de.Code)
+			setExt(out, extErrorType, string(de.Code))
 			return out
 		case gerr.Err == nil:
 			// Produced by the GraphQL layer itself (parse, validation, limits).
 			if code, _ := gerr.Extensions["code"].(string); code == "COMPLEXITY_LIMIT_EXCEEDED" {
-				setExt(gerr, extErrorType, shopgraph.ErrLimitExceeded)
+				setExt(gerr, extErrorType, string(shopgraph.CodeLimitExceeded))
 			}
 			return gerr
 		default:
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String(),
 				"request_id", shopgraph.RequestIDFromContext(ctx))
 			out := &gqlerror.Error{Message: internalMessage, Path: gerr.Path, Locations: gerr.Locations}
-			setExt(out, extErrorType, shopgraph.ErrInternal)
+			setExt(out, extErrorType, string(shopgraph.CodeInternal))
 			return out
 		}
 	}
@@ -135,9 +135,9 @@ func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
 // writeRequestError answers a request that never reached GraphQL execution
 // (unreadable, oversized or malformed body) with an AppSync-shaped error.
 // The errorType is also sent as x-amzn-ErrorType, which Amplify reads.
-func writeRequestError(w http.ResponseWriter, status int, errorType, message string) {
-	w.Header().Set("x-amzn-ErrorType", errorType)
+func writeRequestError(w http.ResponseWriter, status int, errorType shopgraph.ErrorCode, message string) {
+	w.Header().Set("x-amzn-ErrorType", string(errorType))
 	e := &gqlerror.Error{Message: message}
-	setExt(e, extErrorType, errorType)
+	setExt(e, extErrorType, string(errorType))
 	writeResponse(w, status, &graphql.Response{Errors: gqlerror.List{e}})
 }

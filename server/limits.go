@@ -27,7 +27,7 @@ func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	if depth := selectionDepth(opCtx.Operation.SelectionSet, opCtx.Doc.Fragments, map[string]bool{}); depth > d.max {
 		err := gqlerror.Errorf("query depth %d exceeds the limit of %d", depth, d.max)
-		setExt(err, extErrorType, shopgraph.ErrLimitExceeded)
+		setExt(err, extErrorType, string(shopgraph.CodeLimitExceeded))
 		return err
 	}
 	return nil

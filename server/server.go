@@ -134,7 +134,7 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.Handle("/graphql", corsFor(cfg.CORSOrigins).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
-			writeRequestError(w, http.StatusMethodNotAllowed, shopgraph.ErrBadRequest, "use GET or POST for /graphql")
+			writeRequestError(w, http.StatusMethodNotAllowed, shopgraph.CodeBadRequest, "use GET or POST for /graphql")
 			return
 		}
 		gql.ServeHTTP(w, r)
@@ -204,7 +204,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			h.cfg.Logger.ErrorContext(ctx, "panic in handler", "panic", p, "request_id", requestID)
 			if !rec.wrote {
-				writeRequestError(rec, http.StatusInternalServerError, shopgraph.ErrInternal, internalMessage)
+				writeRequestError(rec, http.StatusInternalServerError, shopgraph.CodeInternal, internalMessage)
 			}
 		}
 		h.cfg.Logger.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path,

@@ -45,7 +45,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs == nil && r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		e := gqlerror.Errorf("%s operations are not allowed over GET; use POST", opCtx.Operation.Operation)
-		setExt(e, extErrorType, shopgraph.ErrBadRequest)
+		setExt(e, extErrorType, string(shopgraph.CodeBadRequest))
 		errs = gqlerror.List{e}
 	}
 	if errs != nil {
@@ -59,7 +59,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 
 // readParams decodes the request into GraphQL parameters. On failure it
 // returns the HTTP status, errorType and message to answer with.
-func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (p *graphql.RawParams, status int, errType, msg string) {
+func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (p *graphql.RawParams, status int, errType shopgraph.ErrorCode, msg string) {
 	p = &graphql.RawParams{}
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
@@ -67,7 +67,7 @@ func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (p *gr
 		for name, dst := range map[string]*map[string]any{"variables": &p.Variables, "extensions": &p.Extensions} {
 			if s := q.Get(name); s != "" {
 				if err := decodeJSON(strings.NewReader(s), dst); err != nil {
-					return nil, http.StatusBadRequest, shopgraph.ErrBadRequest, fmt.Sprintf("query parameter %q is not a JSON object: %v", name, err)
+					return nil, http.StatusBadRequest, shopgraph.CodeBadRequest, fmt.Sprintf("query parameter %q is not a JSON object: %v", name, err)
 				}
 			}
 		}
@@ -75,18 +75,18 @@ func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (p *gr
 	}
 
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, http.StatusUnsupportedMediaType, shopgraph.ErrBadRequest, "Content-Type must be application/json"
+		return nil, http.StatusUnsupportedMediaType, shopgraph.CodeBadRequest, "Content-Type must be application/json"
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBodyBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, http.StatusRequestEntityTooLarge, shopgraph.ErrLimitExceeded,
+			return nil, http.StatusRequestEntityTooLarge, shopgraph.CodeLimitExceeded,
 				fmt.Sprintf("request body exceeds the limit of %d bytes", t.maxBodyBytes)
 		}
-		return nil, http.StatusBadRequest, shopgraph.ErrBadRequest, "could not read the request body"
+		return nil, http.StatusBadRequest, shopgraph.CodeBadRequest, "could not read the request body"
 	}
 	if err := decodeJSON(bytes.NewReader(body), p); err != nil {
-		return nil, http.StatusBadRequest, shopgraph.ErrBadRequest, fmt.Sprintf("request body is not valid JSON: %v", err)
+		return nil, http.StatusBadRequest, shopgraph.CodeBadRequest, fmt.Sprintf("request body is not valid JSON: %v", err)
 	}
 	return p, 0, "", ""
 }

@@ -112,7 +112,7 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	text, asJSONValue, err := act(ctx, &auth.KeyManager{Store: store})
 	if err != nil {
-		if shopgraph.ErrorCode(err) != "" && shopgraph.ErrorCode(err) != shopgraph.ErrInternal {
+		if shopgraph.CodeOf(err) != "" && shopgraph.CodeOf(err) != shopgraph.CodeInternal {
 			return invalidInput{shopgraph.ErrorMessage(err)}
 		}
 		return fmt.Errorf("apikey %s on table %s: %w", sub, be.tables.APIKeys, err)

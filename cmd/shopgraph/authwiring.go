@@ -85,7 +85,7 @@ func openDevIssuer(cfg config, baseURL string) (*auth.DevIssuer, error) {
 // with Cognito directly (Amplify Auth) and send its tokens.
 type unavailableAccounts struct{}
 
-var errNoAccounts = shopgraph.Errorf(shopgraph.ErrBadRequest,
+var errNoAccounts = shopgraph.Errorf(shopgraph.CodeBadRequest,
 	"sign-in through shopgraph is not configured here; sign in with the Cognito user pool directly and send its token")
 
 func (unavailableAccounts) SignUp(context.Context, string, string, string) (string, error) {
