@@ -86,6 +86,15 @@ func (i Inventory) Available() int {
 // InStock reports whether at least one unit is available somewhere.
 func (i Inventory) InStock() bool { return i.Available() > 0 }
 
+// CatalogSnapshot is a whole catalog at once: what the demo catalog
+// generator produces and what a store's Seed loads.
+type CatalogSnapshot struct {
+	Warehouses []Warehouse
+	Categories []Category
+	Products   []Product
+	Stock      []StockLevel
+}
+
 // ListProductsInput selects one page of a category listing.
 type ListProductsInput struct {
 	Category  string

@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,20 +14,43 @@ import (
 
 const module = "github.com/shopgraph/shopgraph"
 
-// graphQLPackages are the GraphQL side: they may use the root package, each
-// other, appsync and schema, but never an AWS SDK or an adapter.
-var graphQLPackages = []string{"graph", "resolvers", "loaders", "server"}
+// The layout, as the dependency rule sees it (docs/architecture.md):
+var (
+	// graphQLPackages are the GraphQL side: they may use the root package,
+	// each other, appsync and schema, but never an AWS SDK, an emulator, an
+	// adapter, the wing or the composition root.
+	graphQLPackages = []string{"graph", "resolvers", "loaders", "server"}
+	// adapters implement the root package's ports with one technology each;
+	// they import the root package and their own libraries, never each
+	// other, the GraphQL side, the wing or the composition root.
+	adapters = []string{"dynamo", "cognito", "auth", "seed", "events", "search", "workflows"}
+	// shared are GraphQL-schema packages used by the GraphQL side and cmd/.
+	shared = []string{"appsync", "schema"}
+	// wing is the embedded-default wing: stand-ins for AWS services. Its
+	// packages import at most the root package, never another part of the
+	// module; engines (the embedded DynamoDB, the local ASL engine) import
+	// nothing of the module at all.
+	wing    = "local"
+	engines = []string{"local", "local/dynamodb", "local/stepfunctions"}
+	// compositionRoot builds the application; only it and cmd/ know the
+	// concrete adapters and the wing.
+	compositionRoot = "app"
+	// testSupport (internal/...) is test support: it may import anything but
+	// cmd/, and only tests and other test support import it.
+	testSupport = "internal"
+)
 
-// adapters implement the root package's ports; they never import each other
-// or the GraphQL side.
-var adapters = []string{"dynamo", "local", "seed", "auth", "events", "search", "workflows"}
-
-// TestDependencyRule enforces architecture.md's dependency rule: imports
-// point toward the root package.
+// TestDependencyRule enforces the dependency rule: imports point toward the
+// root package.
 func TestDependencyRule(t *testing.T) {
 	imports := moduleImports(t)
 	if len(imports) < 5 {
 		t.Fatalf("found only %d packages; is the walk broken?", len(imports))
+	}
+	for _, want := range []string{".", "app", "auth", "cognito", "dynamo", "local", "local/userpool", "server", "internal/apptest", "cmd/shopgraph"} {
+		if _, ok := imports[want]; !ok {
+			t.Errorf("package %s not found: update the layout above", want)
+		}
 	}
 	for pkg, deps := range imports {
 		for _, dep := range deps {
@@ -44,11 +68,24 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{".", module + "/dynamo"},
 		{"resolvers", "github.com/aws/aws-sdk-go-v2/service/dynamodb"},
 		{"server", module + "/dynamo"},
+		{"server", module + "/auth"},
+		{"server", module + "/app"},
 		{"loaders", module + "/local"},
 		{"dynamo", module + "/seed"},
 		{"dynamo", module + "/loaders"},
+		{"dynamo", module + "/local"},
+		{"dynamo", module + "/internal/testenv"},
+		{"auth", module + "/local/userpool"},
+		{"cognito", module + "/auth"},
 		{"server", module + "/cmd/shopgraph"},
+		{"app", module + "/cmd/shopgraph"},
+		{"app", module + "/internal/apptest"},
 		{"graph", "github.com/truora/minidyn/server"},
+		{"local/userpool", module + "/auth"},
+		{"local/userpool", module + "/app"},
+		{"local", module},
+		{"local/dynamodb", module},
+		{"internal/apptest", module + "/cmd/shopgraph"},
 	} {
 		if violation(c[0], c[1]) == "" {
 			t.Errorf("%s importing %s should violate the rule", c[0], c[1])
@@ -57,9 +94,16 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 	for _, c := range [][2]string{
 		{"server", module + "/loaders"},
 		{"resolvers", module},
+		{"resolvers", module + "/appsync"},
 		{"dynamo", "github.com/aws/aws-sdk-go-v2/service/dynamodb"},
 		{"cmd/shopgraph", module + "/dynamo"},
-		{"dynamo/dynamotest", module + "/local"},
+		{"cmd/shopgraph", module + "/app"},
+		{"app", module + "/dynamo"},
+		{"app", module + "/local/userpool"},
+		{"app", module + "/server"},
+		{"local/userpool", module},
+		{"internal/dynamotest", module + "/local"},
+		{"internal/apptest", module + "/app"},
 	} {
 		if msg := violation(c[0], c[1]); msg != "" {
 			t.Errorf("%s importing %s should be allowed, got %q", c[0], c[1], msg)
@@ -68,46 +112,46 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 }
 
 // violation returns why pkg (a directory relative to the module root) may not
-// import dep, or "" when it may.
+// import dep, or "" when it may. Only non-test files are checked: a test may
+// import whatever it needs.
 func violation(pkg, dep string) string {
 	top := strings.Split(pkg, "/")[0]
 	internal, isModule := strings.CutPrefix(dep, module+"/")
-	if dep == module {
-		return ""
-	}
+	depTop := strings.Split(internal, "/")[0]
 	stdlib := !strings.Contains(strings.Split(dep, "/")[0], ".")
 	switch {
-	case isModule && strings.HasPrefix(internal, "cmd/"):
+	case isModule && depTop == "cmd":
 		return "nothing imports cmd/"
+	case isModule && depTop == testSupport && top != testSupport:
+		return "only tests and test support import internal/ (test support)"
+	case dep == module && !slices.Contains(engines, pkg):
+		return ""
+	}
+	switch {
 	case pkg == ".":
 		if !stdlib {
 			return "the root package imports only the standard library"
 		}
-	case contains(graphQLPackages, top):
+	case top == wing:
+		if slices.Contains(engines, pkg) && (dep == module || isModule) {
+			return "the wing's engines import nothing of the module"
+		}
+		if isModule {
+			return "the wing imports at most the root package"
+		}
+	case slices.Contains(graphQLPackages, top) || slices.Contains(shared, top):
 		if strings.HasPrefix(dep, "github.com/aws/") || strings.HasPrefix(dep, "github.com/truora/") {
 			return "GraphQL packages never import an AWS SDK or an emulator"
 		}
-		if isModule && contains(adapters, strings.Split(internal, "/")[0]) {
-			return "GraphQL packages never import an adapter"
+		if isModule && !slices.Contains(graphQLPackages, depTop) && !slices.Contains(shared, depTop) {
+			return "GraphQL packages import only the root package and the GraphQL side"
 		}
-	case contains(adapters, top) && !strings.HasSuffix(pkg, "test"):
-		if isModule {
-			other := strings.Split(internal, "/")[0]
-			if other != top && (contains(adapters, other) || contains(graphQLPackages, other)) {
-				return "adapters import only the root package, never each other or the GraphQL side"
-			}
+	case slices.Contains(adapters, top):
+		if isModule && depTop != top {
+			return "adapters import only the root package, never each other, the GraphQL side, the wing or the composition root"
 		}
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // moduleImports maps every package directory of the module (relative path,

@@ -1,6 +1,10 @@
 package shopgraph
 
-import "context"
+import (
+	"context"
+	"slices"
+	"strings"
+)
 
 // AuthMode is an AppSync authorization mode.
 type AuthMode string
@@ -43,23 +47,79 @@ type Identity struct {
 }
 
 // InGroup reports whether the caller is in the Cognito group g.
-func (i Identity) InGroup(g string) bool {
-	for _, x := range i.Groups {
-		if x == g {
-			return true
-		}
-	}
-	return false
-}
+func (i Identity) InGroup(g string) bool { return slices.Contains(i.Groups, g) }
 
 // HasScope reports whether an API key caller holds scope s.
-func (i Identity) HasScope(s string) bool {
-	for _, x := range i.Scopes {
-		if x == s {
-			return true
+func (i Identity) HasScope(s string) bool { return slices.Contains(i.Scopes, s) }
+
+// Cognito token uses (the token_use claim).
+const (
+	TokenUseID     = "id"
+	TokenUseAccess = "access"
+)
+
+// Groups of the store's user pool. admin manages partner keys (and, later,
+// products and any order); warehouse ships and delivers orders.
+const (
+	GroupAdmin     = "admin"
+	GroupWarehouse = "warehouse"
+)
+
+// Partner scopes. An API key may read only the schema fields its scopes
+// grant (the @shopgraph_scopes directive).
+const (
+	ScopeCatalogRead   = "catalog:read"
+	ScopeInventoryRead = "inventory:read"
+	ScopeSearchRead    = "search:read"
+)
+
+// Scopes returns every partner scope, in a fixed order (a new slice each
+// call).
+func Scopes() []string {
+	return []string{ScopeCatalogRead, ScopeInventoryRead, ScopeSearchRead}
+}
+
+// Credentials are what a caller presents to authenticate, whatever the
+// transport: the values of the x-api-key and Authorization headers of an
+// HTTP request, of the header map of an AppSync real-time connection, or of
+// a subscription start's extensions.authorization. Nothing in it is verified.
+type Credentials struct {
+	// APIKey holds every x-api-key value (more than one is refused).
+	APIKey []string
+	// Authorization holds every Authorization value (more than one is
+	// refused).
+	Authorization []string
+	// SourceIP is where the call came from: X-Forwarded-For addresses, then
+	// the TCP peer (AppSync's sourceIp).
+	SourceIP []string
+}
+
+// CredentialsFromHeaders collects the credential headers from h, whose names
+// may arrive in any case (an http.Header, or a real-time header map turned
+// into one value list per name). Two names differing only in case both count,
+// so "authorization" and "Authorization" together are two values, refused
+// as ambiguous.
+func CredentialsFromHeaders(h map[string][]string, sourceIP []string) Credentials {
+	c := Credentials{SourceIP: sourceIP}
+	for name, values := range h {
+		switch {
+		case strings.EqualFold(name, "x-api-key"):
+			c.APIKey = append(c.APIKey, values...)
+		case strings.EqualFold(name, "authorization"):
+			c.Authorization = append(c.Authorization, values...)
 		}
 	}
-	return false
+	return c
+}
+
+// Authenticator turns presented credentials into the caller's identity, the
+// same way for every transport. It returns a nil identity (and no error) for
+// credentials that present nothing. Errors are *Error: CodeUnauthenticated
+// for a missing-but-required, malformed, expired or unverifiable credential,
+// CodeLimitExceeded (with RetryAfter) when an API key is over its rate
+// limit; anything else is an internal failure.
+type Authenticator interface {
+	Authenticate(ctx context.Context, c Credentials) (*Identity, error)
 }
 
 const identityKey ctxKey = 100

@@ -1,23 +1,32 @@
 // Package appsync makes shopgraph's GraphQL schema and values behave like
-// AWS AppSync's (see /work/shared/design/appsync.md §4.1 and §4.2).
-//
-// It provides three things:
+// AWS AppSync's. It holds:
 //
 //   - The AppSync prelude (Prelude, PreludeSource): the nine AWS scalars and the
 //     @aws_* directives that AppSync predeclares for every API. It is loaded
-//     beside the user SDL but never deployed.
+//     beside the user SDL but never deployed. Beside it, shopgraph's own
+//     directives (ShopgraphDirectives, ShopgraphDirectivesSource,
+//     ShopgraphOnly), which shopgraph enforces and PrintSDL strips.
 //   - gqlgen custom-scalar functions for the AWS scalars (MarshalAWSDate,
-//     UnmarshalAWSDate, …, see scalars.go), bound in gqlgen.yml as
-//     "github.com/shopgraph/shopgraph/appsync.AWSDate" and so on. Input values
-//     are validated to AppSync's rules and string values are passed through
-//     exactly as received. Every rejected value is reported as a
-//     *shopgraph.Error with code shopgraph.CodeBadRequest.
-//   - Schema helpers (sdl.go): LoadSchema loads user SDL with the prelude and
-//     tolerates user redeclarations of the prelude; PrintSDL prints the SDL to
-//     deploy to AppSync; Validate checks AppSync's rules for user SDL.
+//     UnmarshalAWSDate, ValidateAWSDate, …, in the scalars*.go files), bound
+//     in gqlgen.yml as "github.com/shopgraph/shopgraph/appsync.AWSDate" and so
+//     on. Input values are validated to AppSync's rules and string values are
+//     passed through exactly as received. Every rejected value is reported as
+//     a *shopgraph.Error with code shopgraph.CodeBadRequest. ParseAWSDateTime
+//     converts an AWSDateTime to a time.Time with the parser that validates
+//     it.
+//   - The SDL printer and schema helpers (sdl.go): LoadSchema loads user SDL
+//     with the prelude and tolerates user redeclarations of the prelude;
+//     PrintSDL prints the SDL to deploy to AppSync; Validate checks AppSync's
+//     rules for user SDL.
+//   - The auth directive table (auth.go): AuthDirectiveModes maps each AppSync
+//     auth directive to the auth mode it admits, and AuthDirectives,
+//     EffectiveAuthDirectives, CognitoGroups and StringList read the
+//     directives that govern a field. LintAuth warns about auth directives
+//     that AppSync does not enforce the way they read.
 //
-// The package has no mutable package-level state; every function is safe for
-// concurrent use.
+// The package keeps no state: its package-level variables (Prelude,
+// ShopgraphDirectives, ShopgraphOnly, AuthDirectiveModes) are tables to treat
+// as constants, and every function is safe for concurrent use.
 package appsync
 
 import (

@@ -77,8 +77,8 @@ func StringList(arg *ast.Argument) []string {
 }
 
 // LintAuth returns warnings about auth directives that do not do on AWS
-// AppSync what they appear to do (appsync.md §4.3, §12), for an API whose
-// default mode is modes[0] and whose additional modes are modes[1:]:
+// AppSync what they appear to do, for an API whose default mode is modes[0]
+// and whose additional modes are modes[1:]:
 //
 //   - @aws_auth on an API with more than one mode: AppSync silently ignores
 //     it (every caller of the mode gets the data). shopgraph enforces it.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopgraph/shopgraph"
 )
@@ -80,6 +81,64 @@ func FuzzUnmarshalAWSDateTime(f *testing.F) {
 		if !ok || ValidateAWSDate(date) != nil || ValidateAWSTime(rest) != nil {
 			t.Fatalf("accepted %q, which is not an AWSDate, a T and an AWSTime", s)
 		}
+	})
+}
+
+// FuzzParseAWSDateTime checks that ParseAWSDateTime and ValidateAWSDateTime
+// agree on every input (same error, or both accept), and that what
+// ParseAWSDateTime returns is what s says: for every year its wall date is
+// the one in s, and for years 0000-9999 its instant and offset match what
+// time.Parse reads with the RFC 3339 layouts resolvers used before.
+func FuzzParseAWSDateTime(f *testing.F) {
+	c := findScalarF(f, "AWSDateTime")
+	for _, v := range append(c.valid, c.invalid...) {
+		f.Add(v)
+	}
+	for _, v := range []string{"0000-01-01T00:00+01:00", "9999-12-31T23:00-05:00", "-0004-02-29T23:59:59.5-18:00", "2024-01-01T10:00:00,5Z"} {
+		f.Add(v)
+	}
+	layouts := []string{
+		"2006-01-02T15:04:05.999999999Z07:00",
+		"2006-01-02T15:04Z07:00",
+		"2006-01-02T15:04:05.999999999Z07:00:00",
+		"2006-01-02T15:04Z07:00:00",
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseAWSDateTime(s)
+		verr := ValidateAWSDateTime(s)
+		if (err == nil) != (verr == nil) {
+			t.Fatalf("ParseAWSDateTime(%q) error %v, but ValidateAWSDateTime error %v", s, err, verr)
+		}
+		if err != nil {
+			if code := shopgraph.CodeOf(err); code != shopgraph.CodeBadRequest {
+				t.Fatalf("ParseAWSDateTime(%q): code %q, want BadRequest (%v)", s, code, err)
+			}
+			if shopgraph.ErrorMessage(err) != shopgraph.ErrorMessage(verr) {
+				t.Fatalf("ParseAWSDateTime(%q) and ValidateAWSDateTime disagree: %v / %v", s, err, verr)
+			}
+			if !got.IsZero() {
+				t.Fatalf("ParseAWSDateTime(%q) returned %v with its error", s, got)
+			}
+			return
+		}
+		date, _, _ := strings.Cut(s, "T")
+		if w := got.Format("2006-01-02"); w != date {
+			t.Fatalf("ParseAWSDateTime(%q) = %v, whose wall date is %s", s, got, w)
+		}
+		if s[0] == '-' {
+			return // time.Parse reads no negative years
+		}
+		for _, l := range layouts {
+			if want, perr := time.Parse(l, s); perr == nil {
+				_, gotOff := got.Zone()
+				_, wantOff := want.Zone()
+				if !got.Equal(want) || gotOff != wantOff {
+					t.Fatalf("ParseAWSDateTime(%q) = %v, but time.Parse reads %v", s, got, want)
+				}
+				return
+			}
+		}
+		t.Fatalf("ParseAWSDateTime accepted %q, which no RFC 3339 layout parses", s)
 	})
 }
 

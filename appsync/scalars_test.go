@@ -14,7 +14,8 @@ import (
 )
 
 // scalarCase is one string scalar: its validator, gqlgen pair and the values
-// appsync.md §4.1 (and the edge cases around it) make valid or invalid.
+// AppSync's rules for it (and the edge cases around them) make valid or
+// invalid.
 type scalarCase struct {
 	name      string
 	validate  func(string) error

@@ -73,7 +73,7 @@ func LoadSchema(sources ...*ast.Source) (*ast.Schema, error) {
 // needed (non-default root type names, schema directives or description).
 //
 // The directives named in omitDirectives (without the @, for example
-// "shopgraph_cache") are removed wherever they are used (the schema, types,
+// ShopgraphOnly's "shopgraph_scopes") are removed wherever they are used (the schema, types,
 // fields, arguments, enum values, input fields, directive arguments), and their
 // declarations are not printed.
 //
@@ -234,7 +234,7 @@ func positionStart(pos *ast.Position) int {
 
 // knownDirective reports whether AppSync knows the directive name: the
 // prelude's, plus GraphQL's @deprecated, @include, @skip and @specifiedBy, and
-// @defer, which AppSync's introspection declares (appsync.md §4.2).
+// @defer, which AppSync's introspection declares.
 func knownDirective(name string) bool {
 	switch name {
 	case "deprecated", "include", "skip", "specifiedBy", "defer":

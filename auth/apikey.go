@@ -13,20 +13,6 @@ import (
 	shopgraph "github.com/shopgraph/shopgraph"
 )
 
-// Partner scopes (domain.md, "Identity and access"). A key may read only
-// the schema fields its scopes grant.
-const (
-	ScopeCatalogRead   = "catalog:read"
-	ScopeInventoryRead = "inventory:read"
-	ScopeSearchRead    = "search:read"
-)
-
-// AllScopes returns every partner scope, in a fixed order (a new slice each
-// call).
-func AllScopes() []string {
-	return []string{ScopeCatalogRead, ScopeInventoryRead, ScopeSearchRead}
-}
-
 // API key format: "<keyId>.<secret>", keyId = APIKeyPrefix + 16 lowercase hex
 // digits (64 random bits), secret = 32 random bytes, unpadded base64url.
 const (
@@ -50,7 +36,7 @@ func DevPartnerKey(now time.Time) APIKey {
 	return APIKey{
 		ID:         DevAPIKeyID,
 		Partner:    DevAPIKeyPartner,
-		Scopes:     AllScopes(),
+		Scopes:     shopgraph.Scopes(),
 		SecretHash: HashSecret(DevAPIKeySecret),
 		CreatedAt:  now,
 	}
@@ -194,15 +180,15 @@ func (k APIKey) Identity() shopgraph.Identity {
 }
 
 // ValidateScopes checks a new key's scopes: at least one, each a known
-// scope (AllScopes), none twice. Error: shopgraph.CodeBadRequest naming the
+// scope (shopgraph.Scopes), none twice. Error: shopgraph.CodeBadRequest naming the
 // offending scope.
 func ValidateScopes(scopes []string) error {
 	if len(scopes) == 0 {
-		return shopgraph.Errorf(shopgraph.CodeBadRequest, "at least one scope is required (known scopes: %s)", strings.Join(AllScopes(), ", "))
+		return shopgraph.Errorf(shopgraph.CodeBadRequest, "at least one scope is required (known scopes: %s)", strings.Join(shopgraph.Scopes(), ", "))
 	}
 	for i, s := range scopes {
-		if !slices.Contains(AllScopes(), s) {
-			return shopgraph.Errorf(shopgraph.CodeBadRequest, "unknown scope %q (known scopes: %s)", s, strings.Join(AllScopes(), ", "))
+		if !slices.Contains(shopgraph.Scopes(), s) {
+			return shopgraph.Errorf(shopgraph.CodeBadRequest, "unknown scope %q (known scopes: %s)", s, strings.Join(shopgraph.Scopes(), ", "))
 		}
 		if slices.Contains(scopes[:i], s) {
 			return shopgraph.Errorf(shopgraph.CodeBadRequest, "scope %q is listed twice", s)

@@ -127,7 +127,7 @@ func TestAPIKey_Usable(t *testing.T) {
 
 func TestIssueAPIKey_Check(t *testing.T) {
 	exp := testNow.Add(24 * time.Hour)
-	k, full, err := auth.IssueAPIKey("acme", []string{auth.ScopeSearchRead, auth.ScopeCatalogRead}, 5, &exp, testNow)
+	k, full, err := auth.IssueAPIKey("acme", []string{shopgraph.ScopeSearchRead, shopgraph.ScopeCatalogRead}, 5, &exp, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestIssueAPIKey_Check(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ident.Mode != shopgraph.AuthModeAPIKey || ident.KeyID != k.ID || ident.Partner != "acme" ||
-		!ident.HasScope(auth.ScopeCatalogRead) || ident.HasScope(auth.ScopeInventoryRead) || ident.Sub != "" {
+		!ident.HasScope(shopgraph.ScopeCatalogRead) || ident.HasScope(shopgraph.ScopeInventoryRead) || ident.Sub != "" {
 		t.Errorf("identity = %+v", ident)
 	}
 	_, wrong, _ := auth.NewAPIKey()
@@ -165,11 +165,11 @@ func TestIssueAPIKey_Check(t *testing.T) {
 		rate    int
 		exp     *time.Time
 	}{
-		{"no partner", " ", []string{auth.ScopeCatalogRead}, 0, nil},
+		{"no partner", " ", []string{shopgraph.ScopeCatalogRead}, 0, nil},
 		{"no scopes", "acme", nil, 0, nil},
 		{"unknown scope", "acme", []string{"orders:write"}, 0, nil},
-		{"negative rate", "acme", []string{auth.ScopeCatalogRead}, -1, nil},
-		{"expiry in the past", "acme", []string{auth.ScopeCatalogRead}, 0, &past},
+		{"negative rate", "acme", []string{shopgraph.ScopeCatalogRead}, -1, nil},
+		{"expiry in the past", "acme", []string{shopgraph.ScopeCatalogRead}, 0, &past},
 	} {
 		_, _, err := auth.IssueAPIKey(tt.partner, tt.scopes, tt.rate, tt.exp, testNow)
 		if err == nil {
@@ -185,14 +185,14 @@ func TestValidateScopes(t *testing.T) {
 		scopes []string
 		want   string // "" = valid; else a substring of the message
 	}{
-		{[]string{auth.ScopeCatalogRead}, ""},
-		{auth.AllScopes(), ""},
+		{[]string{shopgraph.ScopeCatalogRead}, ""},
+		{shopgraph.Scopes(), ""},
 		{nil, "at least one scope"},
 		{[]string{}, "at least one scope"},
-		{[]string{auth.ScopeCatalogRead, "orders:write"}, `unknown scope "orders:write"`},
+		{[]string{shopgraph.ScopeCatalogRead, "orders:write"}, `unknown scope "orders:write"`},
 		{[]string{"Catalog:Read"}, `unknown scope "Catalog:Read"`},
 		{[]string{""}, `unknown scope ""`},
-		{[]string{auth.ScopeSearchRead, auth.ScopeSearchRead}, `"search:read" is listed twice`},
+		{[]string{shopgraph.ScopeSearchRead, shopgraph.ScopeSearchRead}, `"search:read" is listed twice`},
 	}
 	for _, tt := range tests {
 		err := auth.ValidateScopes(tt.scopes)
@@ -210,12 +210,12 @@ func TestValidateScopes(t *testing.T) {
 }
 
 func TestAllScopes(t *testing.T) {
-	all := auth.AllScopes()
+	all := shopgraph.Scopes()
 	if !slices.Equal(all, []string{"catalog:read", "inventory:read", "search:read"}) {
 		t.Errorf("AllScopes = %v", all)
 	}
 	all[0] = "changed"
-	if auth.AllScopes()[0] != "catalog:read" {
+	if shopgraph.Scopes()[0] != "catalog:read" {
 		t.Error("AllScopes shares its slice")
 	}
 }
@@ -233,7 +233,7 @@ func TestDevPartnerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(ident.Scopes, auth.AllScopes()) || ident.Partner != auth.DevAPIKeyPartner {
+	if !slices.Equal(ident.Scopes, shopgraph.Scopes()) || ident.Partner != auth.DevAPIKeyPartner {
 		t.Errorf("identity = %+v", ident)
 	}
 }

@@ -3,8 +3,9 @@ package auth
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"strings"
+
+	"github.com/shopgraph/shopgraph"
 )
 
 // CredentialKind is the kind of credential a request carries.
@@ -27,25 +28,24 @@ type Credential struct {
 	Token string
 }
 
-// CredentialFromHeaders picks the request's credential in appsync.md §1.4's
-// order for the modes shopgraph serves (API_KEY, Cognito, OIDC):
+// ParseCredential picks the one credential of c, in AppSync's order for the
+// modes shopgraph serves (API_KEY, Cognito, OIDC), whatever the transport:
 //
-//  1. an x-api-key header → CredentialAPIKey; it must parse (ParseAPIKey),
-//     else MsgInvalidAPIKey. It wins over an Authorization header.
-//  2. an Authorization header (optionally "Bearer "-prefixed) that decodes
+//  1. an x-api-key value → CredentialAPIKey; it must parse (ParseAPIKey),
+//     else MsgInvalidAPIKey. It wins over an Authorization value.
+//  2. an Authorization value (optionally "Bearer "-prefixed) that decodes
 //     as a JWT (three base64url parts, the first two JSON objects, the
 //     header naming an alg) → CredentialJWT. Three parts that do not decode
 //     give MsgUnparsableToken; any other value (including SigV4 and Lambda
 //     tokens, which shopgraph does not serve, and an empty value) gives
 //     MsgNoValidAuthorization.
-//  3. neither header → CredentialAnonymous; the caller decides whether the
+//  3. neither → CredentialAnonymous; the caller decides whether the
 //     operation allows it.
 //
-// A header given twice is refused. Header names are matched
-// case-insensitively (http.Header canonicalizes them). Errors are
-// *shopgraph.Error with code shopgraph.CodeUnauthenticated.
-func CredentialFromHeaders(h http.Header) (Credential, error) {
-	if keys := h.Values("X-Api-Key"); len(keys) > 0 {
+// A header given twice is refused. Errors are *shopgraph.Error with code
+// shopgraph.CodeUnauthenticated.
+func ParseCredential(c shopgraph.Credentials) (Credential, error) {
+	if keys := c.APIKey; len(keys) > 0 {
 		if len(keys) > 1 {
 			return Credential{}, unauthenticated(MsgInvalidAPIKey)
 		}
@@ -55,7 +55,7 @@ func CredentialFromHeaders(h http.Header) (Credential, error) {
 		}
 		return Credential{Kind: CredentialAPIKey, KeyID: id, Secret: secret}, nil
 	}
-	authz := h.Values("Authorization")
+	authz := c.Authorization
 	switch len(authz) {
 	case 0:
 		return Credential{Kind: CredentialAnonymous}, nil
@@ -71,17 +71,6 @@ func CredentialFromHeaders(h http.Header) (Credential, error) {
 		return Credential{}, unauthenticated(MsgUnparsableToken)
 	}
 	return Credential{Kind: CredentialJWT, Token: token}, nil
-}
-
-// CredentialFromAuthMap is CredentialFromHeaders for the header maps of
-// AppSync's real-time protocol (the connect header and each start's
-// extensions.authorization), whose keys arrive in any case.
-func CredentialFromAuthMap(m map[string]string) (Credential, error) {
-	h := make(http.Header, len(m))
-	for k, v := range m {
-		h.Add(k, v) // Add canonicalizes, so "authorization" and "Authorization" collide and are refused
-	}
-	return CredentialFromHeaders(h)
 }
 
 // decodesAsJWT reports whether a three-part token has a JSON-object header

@@ -9,7 +9,7 @@ import (
 	"github.com/shopgraph/shopgraph/auth"
 )
 
-func TestCredentialFromHeaders(t *testing.T) {
+func TestParseCredential(t *testing.T) {
 	id, secret, key := auth.NewAPIKey()
 	jwtTok := sign(t, mustKey(t, "k"), idClaims())
 	seg := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -51,7 +51,7 @@ func TestCredentialFromHeaders(t *testing.T) {
 					h.Add(k, v)
 				}
 			}
-			got, err := auth.CredentialFromHeaders(h)
+			got, err := auth.ParseCredential(shopgraph.CredentialsFromHeaders(h, nil))
 			if tt.msg != "" {
 				wantCode(t, err, shopgraph.CodeUnauthenticated, tt.msg)
 				return
@@ -66,20 +66,23 @@ func TestCredentialFromHeaders(t *testing.T) {
 	}
 }
 
-// TestCredentialFromHeaders_caseInsensitive: Amplify lower-cases header names.
-func TestCredentialFromHeaders_caseInsensitive(t *testing.T) {
+// TestParseCredential_caseInsensitive: Amplify lower-cases header names.
+func TestParseCredential_caseInsensitive(t *testing.T) {
 	_, _, key := auth.NewAPIKey()
 	for _, name := range []string{"x-api-key", "X-API-KEY", "X-Api-Key"} {
 		h := http.Header{}
 		h.Set(name, key)
-		c, err := auth.CredentialFromHeaders(h)
+		c, err := auth.ParseCredential(shopgraph.CredentialsFromHeaders(h, nil))
 		if err != nil || c.Kind != auth.CredentialAPIKey {
 			t.Errorf("%s: %+v, %v", name, c, err)
 		}
 	}
 }
 
-func TestCredentialFromAuthMap(t *testing.T) {
+// TestParseCredential_realtimeHeaderMap: the header maps of AppSync's
+// real-time protocol (the connect header, each start's
+// extensions.authorization), whose keys arrive in any case.
+func TestParseCredential_realtimeHeaderMap(t *testing.T) {
 	jwtTok := sign(t, mustKey(t, "k"), accessClaims())
 	_, _, key := auth.NewAPIKey()
 	tests := []struct {
@@ -96,7 +99,11 @@ func TestCredentialFromAuthMap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := auth.CredentialFromAuthMap(tt.m)
+			h := map[string][]string{}
+			for k, v := range tt.m {
+				h[k] = []string{v}
+			}
+			c, err := auth.ParseCredential(shopgraph.CredentialsFromHeaders(h, nil))
 			if tt.msg != "" {
 				wantCode(t, err, shopgraph.CodeUnauthenticated, tt.msg)
 				return

@@ -1,27 +1,28 @@
-// Package auth is shopgraph's identity-and-access adapter: it turns the
-// credentials AppSync clients send into a shopgraph.Identity, and it holds the
-// embedded default's stand-ins for a Cognito user pool.
+// Package auth is shopgraph's request authentication: it turns the
+// credentials AppSync clients present (on HTTP requests, and on AppSync
+// real-time connections and subscription starts) into a shopgraph.Identity.
 //
-// The pieces, each usable on its own and wired together in cmd/:
+// The pieces, each usable on its own and wired together by the composition
+// root (package app):
 //
-//   - CredentialFromHeaders picks the request's one credential in AppSync's
-//     order (appsync.md §1.4): an x-api-key, else an Authorization JWT, else
-//     none (anonymous).
+//   - ParseCredential picks the one credential of a shopgraph.Credentials in
+//     AppSync's order: an x-api-key, else an Authorization JWT, else none
+//     (anonymous).
 //   - Verifier checks RS256 JWTs from Cognito user pools and OIDC issuers
-//     against each issuer's JWKS and builds the caller's Identity.
-//   - API keys (NewAPIKey, ParseAPIKey, APIKey, KeyLimiter) are partner
+//     against each issuer's JWKS (fetched and cached, or given statically)
+//     and builds the caller's Identity.
+//   - API keys (NewAPIKey, ParseAPIKey, APIKey, IssueAPIKey) are partner
 //     credentials of the form "<keyId>.<secret>"; only the secret's SHA-256 is
-//     ever stored.
-//   - DevIssuer mints Cognito-shaped tokens with a key persisted on disk, and
-//     UserDirectory is an in-memory user store behind the sign-in mutations,
-//     with SeedDevUsers for the documented dev users.
+//     ever stored. KeyManager issues, lists and revokes them over the
+//     shopgraph.APIKeyStore port and caches lookups; KeyLimiter rate-limits
+//     them per key.
+//   - Authenticator composes these: shopgraph.Authenticator for every
+//     transport.
 //
-// Every request-level credential failure is a *shopgraph.Error with code
+// Every credential failure is a *shopgraph.Error with code
 // shopgraph.CodeUnauthenticated and a caller-safe, AppSync-like message (see
-// the Msg constants); details are logged, never returned. User-directory
-// failures carry Cognito's exception names as codes (see shopgraph.CodeNotAuthorized and
-// its siblings), so the sign-in mutations read like Cognito's API.
+// the Msg constants); details are logged, never returned.
 //
 // The package imports only the root package, the standard library,
-// golang-jwt, keyfunc/jwkset and golang.org/x/time.
+// golang-jwt, keyfunc/jwkset, hashicorp/golang-lru and golang.org/x/time.
 package auth

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
 	shopgraph "github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 )
@@ -108,21 +109,27 @@ func newJWKSServer(tb testing.TB, keys ...signingKey) *jwksServer {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
-		var out struct {
-			Keys []map[string]string `json:"keys"`
-		}
-		for _, k := range s.keys {
-			out.Keys = append(out.Keys, map[string]string{
-				"kty": "RSA", "alg": "RS256", "use": "sig", "kid": k.kid,
-				"n": base64.RawURLEncoding.EncodeToString(k.key.N.Bytes()),
-				"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.key.E)).Bytes()),
-			})
-		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(out)
+		w.Write(jwksDoc(s.keys...))
 	}))
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// jwksDoc is the JWKS document of keys' public halves.
+func jwksDoc(keys ...signingKey) []byte {
+	var out struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	for _, k := range keys {
+		out.Keys = append(out.Keys, map[string]string{
+			"kty": "RSA", "alg": "RS256", "use": "sig", "kid": k.kid,
+			"n": base64.RawURLEncoding.EncodeToString(k.key.N.Bytes()),
+			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.key.E)).Bytes()),
+		})
+	}
+	b, _ := json.Marshal(out)
+	return b
 }
 
 func (s *jwksServer) SetKeys(keys ...signingKey) {

@@ -46,9 +46,9 @@ type issuerKeys struct {
 }
 
 // newIssuerKeys fetches the JWKS at url (a failure is logged, not returned:
-// the embedded default serves its own JWKS, so it is unreachable until the
-// server listens, and the first token retries) and refreshes it in the
-// background until ctx ends.
+// an issuer that is briefly unreachable at start must not stop the server,
+// and the first token retries) and refreshes it in the background until ctx
+// ends.
 func newIssuerKeys(ctx context.Context, url string, client *http.Client, now func() time.Time, log *slog.Logger) (*issuerKeys, error) {
 	onErr := func(ctx context.Context, err error) {
 		log.WarnContext(ctx, "auth: JWKS fetch failed", "url", url, "error", err)

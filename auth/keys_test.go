@@ -10,7 +10,7 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
-	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
 )
 
 // TestKeyManager_overDynamoDB: keys issued through the KeyManager are stored
@@ -18,8 +18,8 @@ import (
 // ensured repeatedly.
 func TestKeyManager_overDynamoDB(t *testing.T) {
 	ctx := context.Background()
-	m := &auth.KeyManager{Store: dynamotest.NewStore(t, dynamotest.Minidyn(t))}
-	rec, full, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{auth.ScopeCatalogRead}})
+	m := auth.NewKeyManager(dynamotest.NewStore(t, dynamotest.Minidyn(t)), auth.KeyManagerOptions{})
+	rec, full, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{shopgraph.ScopeCatalogRead}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestKeyManager_overDynamoDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if who, err := k.Check(secret, time.Now()); err != nil || who.Partner != "acme" || !who.HasScope(auth.ScopeCatalogRead) {
+	if who, err := k.Check(secret, time.Now()); err != nil || who.Partner != "acme" || !who.HasScope(shopgraph.ScopeCatalogRead) {
 		t.Fatalf("Check = %+v, %v", who, err)
 	}
 	if _, _, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{"root"}}); !shopgraph.IsCode(err, shopgraph.CodeBadRequest) {
@@ -62,9 +62,9 @@ func TestKeyManager_overDynamoDB(t *testing.T) {
 // never the secret.
 func TestKeyManager_auditLog(t *testing.T) {
 	var logs bytes.Buffer
-	m := &auth.KeyManager{Store: dynamotest.NewStore(t, dynamotest.Minidyn(t)), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	m := auth.NewKeyManager(dynamotest.NewStore(t, dynamotest.Minidyn(t)), auth.KeyManagerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	admin := shopgraph.NewContextWithIdentity(context.Background(), &shopgraph.Identity{Mode: shopgraph.AuthModeCognito, Username: "admin", Sub: "s-1"})
-	rec, full, err := m.CreateAPIKey(admin, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{auth.ScopeCatalogRead}})
+	rec, full, err := m.CreateAPIKey(admin, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{shopgraph.ScopeCatalogRead}})
 	if err != nil {
 		t.Fatal(err)
 	}

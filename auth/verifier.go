@@ -14,6 +14,7 @@ import (
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+
 	shopgraph "github.com/shopgraph/shopgraph"
 )
 
@@ -31,7 +32,12 @@ type IssuerConfig struct {
 	Issuer string
 	// JWKSURL is where the issuer's signing keys are published. When empty
 	// it is Issuer + "/.well-known/jwks.json", which is right for Cognito.
+	// Ignored when JWKS is set.
 	JWKSURL string
+	// JWKS, when set, is the issuer's whole key set as a JWKS document: the
+	// verifier trusts exactly these keys and never fetches any (the embedded
+	// default's dev issuer, whose keys are in the same process).
+	JWKS []byte
 	// ClientIDs is the allow-list of app clients. When non-empty, a Cognito
 	// ID token's aud, a Cognito access token's client_id, or an OIDC token's
 	// aud, azp or client_id must be in it. Empty accepts any client.
@@ -69,14 +75,14 @@ type issuer struct {
 }
 
 // NewVerifier returns a Verifier trusting the given issuers, with one cached
-// JWKS per issuer. It fetches each JWKS once now; a fetch that fails is only
-// logged (the embedded default serves its own JWKS, unreachable until the
-// server listens), and the first token from that issuer fetches it again.
-// Each JWKS is refetched every hour in the background until ctx ends, and at
-// most once a minute when a token names an unknown kid.
+// JWKS per issuer (or the issuer's static JWKS). It fetches each JWKS once
+// now; a fetch that fails is only logged, and the first token from that
+// issuer fetches it again. Each JWKS is refetched every hour in the
+// background until ctx ends, and at most once a minute when a token names an
+// unknown kid.
 //
-// It fails on an empty or duplicate issuer, an invalid JWKS URL or an
-// unknown Mode.
+// It fails on an empty or duplicate issuer, an invalid JWKS URL or static
+// JWKS, or an unknown Mode.
 func NewVerifier(ctx context.Context, issuers []IssuerConfig, opts VerifierOptions) (*Verifier, error) {
 	if opts.Leeway < 0 {
 		return nil, fmt.Errorf("auth: negative leeway %s", opts.Leeway)
@@ -115,24 +121,37 @@ func NewVerifier(ctx context.Context, issuers []IssuerConfig, opts VerifierOptio
 		if _, dup := v.issuers[key]; dup {
 			return nil, fmt.Errorf("auth: issuer %s configured twice", cfg.Issuer)
 		}
-		if cfg.JWKSURL == "" {
-			cfg.JWKSURL = key + "/.well-known/jwks.json"
-		}
-		if u, err := url.Parse(cfg.JWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("auth: issuer %s: JWKS URL %q is not an http(s) URL", cfg.Issuer, cfg.JWKSURL)
-		}
 		cfg.ClientIDs = slices.Clone(cfg.ClientIDs)
-		keys, err := newIssuerKeys(ctx, cfg.JWKSURL, opts.HTTPClient, opts.Now, opts.Logger)
-		if err != nil {
-			return nil, fmt.Errorf("auth: issuer %s: %w", cfg.Issuer, err)
-		}
-		kf, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: keys})
+		kf, err := issuerKeyfunc(ctx, key, &cfg, opts)
 		if err != nil {
 			return nil, fmt.Errorf("auth: issuer %s: %w", cfg.Issuer, err)
 		}
 		v.issuers[key] = &issuer{cfg: cfg, keyfunc: kf}
 	}
 	return v, nil
+}
+
+// issuerKeyfunc returns the key source of one issuer: its static JWKS, or
+// its JWKS URL fetched and cached (see newIssuerKeys).
+func issuerKeyfunc(ctx context.Context, iss string, cfg *IssuerConfig, opts VerifierOptions) (keyfunc.Keyfunc, error) {
+	if cfg.JWKS != nil {
+		kf, err := keyfunc.NewJWKSetJSON(cfg.JWKS)
+		if err != nil {
+			return nil, fmt.Errorf("static JWKS: %w", err)
+		}
+		return kf, nil
+	}
+	if cfg.JWKSURL == "" {
+		cfg.JWKSURL = iss + "/.well-known/jwks.json"
+	}
+	if u, err := url.Parse(cfg.JWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("JWKS URL %q is not an http(s) URL", cfg.JWKSURL)
+	}
+	keys, err := newIssuerKeys(ctx, cfg.JWKSURL, opts.HTTPClient, opts.Now, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	return keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: keys})
 }
 
 // normalizeIssuer drops surrounding space and trailing slashes.
@@ -240,7 +259,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (shopgraph.Identity, 
 		Claims: map[string]any(claims),
 	}
 	if is.cfg.Mode == shopgraph.AuthModeOIDC {
-		if !clientAllowed(is.cfg.ClientIDs, audiences(claims["aud"]), str(claims["azp"]), str(claims["client_id"])) {
+		if !clientAllowed(is.cfg.ClientIDs, audiences(claims), str(claims["azp"]), str(claims["client_id"])) {
 			return shopgraph.Identity{}, &rejection{MsgNoValidAuthorization, "client not allowed", fmt.Errorf("aud %v azp %v client_id %v", claims["aud"], claims["azp"], claims["client_id"])}
 		}
 		return id, nil
@@ -249,7 +268,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (shopgraph.Identity, 
 	id.TokenUse = str(claims["token_use"])
 	switch id.TokenUse {
 	case "id":
-		if !clientAllowed(is.cfg.ClientIDs, audiences(claims["aud"])) {
+		if !clientAllowed(is.cfg.ClientIDs, audiences(claims)) {
 			return shopgraph.Identity{}, &rejection{MsgNoValidAuthorization, "audience not allowed", fmt.Errorf("aud %v", claims["aud"])}
 		}
 		id.Username = str(claims["cognito:username"])
@@ -311,15 +330,14 @@ func clientAllowed(allowed []string, got ...any) bool {
 	return false
 }
 
-// audiences returns the aud claim, a string or a list, as a list.
-func audiences(aud any) []string {
-	switch a := aud.(type) {
-	case string:
-		return []string{a}
-	default:
-		l, _ := stringList(a)
-		return l
+// audiences returns the aud claim, a string or a list, as a list (nil when
+// absent or malformed).
+func audiences(claims jwt.MapClaims) []string {
+	aud, err := claims.GetAudience()
+	if err != nil {
+		return nil
 	}
+	return aud
 }
 
 // stringList converts a JSON array of strings; nil is (nil, true), anything

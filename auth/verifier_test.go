@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
 	shopgraph "github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 )

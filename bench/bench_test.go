@@ -18,8 +18,8 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
-	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
 	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
 	"github.com/shopgraph/shopgraph/loaders"
 	"github.com/shopgraph/shopgraph/server"
 )
@@ -208,7 +208,7 @@ func BenchmarkCatalogPageLatency(b *testing.B) {
 func BenchmarkAuthOverhead(b *testing.B) {
 	a := apptest.New(b, apptest.Options{Products: 1000, Server: loadersConfig(true)})
 	// A key whose rate limit the benchmark cannot reach.
-	key, full, err := auth.IssueAPIKey("bench", auth.AllScopes(), 0, nil, time.Now().Add(-time.Hour))
+	key, full, err := auth.IssueAPIKey("bench", shopgraph.Scopes(), 0, nil, time.Now().Add(-time.Hour))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func BenchmarkAuthOverhead(b *testing.B) {
 	a.PutKey(b, key)
 	creds := map[string][2]string{
 		"api-key": {"x-api-key", full},
-		"jwt":     {"Authorization", a.Token(b, "alice", auth.TokenUseID)},
+		"jwt":     {"Authorization", a.Token(b, "alice", shopgraph.TokenUseID)},
 	}
 	body, _ := json.Marshal(map[string]any{"query": pageQuery, "variables": map[string]any{"category": biggest(a.Catalog.Categories), "limit": 20}})
 	authn := a.Authenticator
@@ -242,7 +242,7 @@ func BenchmarkAuthOverhead(b *testing.B) {
 			req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
 			req.Header.Set(h[0], h[1])
 			for b.Loop() {
-				if id, err := authn.Authenticate(req.Context(), req); err != nil || id == nil {
+				if id, err := authn.Authenticate(req.Context(), shopgraph.CredentialsFromHeaders(req.Header, nil)); err != nil || id == nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -122,11 +121,6 @@ func noAPIKey(id string) error {
 	return shopgraph.Errorf(shopgraph.CodeNotFound, "no API key %q", id)
 }
 
-func isConditionFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf)
-}
-
 // CreateAPIKey stores a new key with one PutItem conditional on
 // attribute_not_exists(keyId). It returns a Conflict *shopgraph.Error `API
 // key "x" already exists` when the id is taken (the stored key is left as it
@@ -185,22 +179,13 @@ func (s *Store) GetAPIKey(ctx context.Context, id string) (shopgraph.APIKeyRecor
 func (s *Store) ListAPIKeys(ctx context.Context) ([]shopgraph.APIKeyRecord, error) {
 	out := []shopgraph.APIKeyRecord{}
 	in := &dynamodb.ScanInput{TableName: aws.String(s.tables.APIKeys), ConsistentRead: aws.Bool(true)}
-	for {
-		page, err := s.api.Scan(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("list API keys: scan %s: %w", s.tables.APIKeys, err)
-		}
-		for _, it := range page.Items {
-			k, err := unmarshalAPIKey(it)
-			if err != nil {
-				return nil, fmt.Errorf("list API keys: scan %s: %w", s.tables.APIKeys, err)
-			}
-			out = append(out, k)
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+	err := scanAll(ctx, s.api, in, func(it item) error {
+		k, err := unmarshalAPIKey(it)
+		out = append(out, k)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list API keys: %w", err)
 	}
 	slices.SortFunc(out, func(a, b shopgraph.APIKeyRecord) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {

@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"crypto/sha256"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/dynamo"
-	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
 )
 
 func TestAPIKeyStore_minidyn(t *testing.T) {
@@ -122,11 +123,7 @@ func runAPIKeyContract(t *testing.T, target dynamotest.Target) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		names := make([]string, 0, len(out.Item))
-		for n := range out.Item {
-			names = append(names, n)
-		}
-		slices.Sort(names)
+		names := slices.Sorted(maps.Keys(out.Item))
 		want := []string{"createdAt", "expiresAt", "keyId", "partner", "rateLimit", "scopes", "secretHash"}
 		if !slices.Equal(names, want) {
 			t.Errorf("stored attributes %v, want %v", names, want)

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -137,12 +138,8 @@ func writeChunk(ctx context.Context, api API, b backoff, chunk []writeRequest) e
 		if err != nil {
 			return fmt.Errorf("BatchWriteItem (%d items): %w", count(pending), err)
 		}
-		pending = map[string][]types.WriteRequest{}
-		for table, reqs := range res.UnprocessedItems {
-			if len(reqs) > 0 {
-				pending[table] = reqs
-			}
-		}
+		pending = res.UnprocessedItems
+		maps.DeleteFunc(pending, func(_ string, reqs []types.WriteRequest) bool { return len(reqs) == 0 })
 		if len(pending) == 0 {
 			return nil
 		}

@@ -3,31 +3,29 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
-// cache holds one value loaded by load for ttl. Concurrent callers share one
-// load (single flight); a failed load is not cached; a negative ttl disables
-// caching (every get loads). It is safe for concurrent use.
+// cache holds one value loaded by load for ttl, by the clock now. Concurrent
+// callers share one load (a singleflight.Group); a failed load is not
+// cached; a negative ttl disables caching (every get loads). It is safe for
+// concurrent use.
 type cache[T any] struct {
-	ttl  time.Duration
-	now  func() time.Time
-	load func(context.Context) (T, error)
+	ttl    time.Duration
+	now    func() time.Time
+	load   func(context.Context) (T, error)
+	flight singleflight.Group
 
 	mu      sync.Mutex
 	val     T
 	valid   bool
 	expires time.Time
-	gen     uint64   // bumped by invalidate: loads begun earlier are not cached
-	flight  *call[T] // the load in progress, if any
-}
-
-// call is one load in progress; done is closed when val and err are set.
-type call[T any] struct {
-	done chan struct{}
-	val  T
-	err  error
+	gen     uint64 // bumped by invalidate: loads begun earlier are not cached
 }
 
 func newCache[T any](ttl time.Duration, now func() time.Time, load func(context.Context) (T, error)) *cache[T] {
@@ -37,54 +35,61 @@ func newCache[T any](ttl time.Duration, now func() time.Time, load func(context.
 // get returns the cached value, or loads it. A caller that waits for
 // another caller's load stops waiting when its own ctx ends; if that other
 // load failed only because its caller's context ended, the waiter loads
-// itself instead of returning someone else's cancellation.
+// itself instead of returning someone else's cancellation. A load that
+// panics is an error for every caller.
 func (c *cache[T]) get(ctx context.Context) (T, error) {
 	if c.ttl < 0 {
 		return c.load(ctx)
 	}
 	for {
-		c.mu.Lock()
-		if c.valid && c.now().Before(c.expires) {
-			v := c.val
-			c.mu.Unlock()
+		if v, _, ok := c.cached(); ok {
 			return v, nil
 		}
-		if f := c.flight; f != nil {
-			c.mu.Unlock()
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				var zero T
-				return zero, ctx.Err()
-			}
-			if f.err != nil && isContextErr(f.err) && ctx.Err() == nil {
+		done := c.flight.DoChan("", func() (any, error) { return c.fill(ctx) })
+		select {
+		case r := <-done:
+			if r.Err != nil && isContextErr(r.Err) && ctx.Err() == nil {
 				continue
 			}
-			return f.val, f.err
+			v, _ := r.Val.(T)
+			return v, r.Err
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
 		}
-		f := &call[T]{done: make(chan struct{})}
-		c.flight = f
-		gen := c.gen
-		c.mu.Unlock()
-		c.run(ctx, f, gen)
-		return f.val, f.err
 	}
 }
 
-func (c *cache[T]) run(ctx context.Context, f *call[T], gen uint64) {
+// cached returns the cached value and whether it is still fresh, and the
+// generation it belongs to.
+func (c *cache[T]) cached() (v T, gen uint64, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.val, c.gen, c.valid && c.now().Before(c.expires)
+}
+
+// fill is the shared load. It looks at the cache again (a load may have
+// finished since its caller looked) and caches what it loads unless
+// invalidate ran meanwhile.
+func (c *cache[T]) fill(ctx context.Context) (v T, err error) {
+	v, gen, ok := c.cached()
+	if ok {
+		return v, nil
+	}
 	defer func() {
-		c.mu.Lock()
-		if c.flight == f {
-			c.flight = nil
+		// Left to DoChan, a panic would be re-raised on a goroutine no one
+		// can recover it on, ending the process.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cache load panicked: %v\n%s", p, debug.Stack())
 		}
-		if f.err == nil && gen == c.gen {
-			c.val, c.valid, c.expires = f.val, true, c.now().Add(c.ttl)
-		}
-		c.mu.Unlock()
-		close(f.done)
 	}()
-	f.err = errors.New("cache load panicked")
-	f.val, f.err = c.load(ctx)
+	v, err = c.load(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && gen == c.gen {
+		c.val, c.valid, c.expires = v, true, c.now().Add(c.ttl)
+	}
+	return v, err
 }
 
 // invalidate drops the cached value; a load in progress is not cached and
@@ -95,7 +100,7 @@ func (c *cache[T]) invalidate() {
 	var zero T
 	c.val, c.valid = zero, false
 	c.gen++
-	c.flight = nil
+	c.flight.Forget("")
 }
 
 func isContextErr(err error) bool {

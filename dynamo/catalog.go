@@ -162,7 +162,7 @@ func (s *Store) Warehouses(ctx context.Context) ([]shopgraph.Warehouse, error) {
 
 func (s *Store) scanCategories(ctx context.Context) ([]shopgraph.Category, error) {
 	var out []shopgraph.Category
-	err := scanAll(ctx, s.api, s.tables.Categories, func(it item) error {
+	err := scanAll(ctx, s.api, &dynamodb.ScanInput{TableName: aws.String(s.tables.Categories)}, func(it item) error {
 		c, err := unmarshalCategory(it)
 		out = append(out, c)
 		return err
@@ -176,7 +176,7 @@ func (s *Store) scanCategories(ctx context.Context) ([]shopgraph.Category, error
 
 func (s *Store) scanWarehouses(ctx context.Context) ([]shopgraph.Warehouse, error) {
 	var out []shopgraph.Warehouse
-	err := scanAll(ctx, s.api, s.tables.Warehouses, func(it item) error {
+	err := scanAll(ctx, s.api, &dynamodb.ScanInput{TableName: aws.String(s.tables.Warehouses)}, func(it item) error {
 		w, err := unmarshalWarehouse(it)
 		out = append(out, w)
 		return err
@@ -188,11 +188,12 @@ func (s *Store) scanWarehouses(ctx context.Context) ([]shopgraph.Warehouse, erro
 	return out, nil
 }
 
-// scanAll scans a whole table, page by page, calling each for every item.
-func scanAll(ctx context.Context, api API, table string, each func(item) error) error {
-	in := &dynamodb.ScanInput{TableName: aws.String(table)}
-	for {
-		out, err := api.Scan(ctx, in)
+// scanAll runs the Scan in, page by page (a dynamodb.ScanPaginator), calling
+// each for every item.
+func scanAll(ctx context.Context, api API, in *dynamodb.ScanInput, each func(item) error) error {
+	table := aws.ToString(in.TableName)
+	for pages := dynamodb.NewScanPaginator(api, in); pages.HasMorePages(); {
+		out, err := pages.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", table, err)
 		}
@@ -201,9 +202,6 @@ func scanAll(ctx context.Context, api API, table string, each func(item) error) 
 				return fmt.Errorf("scan %s: %w", table, err)
 			}
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	return nil
 }

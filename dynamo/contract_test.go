@@ -11,7 +11,7 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/dynamo"
-	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
 	"github.com/shopgraph/shopgraph/seed"
 )
 
@@ -33,28 +33,24 @@ func TestStore_dynamoDBLocal(t *testing.T) {
 // seeded is a store with the contract catalog written into it.
 type seeded struct {
 	store *dynamo.Store
-	cat   seed.Catalog
+	cat   shopgraph.CatalogSnapshot
 	// byCategory holds each category's products ordered by product id.
 	byCategory map[string][]shopgraph.Product
 	stock      map[string][]shopgraph.StockLevel // by product id, by warehouse code
-}
-
-func seedData(c seed.Catalog) dynamo.SeedData {
-	return dynamo.SeedData{Warehouses: c.Warehouses, Categories: c.Categories, Products: c.Products, Stock: c.Stock}
 }
 
 // seedTarget seeds a catalog of n products into a fresh store on target.
 func seedTarget(t *testing.T, target dynamotest.Target, n int) seeded {
 	t.Helper()
 	store, cat := dynamotest.NewStore(t, target), seed.Generate(seed.Options{Products: n})
-	if err := store.Seed(context.Background(), seedData(cat), nil); err != nil {
+	if err := store.Seed(context.Background(), cat, nil); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return index(store, cat)
 }
 
 // index returns the seeded view of a store holding cat.
-func index(store *dynamo.Store, cat seed.Catalog) seeded {
+func index(store *dynamo.Store, cat shopgraph.CatalogSnapshot) seeded {
 	s := seeded{store: store, cat: cat, byCategory: map[string][]shopgraph.Product{}, stock: map[string][]shopgraph.StockLevel{}}
 	for _, p := range cat.Products {
 		s.byCategory[p.Category] = append(s.byCategory[p.Category], p)
@@ -86,7 +82,7 @@ func runStoreContract(t *testing.T, target dynamotest.Target) {
 	cat := seed.Generate(seed.Options{Products: contractProducts})
 	total := len(cat.Warehouses) + len(cat.Categories) + len(cat.Products) + len(cat.Stock)
 	var calls, last int
-	err := store.Seed(ctx, seedData(cat), func(done, all int) {
+	err := store.Seed(ctx, cat, func(done, all int) {
 		calls++
 		if all != total || done <= last || done > all {
 			t.Errorf("progress(%d, %d) after %d, want increasing done of %d", done, all, last, total)
@@ -102,7 +98,7 @@ func runStoreContract(t *testing.T, target dynamotest.Target) {
 	// Seeding again is harmless (puts replace whole items), and an item
 	// given twice is written once (DynamoDB rejects a BatchWriteItem naming
 	// a key twice).
-	again := seedData(cat)
+	again := cat
 	again.Products = append(slices.Clone(cat.Products[:30]), cat.Products[:30]...)
 	again.Stock = append(slices.Clone(cat.Stock[:40]), cat.Stock[:40]...)
 	again.Warehouses = append(slices.Clone(cat.Warehouses), cat.Warehouses...)
@@ -486,4 +482,4 @@ func mapKeys(m map[shopgraph.ProductKey]shopgraph.Product) []string {
 	return out
 }
 
-func seedCatalog(n int) seed.Catalog { return seed.Generate(seed.Options{Products: n}) }
+func seedCatalog(n int) shopgraph.CatalogSnapshot { return seed.Generate(seed.Options{Products: n}) }

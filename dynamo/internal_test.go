@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -70,7 +71,7 @@ func testStore(t *testing.T, api API) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.backoff = backoff{base: time.Microsecond, cap: time.Millisecond, attempts: 8}
+	s.backoff = newBackoff(time.Microsecond, time.Millisecond, 8)
 	return s
 }
 
@@ -136,24 +137,64 @@ func TestBatchGet_error(t *testing.T) {
 	}
 }
 
+func TestBackoff_delay(t *testing.T) {
+	// The default policy: a random wait below 20 ms·2^n before retry n,
+	// never more than 1 s, the same on every retry past the cap.
+	b := defaultBackoff()
+	for n := range 12 {
+		limit := min(time.Second, 20*time.Millisecond<<n)
+		var lo, hi time.Duration = limit, 0
+		for range 200 {
+			d, err := b.delay(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d < 0 || d > limit {
+				t.Fatalf("retry %d: delay %v, want within [0, %v]", n, d, limit)
+			}
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		// Jitter: 200 draws spread over the range (for n ≥ 6 the SDK's
+		// backoff returns its cap itself).
+		if n < 6 && (hi-lo < limit/4 || hi < limit/2) {
+			t.Errorf("retry %d: 200 delays all within [%v, %v] of [0, %v]; want them spread out", n, lo, hi, limit)
+		}
+		if n >= 6 && (lo != time.Second || hi != time.Second) {
+			t.Errorf("retry %d: delays within [%v, %v], want the 1 s cap", n, lo, hi)
+		}
+	}
+	// Huge retry numbers do not overflow into negative or zero waits.
+	b = newBackoff(20*time.Millisecond, time.Hour, 8)
+	if d, err := b.delay(100); err != nil || d != time.Hour {
+		t.Errorf("delay(100) capped at 1 h = %v, %v", d, err)
+	}
+	if d, err := b.delay(0); err != nil || d < 0 || d > 20*time.Millisecond {
+		t.Errorf("delay(0), base 20 ms = %v, %v", d, err)
+	}
+}
+
 func TestBackoff_wait(t *testing.T) {
-	b := backoff{base: time.Millisecond, cap: 4 * time.Millisecond, attempts: 8}
-	for retry, max := range []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond, 4 * time.Millisecond, 4 * time.Millisecond} {
+	b := newBackoff(time.Millisecond, 4*time.Millisecond, 8)
+	for n, limit := range []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond, 4 * time.Millisecond, 4 * time.Millisecond} {
 		start := time.Now()
-		if err := b.wait(context.Background(), retry); err != nil {
+		if err := b.wait(context.Background(), n); err != nil {
 			t.Fatal(err)
 		}
 		// Sleep granularity allows some slack; the cap must hold.
-		if d := time.Since(start); d > max+50*time.Millisecond {
-			t.Errorf("retry %d waited %v, cap %v", retry, d, max)
+		if d := time.Since(start); d > limit+50*time.Millisecond {
+			t.Errorf("retry %d waited %v, cap %v", n, d, limit)
 		}
 	}
-	// Huge retry numbers do not overflow into negative or zero caps.
-	b = backoff{base: 20 * time.Millisecond, cap: time.Hour}
+	b = newBackoff(time.Hour, time.Hour, 8)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := b.wait(ctx, 100); !errors.Is(err, context.Canceled) {
 		t.Errorf("wait on a cancelled context: %v", err)
+	}
+	// A delayer that fails (the SDK's draws crypto randomness) fails the wait.
+	b.jitter = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, errors.New("no entropy") })
+	if err := b.wait(context.Background(), 0); err == nil || !strings.Contains(err.Error(), "no entropy") {
+		t.Errorf("wait with a failing delayer: %v", err)
 	}
 }
 
@@ -310,6 +351,57 @@ func TestCache_invalidateDuringLoad(t *testing.T) {
 	}
 	if v, _ := c.get(context.Background()); v != 2 {
 		t.Errorf("the stale load was cached: got %d, want 2", v)
+	}
+}
+
+func TestCache_loadPanics(t *testing.T) {
+	var loads atomic.Int32
+	c := newCache(time.Hour, time.Now, func(context.Context) (int, error) {
+		if loads.Add(1) == 1 {
+			panic("boom")
+		}
+		return 7, nil
+	})
+	// The panic is the caller's error (not a crash of the process), and it is
+	// not cached.
+	if v, err := c.get(context.Background()); err == nil || !strings.Contains(err.Error(), "cache load panicked: boom") || v != 0 {
+		t.Errorf("get with a panicking load = %v, %v; want an error naming the panic", v, err)
+	}
+	if v, err := c.get(context.Background()); err != nil || v != 7 || loads.Load() != 2 {
+		t.Errorf("get after a panic = %v, %v (%d loads); want 7 from a new load", v, err, loads.Load())
+	}
+}
+
+func TestCache_ttl(t *testing.T) {
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Unix(0, 0).Add(time.Duration(offset.Load())) }
+	var loads atomic.Int32
+	c := newCache(time.Minute, clock, func(context.Context) (int32, error) { return loads.Add(1), nil })
+	get := func() int32 {
+		t.Helper()
+		v, err := c.get(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := get(); v != 1 {
+		t.Fatalf("first get = %d", v)
+	}
+	offset.Store(int64(time.Minute - time.Nanosecond))
+	if v := get(); v != 1 {
+		t.Errorf("get just before the TTL = %d, want the cached 1", v)
+	}
+	offset.Store(int64(time.Minute))
+	if v := get(); v != 2 {
+		t.Errorf("get at the TTL = %d, want a new load (2)", v)
+	}
+	// A negative TTL loads every time.
+	n := newCache(-1, clock, func(context.Context) (int32, error) { return loads.Add(1), nil })
+	for want := int32(3); want <= 4; want++ {
+		if v, err := n.get(context.Background()); err != nil || v != want {
+			t.Errorf("uncached get = %d, %v; want %d", v, err, want)
+		}
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/dynamo"
-	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
 )
 
 // These tests use minidyn's failure emulation, which only the in-process
@@ -127,7 +127,7 @@ func TestStore_unprocessedItemsOnSeed(t *testing.T) {
 	}
 	s := index(store, seedCatalog(40))
 	ctx, stats := withStats(context.Background())
-	if err := store.Seed(ctx, seedData(s.cat), nil); err != nil {
+	if err := store.Seed(ctx, s.cat, nil); err != nil {
 		t.Fatalf("Seed with unprocessed items: %v", err)
 	}
 	items := len(s.cat.Warehouses) + len(s.cat.Categories) + len(s.cat.Products) + len(s.cat.Stock)
@@ -245,7 +245,7 @@ func TestStore_cache(t *testing.T) {
 	}
 	// Seed invalidates, and the new data shows at once.
 	more := seedCatalog(25)
-	if err := s.store.Seed(ctx, seedData(more), nil); err != nil {
+	if err := s.store.Seed(ctx, more, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := scans(twice(s.store)); n != 2 {

@@ -7,16 +7,6 @@ import (
 	"github.com/shopgraph/shopgraph"
 )
 
-// SeedData is what Seed writes: whole rows of the four tables. (cmd/ fills
-// it from the seed package's generated catalog; this package does not
-// import seed.)
-type SeedData struct {
-	Warehouses []shopgraph.Warehouse
-	Categories []shopgraph.Category
-	Products   []shopgraph.Product
-	Stock      []shopgraph.StockLevel
-}
-
 // Seed writes c with BatchWriteItem puts, 25 items per request, a few
 // requests at a time, retrying UnprocessedItems with backoff. It is
 // idempotent: items are replaced whole, and an item given twice is written
@@ -26,7 +16,7 @@ type SeedData struct {
 // and Warehouses caches, also when it fails part-way (earlier chunks stay
 // written). Invalid data (an empty key, an attribute that cannot be
 // marshalled) fails before anything is written.
-func (s *Store) Seed(ctx context.Context, c SeedData, progress func(done, total int)) error {
+func (s *Store) Seed(ctx context.Context, c shopgraph.CatalogSnapshot, progress func(done, total int)) error {
 	defer s.invalidate()
 	var reqs []writeRequest
 	index := map[string]int{} // table + key → position in reqs

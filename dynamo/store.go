@@ -9,7 +9,7 @@
 //
 // The same code runs against AWS DynamoDB, DynamoDB Local and the embedded
 // minidyn server: only the client's endpoint differs. The package imports the
-// root package and the AWS SDK only; cmd/ wires it.
+// root package, the AWS SDK and golang.org/x/sync only; cmd/ wires it.
 //
 // Tables (names carry a configurable prefix, see TableNames):
 //
@@ -32,11 +32,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/shopgraph/shopgraph"
@@ -131,28 +131,49 @@ func New(api API, opts Options) (*Store, error) {
 }
 
 // backoff is the retry policy for UnprocessedKeys and UnprocessedItems:
-// capped exponential backoff with full jitter.
+// capped exponential backoff with full jitter, as computed by the SDK's
+// retry.ExponentialJitterBackoff. Build it with newBackoff.
 type backoff struct {
-	base, cap time.Duration
-	attempts  int // requests per batch, including the first
+	base     time.Duration        // the longest wait before the first retry
+	jitter   retry.BackoffDelayer // counts in units of base (see newBackoff)
+	attempts int                  // requests per batch, including the first
 }
 
-// defaultBackoff: 20 ms doubling to at most 1 s, 8 requests in all (about
-// 2.3 s of waiting at most, 1.1 s on average).
-func defaultBackoff() backoff {
-	return backoff{base: 20 * time.Millisecond, cap: time.Second, attempts: 8}
-}
-
-// wait sleeps before retry number retry (0 for the first retry): a random
-// duration in [0, min(cap, base·2^retry)]. It returns ctx's error if ctx ends
-// first.
-func (b backoff) wait(ctx context.Context, retry int) error {
-	d := b.cap
-	if retry < 30 && b.base<<retry < b.cap {
-		d = b.base << retry
+// newBackoff returns the policy that waits a random duration below base·2^n
+// before retry number n (0 for the first retry), or cap once base·2^n would
+// exceed cap, and gives up after attempts requests.
+// ExponentialJitterBackoff counts in seconds (a random fraction of 2^n s, or
+// its maximum once 2^n s would exceed it), so it is given cap in units of
+// base, and its delays are scaled back by base.
+func newBackoff(base, cap time.Duration, attempts int) backoff {
+	return backoff{
+		base:     base,
+		jitter:   retry.NewExponentialJitterBackoff(time.Duration(float64(cap) / float64(base) * float64(time.Second))),
+		attempts: attempts,
 	}
-	if d > 0 {
-		d = rand.N(d + 1)
+}
+
+// defaultBackoff: 20 ms doubling to at most 1 s, 8 requests in all (at most
+// about 2.3 s of waiting).
+func defaultBackoff() backoff {
+	return newBackoff(20*time.Millisecond, time.Second, 8)
+}
+
+// delay returns how long to wait before retry number n (0 for the first
+// retry).
+func (b backoff) delay(n int) (time.Duration, error) {
+	d, err := b.jitter.BackoffDelay(n, nil)
+	if err != nil {
+		return 0, fmt.Errorf("backoff delay: %w", err)
+	}
+	return time.Duration(d.Seconds() * float64(b.base)), nil
+}
+
+// wait sleeps for b.delay(n). It returns ctx's error if ctx ends first.
+func (b backoff) wait(ctx context.Context, n int) error {
+	d, err := b.delay(n)
+	if err != nil {
+		return err
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()

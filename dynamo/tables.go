@@ -223,12 +223,9 @@ func ready(d *types.TableDescription) bool {
 	if d.TableStatus != "" && d.TableStatus != types.TableStatusActive {
 		return false
 	}
-	for _, g := range d.GlobalSecondaryIndexes {
-		if g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(d.GlobalSecondaryIndexes, func(g types.GlobalSecondaryIndexDescription) bool {
+		return g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive
+	})
 }
 
 // checkSchema compares an existing table's key schema (and GSIs) with the

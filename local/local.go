@@ -1,10 +1,14 @@
-// Package local wires the embedded default's in-process services: it starts
-// minidyn's DynamoDB-JSON-API server on a loopback port, so the application
-// reaches it with the real aws-sdk-go-v2 client exactly as it reaches AWS
-// (only the endpoint differs), and builds an AWS configuration with dummy
-// static credentials for local emulators.
+// Package local is the embedded-default wing: the stand-ins that `make run`
+// uses for AWS services, each behind the same wire API or port as the real
+// one, so the application runs the same code against them as against AWS.
+// This package starts the embedded DynamoDB (today minidyn's DynamoDB JSON
+// API server, in process on a loopback port, reached by the real
+// aws-sdk-go-v2 client; only the endpoint differs) and builds an AWS
+// configuration with dummy static credentials for local emulators.
+// local/userpool is Cognito's stand-in.
 //
-// It is the one small place besides cmd/ that knows a concrete emulator.
+// Nothing in the wing knows shopgraph's tables or the server: only the
+// composition root (package app) wires them in.
 package local
 
 import (

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/appsync"
 	"github.com/shopgraph/shopgraph/graph/model"
 )
 
@@ -58,26 +59,21 @@ func isNewArrival(created, t time.Time) bool {
 	return !created.After(t) && t.Sub(created) < NewArrivalWindow
 }
 
-// awsDateTimeLayouts are the AWSDateTime forms time.Parse understands:
-// optional seconds and fraction, zone Z, ±hh:mm or ±hh:mm:ss.
-var awsDateTimeLayouts = []string{
-	"2006-01-02T15:04:05.999999999Z07:00",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04:05.999999999Z07:00:00",
-	"2006-01-02T15:04Z07:00:00",
-}
-
-// parseAWSDateTime parses an argument already validated as an AWSDateTime.
-// Valid values Go cannot represent (years before 0000 or after 9999) are a
-// BadRequest naming the argument.
+// parseAWSDateTime converts an AWSDateTime argument (gqlgen has already
+// validated it with the same parser, appsync.ParseAWSDateTime). Values whose
+// year, as written or in UTC, is outside 0000-9999 are a BadRequest naming
+// the argument: RFC 3339 text, in which the result is stored and returned
+// (awsDateTime), cannot hold them.
 func parseAWSDateTime(arg, s string) (time.Time, error) {
-	for _, l := range awsDateTimeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, nil
-		}
+	t, err := appsync.ParseAWSDateTime(s)
+	if err != nil {
+		return time.Time{}, err
 	}
-	return time.Time{}, shopgraph.Errorf(shopgraph.CodeBadRequest,
-		"%s: AWSDateTime %q is outside the supported range (years 0000-9999)", arg, truncate(s, 64))
+	if y, u := t.Year(), t.UTC().Year(); y < 0 || y > 9999 || u < 0 || u > 9999 {
+		return time.Time{}, shopgraph.Errorf(shopgraph.CodeBadRequest,
+			"%s: AWSDateTime %q is outside the supported range (years 0000-9999)", arg, truncate(s, 64))
+	}
+	return t, nil
 }
 
 // done turns a command's error into a Boolean! mutation result.

@@ -1,14 +1,14 @@
 // Package seed generates shopgraph's demo catalog: warehouses, categories,
 // products and stock levels that look like an online store's.
 //
-// Generation is deterministic: the same Options always give the same Catalog
+// Generation is deterministic: the same Options always give the same catalog
 // (a fixed-seed PCG from math/rand/v2, no clock, no global state), so tests
 // and benchmarks can seed a store and know exactly what is in it. Product i is
 // the same whatever the catalog size; only which products are fully out of
 // stock depends on the size (exactly OutOfStockShare of them, rounded).
 //
-// The package imports only the root package and the standard library; cmd/
-// writes a Catalog into a store (dynamo.Store.Seed).
+// The package imports only the root package and the standard library; the
+// composition root writes the catalog into a store (dynamo.Store.Seed).
 package seed
 
 import (
@@ -41,19 +41,6 @@ type Options struct {
 	Products int
 }
 
-// Catalog is a generated catalog.
-//
-// Warehouses are ordered by code and Categories by name. Products are in
-// generation order (their SKUs count up across categories). Stock holds one
-// StockLevel for every product in every warehouse, ordered by product (in
-// Products order), then warehouse code.
-type Catalog struct {
-	Warehouses []shopgraph.Warehouse
-	Categories []shopgraph.Category
-	Products   []shopgraph.Product
-	Stock      []shopgraph.StockLevel
-}
-
 // seedA is the fixed first PCG seed word; the second is the product index (or
 // a per-purpose constant).
 const seedA = 0x5eed_5409_9a4f_0001
@@ -64,14 +51,19 @@ const epochUnix = 1704186000
 
 // Generate returns the catalog for opts. It never fails and always returns
 // the same catalog for the same opts.
-func Generate(opts Options) Catalog {
+//
+// Warehouses are ordered by code and Categories by name. Products are in
+// generation order (their SKUs count up across categories). Stock holds one
+// StockLevel for every product in every warehouse, ordered by product (in
+// Products order), then warehouse code.
+func Generate(opts Options) shopgraph.CatalogSnapshot {
 	n := opts.Products
 	if n == 0 {
 		n = DefaultProducts
 	}
 	n = max(n, 0)
 
-	c := Catalog{Warehouses: Warehouses()}
+	c := shopgraph.CatalogSnapshot{Warehouses: Warehouses()}
 	c.Products = make([]shopgraph.Product, n)
 	counts := make(map[string]int, len(categories))
 	for i := range n {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"testing"
 
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 )
@@ -57,7 +58,7 @@ func TestAccounts_flow(t *testing.T) {
 			t.Errorf("me = %v", me)
 		}
 	}
-	admin := ok(do(map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseAccess)}, `{ me { groups } }`, nil))["me"].(map[string]any)
+	admin := ok(do(map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseAccess)}, `{ me { groups } }`, nil))["me"].(map[string]any)
 	if gs := admin["groups"].([]any); len(gs) != 1 || gs[0] != "admin" {
 		t.Errorf("admin groups = %v", gs)
 	}

@@ -27,7 +27,7 @@ const (
 // working once revoked.
 func TestAdminAPI_keyLifecycle(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
-	admin := map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseID)}
+	admin := map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseID)}
 	expires := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 
 	r := a.DoWith(t, admin, createKey, map[string]any{"p": "acme", "s": []string{"catalog:read"}, "e": expires.Format(time.RFC3339), "r": 7})
@@ -101,8 +101,8 @@ func findKey(t *testing.T, keys []any, id string) map[string]any {
 func TestAdminAPI_onlyAdmins(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
 	callers := map[string]map[string]string{
-		"customer":        {"Authorization": a.Token(t, "alice", auth.TokenUseID)},
-		"warehouse staff": {"Authorization": a.Token(t, "wanda", auth.TokenUseAccess)},
+		"customer":        {"Authorization": a.Token(t, "alice", shopgraph.TokenUseID)},
+		"warehouse staff": {"Authorization": a.Token(t, "wanda", shopgraph.TokenUseAccess)},
 		"partner key":     {"x-api-key": auth.DevAPIKey},
 	}
 	devID := auth.DevPartnerKey(time.Now()).ID
@@ -123,7 +123,7 @@ func TestAdminAPI_onlyAdmins(t *testing.T) {
 			}
 		}
 	}
-	admin := map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseAccess)}
+	admin := map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseAccess)}
 	keys := a.DoWith(t, admin, listKeys, nil).Data["apiKeys"].([]any)
 	if len(keys) != 1 || findKey(t, keys, devID)["status"] != "ACTIVE" {
 		t.Errorf("after denied calls, keys = %v; want only the active dev key", keys)
@@ -134,7 +134,7 @@ func TestAdminAPI_onlyAdmins(t *testing.T) {
 // and creates or revokes nothing.
 func TestAdminAPI_badInput(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
-	admin := map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseID)}
+	admin := map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseID)}
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	for _, c := range []struct {
 		name      string
@@ -179,7 +179,7 @@ func TestAdminAPI_revocationWithin5s(t *testing.T) {
 	target := a.Target
 	b := apptest.New(t, apptest.Options{Products: 5, Now: now, Target: &target, SkipSeed: true})
 
-	admin := map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseID)}
+	admin := map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseID)}
 	r := a.DoWith(t, admin, createKey, map[string]any{"p": "acme", "s": []string{"catalog:read"}})
 	if len(r.Errors) > 0 {
 		t.Fatalf("createApiKey: %s", r.Raw)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/internal/testenv"
@@ -72,7 +73,7 @@ func TestAmplify_queries(t *testing.T) {
 	if !r.OK || len(r.Data["warehouses"].([]any)) != 4 {
 		t.Errorf("apiKey: %+v", r)
 	}
-	tokens := a.Token(t, "alice", auth.TokenUseID) + " " + a.Token(t, "alice", auth.TokenUseAccess)
+	tokens := a.Token(t, "alice", shopgraph.TokenUseID) + " " + a.Token(t, "alice", shopgraph.TokenUseAccess)
 	r = runAmplify(t, endpoint, "userPool", tokens, `query Me { me { username email } }`)
 	if !r.OK || r.Data["me"].(map[string]any)["username"] != "alice" {
 		t.Errorf("userPool: %+v", r)

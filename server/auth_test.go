@@ -15,6 +15,7 @@ import (
 	"github.com/shopgraph/shopgraph/appsync"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/schema"
 )
@@ -176,24 +177,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return true
 		}
 	}
-	other, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(), Issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other", JWKSURL: "http://127.0.0.1:1/jwks"})
+	other, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: t.TempDir(), Issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := auth.DevUsers()[0]
-	otherTok, _ := other.Mint(alice, auth.TokenUseID, time.Hour)
-	good := a.Token(t, "alice", auth.TokenUseID)
+	alice := userpool.DevUsers()[0]
+	otherTok, _ := other.Mint(alice, shopgraph.TokenUseID, time.Hour)
+	good := a.Token(t, "alice", shopgraph.TokenUseID)
 	parts := strings.Split(good, ".")
 	sig := []byte(parts[2])
 	sig[5] ^= 1
 	tampered := parts[0] + "." + parts[1] + "." + string(sig)
 	noneTok := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
 	// The server's own issuer and key, with a clock three hours back.
-	earlier, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: a.IssuerDir, JWKSURL: "http://127.0.0.1:1/jwks", Now: func() time.Time { return now.Add(-3 * time.Hour) }})
+	earlier, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: a.IssuerDir, Now: func() time.Time { return now.Add(-3 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	expiredTok, err := earlier.Mint(alice, auth.TokenUseID, time.Hour)
+	expiredTok, err := earlier.Mint(alice, shopgraph.TokenUseID, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,15 +204,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"API key without the scope", map[string]string{"x-api-key": key([]string{"search:read"}, nil, nil)}, 200, hasAll("search:read")},
 		{"API key with catalog:read", map[string]string{"x-api-key": key([]string{"catalog:read"}, nil, nil)}, 200, hasAll("catalog:read")},
 		{"API key with both scopes", map[string]string{"x-api-key": key([]string{"catalog:read", "inventory:read"}, nil, nil)}, 200, hasAll("catalog:read", "inventory:read")},
-		{"expired key", map[string]string{"x-api-key": key(auth.AllScopes(), &past, nil)}, http.StatusUnauthorized, nil},
-		{"revoked key", map[string]string{"x-api-key": key(auth.AllScopes(), nil, &past)}, http.StatusUnauthorized, nil},
+		{"expired key", map[string]string{"x-api-key": key(shopgraph.Scopes(), &past, nil)}, http.StatusUnauthorized, nil},
+		{"revoked key", map[string]string{"x-api-key": key(shopgraph.Scopes(), nil, &past)}, http.StatusUnauthorized, nil},
 		{"unknown key", map[string]string{"x-api-key": "sgk_ffffffffffffffff.c2VjcmV0"}, http.StatusUnauthorized, nil},
 		{"customer (ID token)", map[string]string{"Authorization": good}, 200, customer},
-		{"customer (access token, Bearer)", map[string]string{"Authorization": "Bearer " + a.Token(t, "alice", auth.TokenUseAccess)}, 200, customer},
-		{"other customer", map[string]string{"Authorization": a.Token(t, "bob", auth.TokenUseID)}, 200, customer},
-		{"warehouse staff", map[string]string{"Authorization": a.Token(t, "wanda", auth.TokenUseID)}, 200, customer},
-		{"admin", map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseID)}, 200, user},
-		{"admin (access token)", map[string]string{"Authorization": a.Token(t, "admin", auth.TokenUseAccess)}, 200, user},
+		{"customer (access token, Bearer)", map[string]string{"Authorization": "Bearer " + a.Token(t, "alice", shopgraph.TokenUseAccess)}, 200, customer},
+		{"other customer", map[string]string{"Authorization": a.Token(t, "bob", shopgraph.TokenUseID)}, 200, customer},
+		{"warehouse staff", map[string]string{"Authorization": a.Token(t, "wanda", shopgraph.TokenUseID)}, 200, customer},
+		{"admin", map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseID)}, 200, user},
+		{"admin (access token)", map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseAccess)}, 200, user},
 		{"expired token", map[string]string{"Authorization": expiredTok}, http.StatusUnauthorized, nil},
 		{"token from another issuer", map[string]string{"Authorization": otherTok}, http.StatusUnauthorized, nil},
 		{"tampered signature", map[string]string{"Authorization": tampered}, http.StatusUnauthorized, nil},
@@ -273,7 +274,7 @@ func leaks(v any, path []string) bool {
 // and errorType LimitExceeded, so Amplify retries.
 func TestAuth_rateLimit(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 10})
-	k, full, err := auth.IssueAPIKey("acme", auth.AllScopes(), 1, nil, time.Now().Add(-time.Hour))
+	k, full, err := auth.IssueAPIKey("acme", shopgraph.Scopes(), 1, nil, time.Now().Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -43,14 +44,6 @@ func fieldAllowed(id *shopgraph.Identity, parent *ast.Definition, field *ast.Fie
 		}
 	}
 	return false
-}
-
-// Authenticator verifies a request's credential. It returns nil (and no
-// error) for a request without credentials. Errors are *shopgraph.Error:
-// CodeUnauthenticated (HTTP 401), CodeLimitExceeded (HTTP 429, RetryAfter),
-// anything else is an internal failure.
-type Authenticator interface {
-	Authenticate(ctx context.Context, r *http.Request) (*shopgraph.Identity, error)
 }
 
 // scopesAllowed applies the shopgraph_scopes directive to API key callers:
@@ -96,7 +89,7 @@ func enforceFieldAuth(schema *ast.Schema, defaultMode shopgraph.AuthMode) graphq
 // Retry-After.
 func (h *Handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := h.cfg.Auth.Authenticate(r.Context(), r)
+		id, err := h.cfg.Auth.Authenticate(r.Context(), shopgraph.CredentialsFromHeaders(r.Header, sourceIPs(r)))
 		if err == nil && id == nil {
 			err = shopgraph.Errorf(shopgraph.CodeUnauthenticated, "Valid authorization header not provided.")
 		}
@@ -111,10 +104,27 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 			default:
 				h.cfg.Logger.ErrorContext(r.Context(), "authentication failed", "err", err,
 					"request_id", shopgraph.RequestIDFromContext(r.Context()))
-				writeRequestError(w, http.StatusServiceUnavailable, shopgraph.CodeInternal, internalMessage)
+				writeRequestError(w, http.StatusServiceUnavailable, shopgraph.CodeInternal, shopgraph.InternalMessage)
 			}
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(shopgraph.NewContextWithIdentity(r.Context(), id)))
 	})
+}
+
+// sourceIPs is AppSync's sourceIp: the X-Forwarded-For addresses, then the
+// TCP peer.
+func sourceIPs(r *http.Request) []string {
+	var out []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for ip := range strings.SplitSeq(v, ",") {
+			if ip = strings.TrimSpace(ip); ip != "" {
+				out = append(out, ip)
+			}
+		}
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		out = append(out, host)
+	}
+	return out
 }

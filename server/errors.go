@@ -22,9 +22,6 @@ const (
 	extData      = "data"
 )
 
-// internalMessage is all a caller ever sees of an internal error.
-const internalMessage = "An internal error occurred."
-
 // errorPresenter is the one place that turns errors into AppSync errors:
 // domain codes become errorType, limit errors become LimitExceeded, GraphQL
 // validation errors pass through without an errorType, and anything else is
@@ -47,7 +44,7 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		default:
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String(),
 				"request_id", shopgraph.RequestIDFromContext(ctx))
-			out := &gqlerror.Error{Message: internalMessage, Path: gerr.Path, Locations: gerr.Locations}
+			out := &gqlerror.Error{Message: shopgraph.InternalMessage, Path: gerr.Path, Locations: gerr.Locations}
 			setExt(out, extErrorType, string(shopgraph.CodeInternal))
 			return out
 		}
@@ -125,7 +122,7 @@ func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
 	if err != nil {
 		// Only reachable with an unencodable extension value: a bug.
 		status = http.StatusInternalServerError
-		b = []byte(`{"data":null,"errors":[{"message":"` + internalMessage + `","errorType":"InternalError","errorInfo":null,"data":null,"path":null}]}`)
+		b = []byte(`{"data":null,"errors":[{"message":"` + shopgraph.InternalMessage + `","errorType":"InternalError","errorInfo":null,"data":null,"path":null}]}`)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

@@ -42,13 +42,17 @@ type ServeOptions struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after ctx is done; default 25 s.
 	ShutdownTimeout time.Duration
-	Logger          *slog.Logger
+	// DrainDelay is how long, once ctx is done, /readyz answers 503 while
+	// requests are still served, before the listener closes: time for a
+	// load balancer to see the instance go unready. 0: shut down at once.
+	DrainDelay time.Duration
+	Logger     *slog.Logger
 }
 
 // Serve serves h on ln until ctx is done, then shuts down gracefully: it
-// marks the handler draining (/readyz → 503), stops accepting connections and
-// waits up to ShutdownTimeout for in-flight requests to finish. It returns
-// nil after a clean shutdown.
+// marks the handler draining (/readyz → 503), keeps serving for DrainDelay,
+// then stops accepting connections and waits up to ShutdownTimeout for
+// in-flight requests to finish. It returns nil after a clean shutdown.
 func Serve(ctx context.Context, ln net.Listener, h *Handler, opts ServeOptions) error {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 25 * time.Second
@@ -72,8 +76,18 @@ func Serve(ctx context.Context, ln net.Listener, h *Handler, opts ServeOptions) 
 		return err
 	case <-ctx.Done():
 	}
-	opts.Logger.Info("shutting down: finishing in-flight requests", "timeout", opts.ShutdownTimeout)
 	h.SetDraining()
+	if opts.DrainDelay > 0 {
+		opts.Logger.Info("draining: /readyz answers 503, requests are still served", "drain_delay", opts.DrainDelay)
+		t := time.NewTimer(opts.DrainDelay)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			return err
+		}
+	}
+	opts.Logger.Info("shutting down: finishing in-flight requests", "timeout", opts.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)

@@ -40,7 +40,7 @@ const (
 // default.
 type Config struct {
 	// Auth authenticates every GraphQL request (required).
-	Auth Authenticator
+	Auth shopgraph.Authenticator
 	// DefaultAuthMode is the mode that may read fields without auth
 	// directives; default AMAZON_COGNITO_USER_POOLS.
 	DefaultAuthMode shopgraph.AuthMode
@@ -204,7 +204,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			h.cfg.Logger.ErrorContext(ctx, "panic in handler", "panic", p, "request_id", requestID)
 			if !rec.wrote {
-				writeRequestError(rec, http.StatusInternalServerError, shopgraph.CodeInternal, internalMessage)
+				writeRequestError(rec, http.StatusInternalServerError, shopgraph.CodeInternal, shopgraph.InternalMessage)
 			}
 		}
 		h.cfg.Logger.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path,

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/dynamo"
 )
 
 const apikeyUsage = `Usage:
@@ -51,7 +53,7 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 	case "create":
 		fs := newFlagSet("apikey create", "apikey create --partner NAME --scopes SCOPE[,SCOPE…] [--expires TIME | --ttl DURATION] [--rate-limit N] [--json]", stderr, false)
 		partner := fs.String("partner", "", "the partner the key is for (required)")
-		scopes := fs.String("scopes", "", "comma-separated scopes: "+strings.Join(auth.AllScopes(), ", ")+" (required)")
+		scopes := fs.String("scopes", "", "comma-separated scopes: "+strings.Join(shopgraph.Scopes(), ", ")+" (required)")
 		expires := fs.String("expires", "", "when the key stops working, as an AWSDateTime such as 2027-01-31T00:00:00Z (default: never)")
 		ttl := fs.Duration("ttl", 0, "how long the key works from now, such as 720h (instead of --expires)")
 		rate := fs.Int("rate-limit", 0, fmt.Sprintf("requests per second, 1 to %d (default %d, burst twice the rate)", auth.MaxRateLimit, auth.DefaultKeyRateLimit))
@@ -101,21 +103,16 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 		return usageError{fmt.Sprintf("unknown apikey command %q", sub)}
 	}
 
-	be, err := keyBackend(ctx, cfg, getenv)
+	ddb, store, err := keyStore(ctx, cfg, getenv)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = be.close(context.Background()) }()
-	store, err := be.storeWithoutCursors(cfg)
-	if err != nil {
-		return err
-	}
-	text, asJSONValue, err := act(ctx, &auth.KeyManager{Store: store})
+	text, asJSONValue, err := act(ctx, auth.NewKeyManager(store, auth.KeyManagerOptions{}))
 	if err != nil {
 		if shopgraph.CodeOf(err) != "" && shopgraph.CodeOf(err) != shopgraph.CodeInternal {
 			return invalidInput{shopgraph.ErrorMessage(err)}
 		}
-		return fmt.Errorf("apikey %s on table %s: %w", sub, be.tables.APIKeys, err)
+		return fmt.Errorf("apikey %s on table %s: %w", sub, ddb.Tables.APIKeys, err)
 	}
 	if asJSON {
 		return writeJSON(stdout, asJSONValue)
@@ -124,13 +121,18 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-// keyBackend is the DynamoDB holding the keys: the configured one, or the
-// running embedded server's.
-func keyBackend(ctx context.Context, cfg config, getenv func(string) string) (*backend, error) {
-	if useEmbedded(cfg, getenv) {
-		return runningEmbedded(ctx, cfg.StateDir)
+// keyStore is the DynamoDB holding the keys, and a store over it: the
+// configured one, or the running embedded server's.
+func keyStore(ctx context.Context, cfg config, getenv func(string) string) (*app.DynamoDB, *dynamo.Store, error) {
+	if !useEmbedded(cfg, getenv) {
+		return openConfigured(ctx, cfg, getenv)
 	}
-	return openBackend(ctx, cfg, getenv, false)
+	ddb, err := runningEmbedded(ctx, cfg.StateDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := ddb.Store(nil, cfg.CacheTTL, nil)
+	return ddb, store, err
 }
 
 // newKeyFromFlags validates create's flags; the key manager validates the
@@ -141,7 +143,7 @@ func newKeyFromFlags(partner, scopes, expires string, ttl time.Duration, rate in
 		return in, usageError{"--partner is required"}
 	}
 	if scopes == "" {
-		return in, usageError{"--scopes is required (" + strings.Join(auth.AllScopes(), ", ") + ")"}
+		return in, usageError{"--scopes is required (" + strings.Join(shopgraph.Scopes(), ", ") + ")"}
 	}
 	for _, s := range strings.Split(scopes, ",") {
 		in.Scopes = append(in.Scopes, strings.TrimSpace(s))

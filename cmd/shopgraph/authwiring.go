@@ -1,39 +1,18 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 )
 
-// deferredAuth is the server's Authenticator until the real one is ready:
-// the verifier fetches the dev issuer's JWKS from the server itself, so the
-// server must be serving before the verifier exists.
-type deferredAuth struct {
-	p atomic.Pointer[auth.Authenticator]
-}
-
-func (d *deferredAuth) Authenticate(ctx context.Context, r *http.Request) (*shopgraph.Identity, error) {
-	a := d.p.Load()
-	if a == nil {
-		return nil, errors.New("authentication is not ready yet (server starting)")
-	}
-	return a.Authenticate(ctx, r)
-}
-
-// issuerConfigs returns the JWT issuers to trust: the configured Cognito user
-// pool and OIDC issuer, plus the dev issuer in the embedded default.
-func issuerConfigs(cfg config, dev *auth.DevIssuer) ([]auth.IssuerConfig, error) {
+// issuerConfigs returns the JWT issuers the settings configure: a Cognito
+// user pool and an OIDC issuer. (The embedded default's dev issuer is added
+// by the composition root.)
+func issuerConfigs(cfg config) ([]auth.IssuerConfig, error) {
 	var out []auth.IssuerConfig
-	if dev != nil {
-		out = append(out, dev.IssuerConfig())
-	}
 	if cfg.CognitoUserPoolID != "" {
 		region, _, ok := strings.Cut(cfg.CognitoUserPoolID, "_")
 		if !ok || region == "" {
@@ -67,45 +46,4 @@ func additionalModes(cfg config) []shopgraph.AuthMode {
 		modes = append(modes, shopgraph.AuthModeOIDC)
 	}
 	return modes
-}
-
-// openDevIssuer opens the embedded default's dev issuer, whose key lives in
-// the state directory so `shopgraph token` can mint tokens the running server
-// accepts. baseURL is the server's own URL (its JWKS is served there).
-func openDevIssuer(cfg config, baseURL string) (*auth.DevIssuer, error) {
-	dev, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: cfg.StateDir, JWKSURL: baseURL + "/.well-known/jwks.json"})
-	if err != nil {
-		return nil, fmt.Errorf("open dev issuer in SHOPGRAPH_STATE_DIR %q: %w", cfg.StateDir, err)
-	}
-	return dev, nil
-}
-
-// unavailableAccounts answers the sign-in mutations when no user pool adapter
-// is configured (AWS mode, until the Cognito adapter exists): clients sign in
-// with Cognito directly (Amplify Auth) and send its tokens.
-type unavailableAccounts struct{}
-
-var errNoAccounts = shopgraph.Errorf(shopgraph.CodeBadRequest,
-	"sign-in through shopgraph is not configured here; sign in with the Cognito user pool directly and send its token")
-
-func (unavailableAccounts) SignUp(context.Context, string, string, string) (string, error) {
-	return "", errNoAccounts
-}
-func (unavailableAccounts) ConfirmSignUp(context.Context, string, string) error { return errNoAccounts }
-func (unavailableAccounts) SignIn(context.Context, string, string) (shopgraph.Session, error) {
-	return shopgraph.Session{}, errNoAccounts
-}
-func (unavailableAccounts) RefreshSession(context.Context, string) (shopgraph.Session, error) {
-	return shopgraph.Session{}, errNoAccounts
-}
-func (unavailableAccounts) SignOut(context.Context, string) error        { return errNoAccounts }
-func (unavailableAccounts) ForgotPassword(context.Context, string) error { return errNoAccounts }
-func (unavailableAccounts) ConfirmForgotPassword(context.Context, string, string, string) error {
-	return errNoAccounts
-}
-
-// Profile serves `me` from the verified token's claims.
-func (unavailableAccounts) Profile(_ context.Context, id shopgraph.Identity) (shopgraph.UserProfile, error) {
-	email, _ := id.Claims["email"].(string)
-	return shopgraph.UserProfile{Sub: id.Sub, Username: id.Username, Email: email, Groups: id.Groups}, nil
 }

@@ -5,18 +5,21 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"time"
 
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/appsync"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/loaders"
+	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/schema"
 	"github.com/shopgraph/shopgraph/server"
 )
@@ -33,6 +36,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	embedded := useEmbedded(cfg, getenv)
+	acfg, err := appConfig(ctx, cfg, getenv, embedded, log)
+	if err != nil {
+		return err
+	}
 
 	// Listen first: a busy port fails fast, before any seeding.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -41,143 +49,102 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer ln.Close()
 
-	be, err := openBackend(ctx, cfg, getenv, true)
+	a, err := app.New(ctx, acfg)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = be.close(context.Background()) }()
-	store, err := be.store(cfg)
-	if err != nil {
-		return err
-	}
-	if be.embedded {
-		log.Info("embedded default: in-process DynamoDB (minidyn)", "endpoint", be.endpoint)
-		if _, err := dynamo.CreateTables(ctx, be.client, be.tables); err != nil {
-			return fmt.Errorf("create tables: %w", err)
-		}
-		if _, err := seedCatalog(ctx, store, cfg.SeedProducts, log); err != nil {
-			return err
-		}
-	} else {
-		log.Info("using DynamoDB", "endpoint", orDefault(be.endpoint, "AWS "+cfg.Region), "table_prefix", cfg.TablePrefix)
-	}
-	// Warm the caches and check the tables exist, so a misconfiguration is
-	// reported now rather than on the first request.
-	if _, err := store.Warehouses(ctx); err != nil {
-		return fmt.Errorf("read warehouses from table %s (run `shopgraph tables create` and `shopgraph seed`?): %w", be.tables.Warehouses, err)
-	}
-	if _, err := store.Categories(ctx); err != nil {
-		return fmt.Errorf("read categories from table %s: %w", be.tables.Categories, err)
-	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.Close(cctx)
+	}()
 
 	base := "http://" + ln.Addr().String()
-	var dev *auth.DevIssuer
-	var playgroundHeaders map[string]string
-	keys := &auth.KeyManager{Store: store, Logger: log}
-	var accounts shopgraph.Accounts = unavailableAccounts{}
-	if be.embedded {
-		if dev, err = openDevIssuer(cfg, base); err != nil {
-			return err
-		}
-		users := auth.NewUserDirectory(auth.UserDirectoryOptions{})
-		if err := auth.SeedDevUsers(users, auth.DevPassword); err != nil {
-			return fmt.Errorf("seed dev users: %w", err)
-		}
-		accounts = &auth.LocalAccounts{Users: users, Issuer: dev, Deliver: func(user, purpose, code string) {
-			log.Info("delivered code (embedded default: codes are logged, not emailed)", "user", user, "purpose", purpose, "code", code)
-		}}
-		if err := keys.EnsureAPIKey(ctx, auth.DevPartnerKey(time.Now())); err != nil {
-			return fmt.Errorf("store the dev partner key: %w", err)
-		}
-		playgroundHeaders = map[string]string{"x-api-key": auth.DevAPIKey}
-	}
-	if !be.embedded && cfg.CognitoUserPoolID != "" && len(cfg.CognitoClientIDs) > 0 {
-		accounts = &auth.CognitoAccounts{API: cip.NewFromConfig(be.awsCfg, func(o *cip.Options) {
-			if cfg.CognitoEndpoint != "" {
-				o.BaseEndpoint = &cfg.CognitoEndpoint
-			}
-		}), ClientID: cfg.CognitoClientIDs[0]}
-	}
-	issuers, err := issuerConfigs(cfg, dev)
-	if err != nil {
-		return err
-	}
-	authn := &deferredAuth{}
-	scfg := server.Config{
-		Auth:                authn,
-		AdditionalAuthModes: additionalModes(cfg),
-		Catalog:             store, Inventory: store, Accounts: accounts, APIKeys: keys,
-		MaxBodyBytes: cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
-		DebugExtensions:   cfg.DebugExtensions,
-		Loaders:           loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
-		Playground:        cfg.Playground,
-		PlaygroundHeaders: playgroundHeaders,
-		CORSOrigins:       cfg.CORSOrigins,
-		Ready:             be.ready,
-		Logger:            log,
-	}
-	if dev != nil {
-		scfg.JWKS = dev.JWKSHandler()
-	}
-	h, err := server.New(scfg)
-	if err != nil {
-		return err
-	}
-
-	// Serve first: the verifier fetches the dev issuer's JWKS from this
-	// server. Until the verifier is ready, GraphQL requests get 503.
-	serveCtx, stopServe := context.WithCancel(ctx)
-	defer stopServe()
-	served := make(chan error, 1)
-	go func() {
-		served <- server.Serve(serveCtx, ln, h, server.ServeOptions{ShutdownTimeout: cfg.ShutdownTimeout, Logger: log})
-	}()
-	verifier, err := auth.NewVerifier(serveCtx, issuers, auth.VerifierOptions{Logger: log})
-	if err != nil {
-		stopServe()
-		<-served
-		return fmt.Errorf("JWT verifier: %w", err)
-	}
-	authenticator := auth.NewAuthenticator(auth.AuthenticatorOptions{
-		Verifier: verifier, LookupKey: keys.Lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{}),
-	})
-	keys.Revoked = authenticator.Forget
-	authn.p.Store(authenticator)
-
-	if be.embedded {
-		// Tell `shopgraph apikey`, run from this directory, where this
-		// server's DynamoDB is.
+	if embedded {
+		// Tell `shopgraph token` and `shopgraph apikey`, run from this
+		// directory, where this server and its DynamoDB are, before
+		// anything can see it ready.
 		remove, err := writeServerState(cfg.StateDir, serverState{PID: os.Getpid(), GraphQL: base + "/graphql",
-			DynamoDBEndpoint: be.endpoint, TablePrefix: cfg.TablePrefix, Region: cfg.Region, StartedAt: time.Now().UTC()})
+			DynamoDBEndpoint: a.DynamoDB.Endpoint, TablePrefix: cfg.TablePrefix, Region: cfg.Region, StartedAt: time.Now().UTC()})
 		if err != nil {
-			stopServe()
-			<-served
 			return err
 		}
 		defer remove()
 	}
 	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, base),
 		"startup", time.Since(start).Round(time.Millisecond))
-	if be.embedded {
+	if embedded {
 		log.Info("dev credentials", "partner_api_key", auth.DevAPIKey,
-			"user_token", "shopgraph token --user alice (users: alice, bob, admin, wanda)",
-			"partner_keys", "shopgraph apikey create --partner NAME --scopes catalog:read")
+			"user_token", cli+" token --user alice (users: alice, bob, admin, wanda)",
+			"partner_keys", cli+" apikey create --partner NAME --scopes catalog:read")
 	}
-	return <-served
+	return server.Serve(ctx, ln, a.Handler, server.ServeOptions{
+		ShutdownTimeout: cfg.ShutdownTimeout, DrainDelay: drainDelay(cfg, embedded), Logger: log})
 }
+
+// appConfig translates the settings into the composition root's Config.
+func appConfig(ctx context.Context, cfg config, getenv func(string) string, embedded bool, log *slog.Logger) (app.Config, error) {
+	ddb, err := dynamoConfig(ctx, cfg, getenv, true)
+	if err != nil {
+		return app.Config{}, err
+	}
+	secret, err := cursorSecret(cfg, embedded)
+	if err != nil {
+		return app.Config{}, err
+	}
+	issuers, err := issuerConfigs(cfg)
+	if err != nil {
+		return app.Config{}, err
+	}
+	acfg := app.Config{
+		DynamoDB:     ddb,
+		CursorSecret: secret,
+		CacheTTL:     cfg.CacheTTL,
+		Identity: app.IdentityConfig{
+			Dev:             embedded,
+			StateDir:        cfg.StateDir,
+			Issuers:         issuers,
+			CognitoEndpoint: cfg.CognitoEndpoint,
+		},
+		Server: server.Config{
+			AdditionalAuthModes: additionalModes(cfg),
+			MaxBodyBytes:        cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+			DebugExtensions: cfg.DebugExtensions,
+			Loaders:         loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
+			Playground:      cfg.Playground,
+			CORSOrigins:     cfg.CORSOrigins,
+		},
+		Logger: log,
+	}
+	if embedded {
+		acfg.SeedProducts = cfg.SeedProducts
+	} else if cfg.CognitoUserPoolID != "" && len(cfg.CognitoClientIDs) > 0 {
+		acfg.Identity.CognitoClientID = cfg.CognitoClientIDs[0]
+	}
+	return acfg, nil
+}
+
+// drainDelay is SHOPGRAPH_DRAIN_DELAY, or its default for the mode: long
+// enough for a load balancer to see /readyz fail in AWS mode, nothing in the
+// embedded default (Ctrl-C stops at once).
+func drainDelay(cfg config, embedded bool) time.Duration {
+	switch {
+	case cfg.DrainDelay >= 0:
+		return cfg.DrainDelay
+	case embedded:
+		return 0
+	}
+	return defaultAWSDrainDelay
+}
+
+// defaultAWSDrainDelay is SHOPGRAPH_DRAIN_DELAY's default in AWS mode.
+const defaultAWSDrainDelay = 10 * time.Second
 
 func playgroundURL(cfg config, base string) string {
 	if !cfg.Playground {
 		return "disabled (SHOPGRAPH_PLAYGROUND=false)"
 	}
 	return base + "/"
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func runTables(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -195,24 +162,37 @@ func runTables(ctx context.Context, args []string, getenv func(string) string, s
 	if err := parseFlags(newFlagSet("tables create", "tables create", stderr, true), args[1:]); err != nil {
 		return err
 	}
-	be, err := openBackend(ctx, cfg, getenv, false)
+	ddb, _, err := openConfigured(ctx, cfg, getenv)
 	if err != nil {
 		return err
 	}
-	created, err := dynamo.CreateTables(ctx, be.client, be.tables)
+	created, err := dynamo.CreateTables(ctx, ddb.Client, ddb.Tables)
 	if err != nil {
 		return err
 	}
-	for _, t := range be.tables.All() {
+	for _, t := range ddb.Tables.All() {
 		state := "exists"
-		for _, c := range created {
-			if c == t {
-				state = "created"
-			}
+		if slices.Contains(created, t) {
+			state = "created"
 		}
 		fmt.Fprintf(stdout, "%-40s %s\n", t, state)
 	}
 	return nil
+}
+
+// openConfigured opens the configured DynamoDB (never the embedded one) and
+// a store over it that needs no cursor secret (these commands never page).
+func openConfigured(ctx context.Context, cfg config, getenv func(string) string) (*app.DynamoDB, *dynamo.Store, error) {
+	dcfg, err := dynamoConfig(ctx, cfg, getenv, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	ddb, err := app.OpenDynamoDB(ctx, dcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := ddb.Store(nil, cfg.CacheTTL, nil)
+	return ddb, store, err
 }
 
 func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -228,15 +208,11 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if cfg.SeedProducts <= 0 {
 		return usageError{fmt.Sprintf("--products must be positive, got %d", cfg.SeedProducts)}
 	}
-	be, err := openBackend(ctx, cfg, getenv, false)
+	_, store, err := openConfigured(ctx, cfg, getenv)
 	if err != nil {
 		return err
 	}
-	store, err := be.storeWithoutCursors(cfg)
-	if err != nil {
-		return err
-	}
-	c, err := seedCatalog(ctx, store, cfg.SeedProducts, newLogger(cfg, stderr))
+	c, err := app.Seed(ctx, store, cfg.SeedProducts, newLogger(cfg, stderr))
 	if err != nil {
 		return err
 	}
@@ -298,22 +274,22 @@ func runToken(args []string, getenv func(string) string, stdout, stderr io.Write
 	}
 	fs := newFlagSet("token", "token [--user NAME] [--use id|access] [--ttl DURATION]", stderr, false)
 	user := fs.String("user", "alice", "dev user: alice, bob (customers), admin (group admin), wanda (group warehouse)")
-	use := fs.String("use", auth.TokenUseID, "token kind: id (has email and groups) or access (what Amplify v6 sends)")
-	ttl := fs.Duration("ttl", auth.DefaultTokenTTL, "how long the token is valid")
+	use := fs.String("use", shopgraph.TokenUseID, "token kind: id (has email and groups) or access (what Amplify v6 sends)")
+	ttl := fs.Duration("ttl", userpool.DefaultTokenTTL, "how long the token is valid")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *use != auth.TokenUseID && *use != auth.TokenUseAccess {
+	if *use != shopgraph.TokenUseID && *use != shopgraph.TokenUseAccess {
 		return usageError{fmt.Sprintf("--use must be id or access, got %q", *use)}
 	}
 	if *ttl <= 0 {
 		return usageError{fmt.Sprintf("--ttl must be positive, got %s", *ttl)}
 	}
-	dev, err := openDevIssuer(cfg, "http://"+cfg.Addr)
+	dev, err := app.OpenDevIssuer(cfg.StateDir, nil)
 	if err != nil {
 		return err
 	}
-	for _, u := range auth.DevUsers() {
+	for _, u := range userpool.DevUsers() {
 		if u.Username == *user {
 			tok, err := dev.Mint(u, *use, *ttl)
 			if err != nil {

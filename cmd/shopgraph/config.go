@@ -39,6 +39,7 @@ type config struct {
 	OIDCClientIDs     []string
 	CORSOrigins       []string
 	ShutdownTimeout   time.Duration
+	DrainDelay        time.Duration // -1: the mode's default
 	LogLevel          string
 	LogFormat         string
 }
@@ -138,7 +139,15 @@ var settings = []setting{
 	{"SHOPGRAPH_OIDC_ISSUER", "", "an additional OPENID_CONNECT issuer (off when empty)", str(func(c *config) *string { return &c.OIDCIssuer })},
 	{"SHOPGRAPH_OIDC_JWKS_URL", "", "the OIDC issuer's JWKS URL (default <issuer>/.well-known/jwks.json)", str(func(c *config) *string { return &c.OIDCJWKSURL })},
 	{"SHOPGRAPH_OIDC_CLIENT_IDS", "", "comma-separated audiences accepted from the OIDC issuer (empty: any)", list(func(c *config) *[]string { return &c.OIDCClientIDs })},
-	{"SHOPGRAPH_SHUTDOWN_TIMEOUT", "25s", "how long in-flight requests may take to finish on SIGTERM", duration("SHOPGRAPH_SHUTDOWN_TIMEOUT", func(c *config) *time.Duration { return &c.ShutdownTimeout })},
+	{"SHOPGRAPH_DRAIN_DELAY", "", "on SIGTERM or SIGINT, how long /readyz answers 503 while requests are still served, before shutting down, so a load balancer stops sending traffic (default 10s in aws mode, 0 in the embedded default)",
+		func(c *config, v string) error {
+			if v == "" {
+				c.DrainDelay = -1
+				return nil
+			}
+			return duration("SHOPGRAPH_DRAIN_DELAY", func(c *config) *time.Duration { return &c.DrainDelay })(c, v)
+		}},
+	{"SHOPGRAPH_SHUTDOWN_TIMEOUT", "25s", "how long in-flight requests may take to finish once shutting down (after the drain delay)", duration("SHOPGRAPH_SHUTDOWN_TIMEOUT", func(c *config) *time.Duration { return &c.ShutdownTimeout })},
 	{"SHOPGRAPH_LOG_LEVEL", "info", "debug, info, warn or error", oneOf("SHOPGRAPH_LOG_LEVEL", []string{"debug", "info", "warn", "error"}, func(c *config) *string { return &c.LogLevel })},
 	{"SHOPGRAPH_LOG_FORMAT", "text", "text or json", oneOf("SHOPGRAPH_LOG_FORMAT", []string{"text", "json"}, func(c *config) *string { return &c.LogFormat })},
 }

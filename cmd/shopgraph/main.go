@@ -37,6 +37,11 @@ func main() {
 	}
 }
 
+// cli is how the README, the help and the logs spell the command: it works
+// from a fresh clone, with nothing built or installed (`make build` gives
+// bin/shopgraph, the same program).
+const cli = "go run ./cmd/shopgraph"
+
 // usageError is a command-line mistake (exit status 2).
 type usageError struct{ msg string }
 

@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/local"
+	"github.com/shopgraph/shopgraph/local/userpool"
 )
 
 // syncBuffer is a goroutine-safe writer for capturing logs.
@@ -221,13 +223,13 @@ func TestRun_againstEndpoint(t *testing.T) {
 	mux := http.NewServeMux()
 	jwks := httptest.NewServer(mux)
 	defer jwks.Close()
-	poolIssuer, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(),
-		Issuer: "https://cognito-idp.us-east-1.amazonaws.com/" + pool, JWKSURL: jwks.URL + "/jwks.json"})
+	poolIssuer, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: t.TempDir(),
+		Issuer: "https://cognito-idp.us-east-1.amazonaws.com/" + pool})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux.Handle("/jwks.json", poolIssuer.JWKSHandler())
-	token, err := poolIssuer.Mint(auth.DevUsers()[0], auth.TokenUseAccess, time.Hour)
+	token, err := poolIssuer.Mint(userpool.DevUsers()[0], shopgraph.TokenUseAccess, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

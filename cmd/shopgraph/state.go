@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/local"
 )
@@ -87,22 +88,23 @@ func readServerState(dir string) (serverState, error) {
 
 // runningEmbedded connects to the DynamoDB of the embedded server recorded
 // in dir, and checks that it answers.
-func runningEmbedded(ctx context.Context, dir string) (*backend, error) {
+func runningEmbedded(ctx context.Context, dir string) (*app.DynamoDB, error) {
 	st, err := readServerState(dir)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg := local.AWSConfig(st.Region)
-	client := dynamo.NewClient(awsCfg, st.DynamoDBEndpoint)
-	tables := dynamo.TableNames(st.TablePrefix)
+	ddb, err := app.OpenDynamoDB(ctx, app.DynamoDBConfig{
+		Endpoint: st.DynamoDBEndpoint, AWS: local.AWSConfig(st.Region), Tables: dynamo.TableNames(st.TablePrefix)})
+	if err != nil {
+		return nil, err
+	}
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if _, err := client.DescribeTable(pctx, &dynamodb.DescribeTableInput{TableName: aws.String(tables.APIKeys)},
+	if _, err := ddb.Client.DescribeTable(pctx, &dynamodb.DescribeTableInput{TableName: aws.String(ddb.Tables.APIKeys)},
 		func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }); err != nil {
 		return nil, fmt.Errorf("the embedded server recorded in %s (pid %d, %s, started %s) does not answer; "+
 			"it has probably stopped: start it again: %w", filepath.Join(dir, serverStateFile), st.PID, st.GraphQL,
 			st.StartedAt.Local().Format(time.DateTime), err)
 	}
-	return &backend{embedded: true, awsCfg: awsCfg, endpoint: st.DynamoDBEndpoint, client: client, tables: tables,
-		close: func(context.Context) error { return nil }}, nil
+	return ddb, nil
 }

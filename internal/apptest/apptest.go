@@ -1,7 +1,9 @@
-// Package apptest builds a complete shopgraph HTTP handler over a real
-// DynamoDB store (the embedded minidyn server or DynamoDB Local, reached by
-// the real SDK over HTTP) with a seeded catalog, for GraphQL tests and
-// benchmarks. It is test support: production code never imports it.
+// Package apptest builds a complete shopgraph application for GraphQL tests
+// and benchmarks through the composition root (app.New, as cmd/shopgraph
+// does), over a real DynamoDB (the embedded minidyn server or DynamoDB
+// Local, reached by the real SDK over HTTP) with a seeded catalog, and the
+// embedded default's identity (dev issuer, local user pool, dev partner
+// key). It is test support: production code never imports it.
 package apptest
 
 import (
@@ -17,9 +19,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/auth"
-	"github.com/shopgraph/shopgraph/dynamo"
-	"github.com/shopgraph/shopgraph/dynamo/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
+	"github.com/shopgraph/shopgraph/local"
+	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/seed"
 	"github.com/shopgraph/shopgraph/server"
 )
@@ -33,13 +38,13 @@ type Options struct {
 	Products int
 	// Target is the DynamoDB to use; zero means a fresh minidyn server.
 	Target *dynamotest.Target
-	// Server is passed to server.New (stores and logger are filled in);
+	// Server is app.Config.Server (the ports are filled in by app.New);
 	// DebugExtensions is forced on so tests can read request counts.
 	Server server.Config
 	// RequestDelay, when positive, is slept before every DynamoDB request
 	// (a test transport), to show how latency compounds per dependent level.
 	RequestDelay time.Duration
-	// Now fixes the resolvers' clock.
+	// Now fixes the application's clock.
 	Now func() time.Time
 	// SkipSeed reuses a Target that an earlier New already seeded with the
 	// same number of products.
@@ -48,22 +53,16 @@ type Options struct {
 
 // App is a running test application.
 type App struct {
-	Handler *server.Handler
-	Store   *dynamo.Store
-	Catalog seed.Catalog
+	*app.App
+	// Catalog is what the tables hold (generation is deterministic, so it
+	// is known with SkipSeed too).
+	Catalog shopgraph.CatalogSnapshot
 	Target  dynamotest.Target
-	// Issuer mints Cognito-shaped tokens the handler accepts; its key is in
-	// IssuerDir.
-	Issuer    *auth.DevIssuer
+	// IssuerDir holds the dev issuer's key.
 	IssuerDir string
-	// Authenticator is the handler's authentication chain.
-	Authenticator *auth.Authenticator
 	// Codes holds the last code delivered to each username (sign-up
 	// confirmation, password reset), as an email would.
 	Codes *Codes
-	// Keys manages the API keys the handler accepts, in the app's ApiKeys
-	// table (DevPartnerKey to start).
-	Keys *auth.KeyManager
 	// Credential is sent as Authorization by Do; by default an ID token of
 	// the customer alice.
 	Credential string
@@ -82,6 +81,12 @@ func (c *Codes) Last(username string) string {
 	return c.m[username]
 }
 
+func (c *Codes) deliver(user, _, code string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[user] = code
+}
+
 // PutKey stores a partner key (expired, revoked, rate-limited…) in the
 // app's ApiKeys table, where the handler looks keys up.
 func (a *App) PutKey(tb testing.TB, k auth.APIKey) {
@@ -91,10 +96,11 @@ func (a *App) PutKey(tb testing.TB, k auth.APIKey) {
 	}
 }
 
-// Token mints a token for one of auth.DevUsers (alice, bob, admin, wanda).
+// Token mints a token for one of userpool.DevUsers (alice, bob, admin,
+// wanda).
 func (a *App) Token(tb testing.TB, username, use string) string {
 	tb.Helper()
-	for _, u := range auth.DevUsers() {
+	for _, u := range userpool.DevUsers() {
 		if u.Username == username {
 			tok, err := a.Issuer.Mint(u, use, time.Hour)
 			if err != nil {
@@ -107,7 +113,8 @@ func (a *App) Token(tb testing.TB, username, use string) string {
 	return ""
 }
 
-// New seeds a catalog and builds the handler.
+// New builds the application with app.New on the target's tables, seeded
+// with opts.Products products, and closes it when the test ends.
 func New(tb testing.TB, opts Options) *App {
 	tb.Helper()
 	if opts.Products == 0 {
@@ -119,91 +126,50 @@ func New(tb testing.TB, opts Options) *App {
 	} else {
 		target = dynamotest.Minidyn(tb)
 	}
-	store := dynamotest.NewStore(tb, target)
-	cat := seed.Generate(seed.Options{Products: opts.Products})
-	ctx := context.Background()
-	// Catalog describes what is in the tables either way: generation is
-	// deterministic.
-	if !opts.SkipSeed {
-		data := dynamo.SeedData{Warehouses: cat.Warehouses, Categories: cat.Categories, Products: cat.Products, Stock: cat.Stock}
-		if err := store.Seed(ctx, data, nil); err != nil {
-			tb.Fatalf("seed: %v", err)
-		}
-	}
-	if opts.RequestDelay > 0 {
-		delayed := target
-		delayed.Client = dynamodb.New(target.Client.Options(), func(o *dynamodb.Options) {
-			o.HTTPClient = delayClient{delay: opts.RequestDelay, next: o.HTTPClient}
-		})
-		store = dynamotest.NewStore(tb, delayed)
-	}
-	// Warm the warehouse and category caches, as `shopgraph serve` does.
-	if _, err := store.Warehouses(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := store.Categories(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	cfg := opts.Server
-	if cfg.Loaders.Wait == 0 {
+	scfg := opts.Server
+	if scfg.Loaders.Wait == 0 {
 		// A batch window wide enough that goroutines of one level always
 		// land in one batch on a loaded 2-core machine under -race, so tests
 		// can assert exact request counts. Production's default is 2 ms.
-		cfg.Loaders.Wait = TestLoaderWait
+		scfg.Loaders.Wait = TestLoaderWait
 	}
-	cfg.Catalog, cfg.Inventory = store, store
-	issuerDir := tb.TempDir()
-	keys := &auth.KeyManager{Store: store, Now: opts.Now}
-	if err := keys.EnsureAPIKey(ctx, auth.DevPartnerKey(time.Now())); err != nil {
-		tb.Fatal(err)
-	}
-	issuer, authn := newAuth(tb, issuerDir, keys, opts.Now)
-	cfg.Auth = authn
-	keys.Revoked = authn.Forget
-	cfg.APIKeys = keys
-	users := auth.NewUserDirectory(auth.UserDirectoryOptions{Now: opts.Now, Iterations: 1000})
-	if err := auth.SeedDevUsers(users, auth.DevPassword); err != nil {
-		tb.Fatal(err)
-	}
+	scfg.DebugExtensions = true
 	codes := &Codes{m: map[string]string{}}
-	cfg.Accounts = &auth.LocalAccounts{Users: users, Issuer: issuer, Deliver: func(user, _, code string) {
-		codes.mu.Lock()
-		defer codes.mu.Unlock()
-		codes.m[user] = code
-	}}
-	cfg.DebugExtensions = true
-	cfg.Now = opts.Now
-	h, err := server.New(cfg)
+	issuerDir := tb.TempDir()
+	cfg := app.Config{
+		DynamoDB: app.DynamoDBConfig{
+			Endpoint: target.Endpoint, AWS: local.AWSConfig(dynamotest.Region), Tables: target.Tables,
+		},
+		CursorSecret: []byte(dynamotest.CursorSecret),
+		Identity: app.IdentityConfig{
+			Dev: true, StateDir: issuerDir, PasswordIterations: 1000, DeliverCode: codes.deliver,
+		},
+		Server: scfg,
+		Logger: scfg.Logger,
+		Now:    opts.Now,
+	}
+	if !opts.SkipSeed {
+		cfg.SeedProducts = opts.Products
+	}
+	if opts.RequestDelay > 0 {
+		cfg.DynamoDB.ClientOptions = []func(*dynamodb.Options){func(o *dynamodb.Options) {
+			o.HTTPClient = delayClient{delay: opts.RequestDelay, next: o.HTTPClient}
+		}}
+	}
+	built, err := app.New(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	a := &App{Handler: h, Store: store, Catalog: cat, Target: target, Issuer: issuer, IssuerDir: issuerDir, Keys: keys, Authenticator: authn, Codes: codes}
-	a.Credential = a.Token(tb, "alice", auth.TokenUseID)
+	tb.Cleanup(func() { _ = built.Close(context.Background()) })
+	a := &App{
+		App:       built,
+		Catalog:   seed.Generate(seed.Options{Products: opts.Products}),
+		Target:    target,
+		IssuerDir: issuerDir,
+		Codes:     codes,
+	}
+	a.Credential = a.Token(tb, "alice", shopgraph.TokenUseID)
 	return a
-}
-
-// newAuth builds the real authentication chain: a dev issuer whose JWKS is
-// served over loopback HTTP to a real Verifier, and keys looked up in the
-// app's ApiKeys table.
-func newAuth(tb testing.TB, dir string, keys *auth.KeyManager, now func() time.Time) (*auth.DevIssuer, *auth.Authenticator) {
-	tb.Helper()
-	mux := http.NewServeMux()
-	jwks := httptest.NewServer(mux)
-	tb.Cleanup(jwks.Close)
-	issuer, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir, JWKSURL: jwks.URL + "/.well-known/jwks.json", Now: now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mux.Handle("/.well-known/jwks.json", issuer.JWKSHandler())
-	ctx, cancel := context.WithCancel(context.Background())
-	tb.Cleanup(cancel)
-	v, err := auth.NewVerifier(ctx, []auth.IssuerConfig{issuer.IssuerConfig()}, auth.VerifierOptions{Now: now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return issuer, auth.NewAuthenticator(auth.AuthenticatorOptions{
-		Verifier: v, LookupKey: keys.Lookup, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{Now: now}), Now: now,
-	})
 }
 
 type delayClient struct {

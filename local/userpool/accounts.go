@@ -1,4 +1,4 @@
-package auth
+package userpool
 
 import (
 	"context"
@@ -7,26 +7,26 @@ import (
 	"github.com/shopgraph/shopgraph"
 )
 
-// LocalAccounts implements shopgraph.Accounts for the embedded default: a
-// UserDirectory for users and passwords, a DevIssuer for tokens. Codes
+// Accounts implements shopgraph.Accounts for the embedded default: a
+// Directory for users and passwords, a Issuer for tokens. Codes
 // (sign-up confirmation, password reset) are handed to Deliver, which in the
 // embedded default logs them, as cognito-local does.
-type LocalAccounts struct {
-	Users   *UserDirectory
-	Issuer  *DevIssuer
+type Accounts struct {
+	Users   *Directory
+	Issuer  *Issuer
 	TTL     time.Duration // token lifetime; default DefaultTokenTTL
 	Deliver func(username, purpose, code string)
 }
 
-var _ shopgraph.Accounts = (*LocalAccounts)(nil)
+var _ shopgraph.Accounts = (*Accounts)(nil)
 
-func (a *LocalAccounts) deliver(username, purpose, code string) {
+func (a *Accounts) deliver(username, purpose, code string) {
 	if a.Deliver != nil && code != "" {
 		a.Deliver(username, purpose, code)
 	}
 }
 
-func (a *LocalAccounts) session(u User, refresh string) (shopgraph.Session, error) {
+func (a *Accounts) session(u User, refresh string) (shopgraph.Session, error) {
 	toks, err := a.Issuer.MintTokens(u, a.TTL)
 	if err != nil {
 		return shopgraph.Session{}, err
@@ -35,7 +35,7 @@ func (a *LocalAccounts) session(u User, refresh string) (shopgraph.Session, erro
 }
 
 // SignUp implements shopgraph.Accounts.
-func (a *LocalAccounts) SignUp(_ context.Context, username, password, email string) (string, error) {
+func (a *Accounts) SignUp(_ context.Context, username, password, email string) (string, error) {
 	u, code, err := a.Users.SignUp(username, password, email)
 	if err != nil {
 		return "", err
@@ -45,12 +45,12 @@ func (a *LocalAccounts) SignUp(_ context.Context, username, password, email stri
 }
 
 // ConfirmSignUp implements shopgraph.Accounts.
-func (a *LocalAccounts) ConfirmSignUp(_ context.Context, username, code string) error {
+func (a *Accounts) ConfirmSignUp(_ context.Context, username, code string) error {
 	return a.Users.ConfirmSignUp(username, code)
 }
 
 // SignIn implements shopgraph.Accounts.
-func (a *LocalAccounts) SignIn(_ context.Context, username, password string) (shopgraph.Session, error) {
+func (a *Accounts) SignIn(_ context.Context, username, password string) (shopgraph.Session, error) {
 	u, err := a.Users.Authenticate(username, password)
 	if err != nil {
 		return shopgraph.Session{}, err
@@ -59,7 +59,7 @@ func (a *LocalAccounts) SignIn(_ context.Context, username, password string) (sh
 }
 
 // RefreshSession implements shopgraph.Accounts.
-func (a *LocalAccounts) RefreshSession(_ context.Context, refreshToken string) (shopgraph.Session, error) {
+func (a *Accounts) RefreshSession(_ context.Context, refreshToken string) (shopgraph.Session, error) {
 	u, err := a.Users.Refresh(refreshToken)
 	if err != nil {
 		return shopgraph.Session{}, err
@@ -68,12 +68,12 @@ func (a *LocalAccounts) RefreshSession(_ context.Context, refreshToken string) (
 }
 
 // SignOut implements shopgraph.Accounts.
-func (a *LocalAccounts) SignOut(_ context.Context, refreshToken string) error {
+func (a *Accounts) SignOut(_ context.Context, refreshToken string) error {
 	return a.Users.RevokeRefreshToken(refreshToken)
 }
 
 // ForgotPassword implements shopgraph.Accounts.
-func (a *LocalAccounts) ForgotPassword(_ context.Context, username string) error {
+func (a *Accounts) ForgotPassword(_ context.Context, username string) error {
 	code, err := a.Users.ForgotPassword(username)
 	if err != nil {
 		return err
@@ -83,13 +83,13 @@ func (a *LocalAccounts) ForgotPassword(_ context.Context, username string) error
 }
 
 // ConfirmForgotPassword implements shopgraph.Accounts.
-func (a *LocalAccounts) ConfirmForgotPassword(_ context.Context, username, code, newPassword string) error {
+func (a *Accounts) ConfirmForgotPassword(_ context.Context, username, code, newPassword string) error {
 	return a.Users.ConfirmForgotPassword(username, code, newPassword)
 }
 
 // Profile implements shopgraph.Accounts: the directory's record of the
 // caller (access tokens carry no email, so the claims alone won't do).
-func (a *LocalAccounts) Profile(_ context.Context, id shopgraph.Identity) (shopgraph.UserProfile, error) {
+func (a *Accounts) Profile(_ context.Context, id shopgraph.Identity) (shopgraph.UserProfile, error) {
 	u, err := a.Users.Lookup(id.Username)
 	if err != nil {
 		return shopgraph.UserProfile{}, err

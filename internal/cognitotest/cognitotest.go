@@ -1,7 +1,7 @@
-// Package authtest holds test support for identity: it starts cognito-local
+// Package cognitotest is test support for the Cognito adapter: it starts cognito-local
 // (npm, installed by scripts/deps/cognito-local.sh) on loopback. Production
 // code never imports it.
-package authtest
+package cognitotest
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 // CognitoLocal starts cognito-local (npm, installed by
 // scripts/deps/cognito-local.sh) on a free loopback port with Cognito's
 // issuer domain, and returns a client for it.
-func CognitoLocal(t testing.TB) (client *cip.Client, endpoint string) {
+func Start(t testing.TB) (client *cip.Client, endpoint string) {
 	t.Helper()
 	root, err := testenv.ModuleRoot()
 	if err != nil {

@@ -1,4 +1,4 @@
-package auth
+package userpool
 
 import (
 	"crypto/pbkdf2"
@@ -15,11 +15,13 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	shopgraph "github.com/shopgraph/shopgraph"
 )
 
 // User is an account in a user pool: what the sign-in mutations and `me`
-// return and what DevIssuer.Mint puts into tokens.
+// return and what Issuer.Mint puts into tokens.
 type User struct {
 	Sub      string
 	Username string
@@ -29,7 +31,7 @@ type User struct {
 	Confirmed bool
 }
 
-// Defaults of UserDirectoryOptions.
+// Defaults of DirectoryOptions.
 const (
 	// DefaultPBKDF2Iterations is OWASP's recommendation for PBKDF2-HMAC-SHA256.
 	DefaultPBKDF2Iterations = 600_000
@@ -62,8 +64,8 @@ const (
 	msgInvalidRefresh       = "Invalid Refresh Token"
 )
 
-// UserDirectoryOptions tune a UserDirectory. The zero value is usable.
-type UserDirectoryOptions struct {
+// DirectoryOptions tune a Directory. The zero value is usable.
+type DirectoryOptions struct {
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Iterations is the PBKDF2-HMAC-SHA256 work factor for new password
@@ -79,7 +81,7 @@ type UserDirectoryOptions struct {
 	SignUpCodeTTL, ResetCodeTTL time.Duration
 }
 
-// UserDirectory is the embedded default's local user pool: an in-memory,
+// Directory is the embedded default's local user pool: an in-memory,
 // concurrency-safe store of users, password hashes, pending codes and
 // refresh tokens, with Cognito's sign-up, sign-in, password-reset and
 // refresh-token semantics. Nothing survives the process.
@@ -89,7 +91,7 @@ type UserDirectoryOptions struct {
 // pool with PreventUserExistenceErrors enabled, the operations do not reveal
 // whether a user exists: sign-in answers shopgraph.CodeNotAuthorized, codes answer
 // shopgraph.CodeMismatch, and ForgotPassword "succeeds" for unknown users.
-type UserDirectory struct {
+type Directory struct {
 	now        func() time.Time
 	iterations int
 	refreshTTL time.Duration
@@ -129,9 +131,9 @@ type refreshEntry struct {
 	revoked  bool
 }
 
-// NewUserDirectory returns an empty directory.
-func NewUserDirectory(opts UserDirectoryOptions) *UserDirectory {
-	d := &UserDirectory{
+// NewDirectory returns an empty directory.
+func NewDirectory(opts DirectoryOptions) *Directory {
+	d := &Directory{
 		now:        opts.Now,
 		iterations: opts.Iterations,
 		refreshTTL: opts.RefreshTokenTTL,
@@ -214,23 +216,23 @@ func validateEmail(email string) error {
 	return nil
 }
 
-func (d *UserDirectory) hash(password string, salt []byte, iterations int) []byte {
+func (d *Directory) hash(password string, salt []byte, iterations int) []byte {
 	sum, err := pbkdf2.Key(sha256.New, password, salt, iterations, sha256.Size)
 	if err != nil {
 		// Only FIPS-140 mode refuses these parameters (salt >= 16 bytes,
 		// key >= 14 bytes), so this cannot happen.
-		panic("auth: pbkdf2: " + err.Error())
+		panic("userpool: pbkdf2: " + err.Error())
 	}
 	return sum
 }
 
-func (d *UserDirectory) newHash(password string) passwordHash {
+func (d *Directory) newHash(password string) passwordHash {
 	salt := make([]byte, 16)
 	rand.Read(salt)
 	return passwordHash{salt: salt, iterations: d.iterations, sum: d.hash(password, salt, d.iterations)}
 }
 
-func (d *UserDirectory) matches(h passwordHash, password string) bool {
+func (d *Directory) matches(h passwordHash, password string) bool {
 	return subtle.ConstantTimeCompare(d.hash(password, h.salt, h.iterations), h.sum) == 1
 }
 
@@ -238,7 +240,7 @@ func (d *UserDirectory) matches(h passwordHash, password string) bool {
 func newCode() string {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
-		panic("auth: crypto/rand: " + err.Error()) // crypto/rand does not fail
+		panic("userpool: crypto/rand: " + err.Error()) // crypto/rand does not fail
 	}
 	return fmt.Sprintf("%06d", n.Int64())
 }
@@ -256,7 +258,7 @@ func cloneUser(u User) User {
 // shopgraph.CodeInvalidPassword for a password that fails ValidatePassword,
 // shopgraph.CodeUsernameExists for a taken username (confirmed or not; usernames are
 // case-insensitive).
-func (d *UserDirectory) SignUp(username, password, email string) (User, string, error) {
+func (d *Directory) SignUp(username, password, email string) (User, string, error) {
 	if err := validateUsername(username); err != nil {
 		return User{}, "", err
 	}
@@ -271,7 +273,7 @@ func (d *UserDirectory) SignUp(username, password, email string) (User, string, 
 		return User{}, "", shopgraph.Errorf(shopgraph.CodeUsernameExists, "User already exists")
 	}
 	pw := d.newHash(password)
-	u := User{Sub: randomUUID(), Username: username, Email: email}
+	u := User{Sub: uuid.NewString(), Username: username, Email: email}
 	code := newCode()
 
 	d.mu.Lock()
@@ -283,7 +285,7 @@ func (d *UserDirectory) SignUp(username, password, email string) (User, string, 
 	return cloneUser(u), code, nil
 }
 
-func (d *UserDirectory) exists(key string) bool {
+func (d *Directory) exists(key string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.users[key] != nil
@@ -293,7 +295,7 @@ func (d *UserDirectory) exists(key string) bool {
 // Cognito's AdminCreateUser followed by AdminSetUserPassword. It is for
 // seeding and tests. Errors: shopgraph.CodeInvalidParameter (malformed username or
 // email, empty sub), shopgraph.CodeInvalidPassword, shopgraph.CodeUsernameExists.
-func (d *UserDirectory) Add(u User, password string) error {
+func (d *Directory) Add(u User, password string) error {
 	if err := validateUsername(u.Username); err != nil {
 		return err
 	}
@@ -330,7 +332,7 @@ func (d *UserDirectory) Add(u User, password string) error {
 // Lookup returns the user named username (case-insensitive). Error:
 // shopgraph.CodeUserNotFound. It is for trusted callers (`me`, `shopgraph token`), not
 // for answering anonymous requests.
-func (d *UserDirectory) Lookup(username string) (User, error) {
+func (d *Directory) Lookup(username string) (User, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	rec := d.users[usernameKey(username)]
@@ -361,7 +363,7 @@ func checkCode(p *pendingCode, code string, now time.Time) error {
 // Errors: shopgraph.CodeMismatch for a wrong code or an unknown user,
 // shopgraph.CodeExpired, shopgraph.CodeTooManyAttempts after 5 wrong codes,
 // shopgraph.CodeNotAuthorized when the user is already confirmed.
-func (d *UserDirectory) ConfirmSignUp(username, code string) error {
+func (d *Directory) ConfirmSignUp(username, code string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	rec := d.users[usernameKey(username)]
@@ -386,7 +388,7 @@ func (d *UserDirectory) ConfirmSignUp(username, code string) error {
 // passwords each further failure locks the user for 1 s, doubling up to
 // 15 min, as Cognito does; shopgraph.CodeUserNotConfirmed for the right password of an
 // unconfirmed user.
-func (d *UserDirectory) Authenticate(username, password string) (User, error) {
+func (d *Directory) Authenticate(username, password string) (User, error) {
 	key := usernameKey(username)
 	d.mu.Lock()
 	rec := d.users[key]
@@ -432,7 +434,7 @@ func (d *UserDirectory) Authenticate(username, password string) (User, error) {
 // the answer does not reveal whether the user exists. Error:
 // shopgraph.CodeInvalidParameter for an unconfirmed user, who has no verified address
 // (Cognito's rule).
-func (d *UserDirectory) ForgotPassword(username string) (string, error) {
+func (d *Directory) ForgotPassword(username string) (string, error) {
 	code := newCode()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -453,7 +455,7 @@ func (d *UserDirectory) ForgotPassword(username string) (string, error) {
 // leaked; Cognito itself keeps them). Errors: shopgraph.CodeInvalidPassword,
 // shopgraph.CodeMismatch for a wrong code, an unknown user or no pending reset,
 // shopgraph.CodeExpired, shopgraph.CodeTooManyAttempts after 5 wrong codes.
-func (d *UserDirectory) ConfirmForgotPassword(username, code, newPassword string) error {
+func (d *Directory) ConfirmForgotPassword(username, code, newPassword string) error {
 	if err := ValidatePassword(newPassword); err != nil {
 		return err
 	}
@@ -492,7 +494,7 @@ func (d *UserDirectory) ConfirmForgotPassword(username, code, newPassword string
 // IssueRefreshToken returns a new opaque refresh token for u (who should
 // have just authenticated), valid for RefreshTokenTTL. Only its SHA-256 is
 // kept.
-func (d *UserDirectory) IssueRefreshToken(u User) string {
+func (d *Directory) IssueRefreshToken(u User) string {
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	token := b64(raw)
@@ -517,7 +519,7 @@ func (d *UserDirectory) IssueRefreshToken(u User) string {
 // shopgraph.CodeNotAuthorized: "Invalid Refresh Token" (unknown token, or the user is
 // gone or was replaced), "Refresh Token has been revoked", "Refresh Token
 // has expired".
-func (d *UserDirectory) Refresh(token string) (User, error) {
+func (d *Directory) Refresh(token string) (User, error) {
 	h := sha256.Sum256([]byte(token))
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -542,7 +544,7 @@ func (d *UserDirectory) Refresh(token string) (User, error) {
 // already revoked token succeeds, as OAuth revocation (RFC 7009) does.
 // Tokens already minted from it stay valid until they expire: JWTs are not
 // revocable. Error: shopgraph.CodeInvalidParameter for an empty token.
-func (d *UserDirectory) RevokeRefreshToken(token string) error {
+func (d *Directory) RevokeRefreshToken(token string) error {
 	if token == "" {
 		return shopgraph.Errorf(shopgraph.CodeInvalidParameter, "Refresh token is required")
 	}

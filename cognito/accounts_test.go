@@ -1,4 +1,4 @@
-package auth_test
+package cognito_test
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
-	"github.com/shopgraph/shopgraph/auth/authtest"
+	"github.com/shopgraph/shopgraph/cognito"
+	"github.com/shopgraph/shopgraph/internal/cognitotest"
 )
 
 // TestCognitoAccounts_cognitoLocal: the Cognito adapter end to end against
@@ -19,7 +20,7 @@ import (
 // cognito-local's JWKS, me with each, refresh, sign out, and a revoked
 // refresh token that no longer refreshes.
 func TestCognitoAccounts_cognitoLocal(t *testing.T) {
-	client, endpoint := authtest.CognitoLocal(t)
+	client, endpoint := cognitotest.Start(t)
 	ctx := context.Background()
 	pool, err := client.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("shopgraph-test")})
 	if err != nil {
@@ -34,7 +35,7 @@ func TestCognitoAccounts_cognitoLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	clientID := aws.ToString(app.UserPoolClient.ClientId)
-	accounts := &auth.CognitoAccounts{API: client, ClientID: clientID}
+	accounts := &cognito.Accounts{API: client, ClientID: clientID}
 	v, err := auth.NewVerifier(ctx, []auth.IssuerConfig{{
 		Issuer:    "https://cognito-idp.us-east-1.amazonaws.com/" + poolID,
 		JWKSURL:   endpoint + "/" + poolID + "/.well-known/jwks.json",

@@ -1,4 +1,9 @@
-package auth
+// Package cognito is the Amazon Cognito adapter: it implements the
+// shopgraph.Accounts port (sign-up, sign-in, refresh, sign-out, password
+// reset, profile) with a user pool's public app-client API through
+// aws-sdk-go-v2's cognitoidentityprovider client. It imports only the root
+// package and the AWS SDK. Tests run it against cognito-local.
+package cognito
 
 import (
 	"context"
@@ -16,9 +21,9 @@ import (
 	"github.com/shopgraph/shopgraph"
 )
 
-// CognitoAPI lists the Cognito user pool calls CognitoAccounts makes;
+// API lists the Cognito user pool calls Accounts makes;
 // *cognitoidentityprovider.Client satisfies it.
-type CognitoAPI interface {
+type API interface {
 	SignUp(context.Context, *cip.SignUpInput, ...func(*cip.Options)) (*cip.SignUpOutput, error)
 	ConfirmSignUp(context.Context, *cip.ConfirmSignUpInput, ...func(*cip.Options)) (*cip.ConfirmSignUpOutput, error)
 	InitiateAuth(context.Context, *cip.InitiateAuthInput, ...func(*cip.Options)) (*cip.InitiateAuthOutput, error)
@@ -28,23 +33,21 @@ type CognitoAPI interface {
 	GetUser(context.Context, *cip.GetUserInput, ...func(*cip.Options)) (*cip.GetUserOutput, error)
 }
 
-// CognitoAccounts implements shopgraph.Accounts with a Cognito user pool's
+// Accounts implements shopgraph.Accounts with a Cognito user pool's
 // public (app client) API, the calls Amplify Auth makes: SignUp,
 // ConfirmSignUp, InitiateAuth (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH),
 // RevokeToken, ForgotPassword, ConfirmForgotPassword and GetUser. The app
 // client must allow USER_PASSWORD_AUTH and have no secret.
-type CognitoAccounts struct {
-	API      CognitoAPI
+type Accounts struct {
+	API      API
 	ClientID string
 }
 
-var _ shopgraph.Accounts = (*CognitoAccounts)(nil)
+var _ shopgraph.Accounts = (*Accounts)(nil)
 
 // cognitoError translates a Cognito error into the closed set of account
 // codes (shopgraph.AccountErrorCodes): a client error whose exception name is
-// in the set keeps it and Cognito's (user-facing) message; an
-// InvalidParameterException-like refusal of the input keeps its code too.
-// Anything else (a server fault, an exception outside the set such as
+// in the set keeps it and Cognito's (user-facing) message. Anything else (a server fault, an exception outside the set such as
 // ResourceNotFoundException for a misconfigured pool, a network failure) is
 // internal: wrapped with the operation, logged by the presenter, never shown.
 func cognitoError(op string, err error) error {
@@ -65,7 +68,7 @@ func cognitoError(op string, err error) error {
 }
 
 // SignUp implements shopgraph.Accounts.
-func (c *CognitoAccounts) SignUp(ctx context.Context, username, password, email string) (string, error) {
+func (c *Accounts) SignUp(ctx context.Context, username, password, email string) (string, error) {
 	out, err := c.API.SignUp(ctx, &cip.SignUpInput{
 		ClientId: aws.String(c.ClientID), Username: aws.String(username), Password: aws.String(password),
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)}},
@@ -77,7 +80,7 @@ func (c *CognitoAccounts) SignUp(ctx context.Context, username, password, email 
 }
 
 // ConfirmSignUp implements shopgraph.Accounts.
-func (c *CognitoAccounts) ConfirmSignUp(ctx context.Context, username, code string) error {
+func (c *Accounts) ConfirmSignUp(ctx context.Context, username, code string) error {
 	_, err := c.API.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(c.ClientID), Username: aws.String(username), ConfirmationCode: aws.String(code)})
 	if err != nil {
 		return cognitoError("confirm sign-up", err)
@@ -86,7 +89,7 @@ func (c *CognitoAccounts) ConfirmSignUp(ctx context.Context, username, code stri
 }
 
 // SignIn implements shopgraph.Accounts.
-func (c *CognitoAccounts) SignIn(ctx context.Context, username, password string) (shopgraph.Session, error) {
+func (c *Accounts) SignIn(ctx context.Context, username, password string) (shopgraph.Session, error) {
 	out, err := c.API.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		ClientId: aws.String(c.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password},
@@ -98,7 +101,7 @@ func (c *CognitoAccounts) SignIn(ctx context.Context, username, password string)
 }
 
 // RefreshSession implements shopgraph.Accounts.
-func (c *CognitoAccounts) RefreshSession(ctx context.Context, refreshToken string) (shopgraph.Session, error) {
+func (c *Accounts) RefreshSession(ctx context.Context, refreshToken string) (shopgraph.Session, error) {
 	out, err := c.API.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		ClientId: aws.String(c.ClientID), AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
 		AuthParameters: map[string]string{"REFRESH_TOKEN": refreshToken},
@@ -135,7 +138,7 @@ func sessionOf(out *cip.InitiateAuthOutput, refresh string) (shopgraph.Session, 
 }
 
 // SignOut implements shopgraph.Accounts: RevokeToken, as Amplify v6 does.
-func (c *CognitoAccounts) SignOut(ctx context.Context, refreshToken string) error {
+func (c *Accounts) SignOut(ctx context.Context, refreshToken string) error {
 	if _, err := c.API.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(c.ClientID), Token: aws.String(refreshToken)}); err != nil {
 		return cognitoError("sign out", err)
 	}
@@ -143,7 +146,7 @@ func (c *CognitoAccounts) SignOut(ctx context.Context, refreshToken string) erro
 }
 
 // ForgotPassword implements shopgraph.Accounts.
-func (c *CognitoAccounts) ForgotPassword(ctx context.Context, username string) error {
+func (c *Accounts) ForgotPassword(ctx context.Context, username string) error {
 	if _, err := c.API.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String(c.ClientID), Username: aws.String(username)}); err != nil {
 		return cognitoError("forgot password", err)
 	}
@@ -151,7 +154,7 @@ func (c *CognitoAccounts) ForgotPassword(ctx context.Context, username string) e
 }
 
 // ConfirmForgotPassword implements shopgraph.Accounts.
-func (c *CognitoAccounts) ConfirmForgotPassword(ctx context.Context, username, code, newPassword string) error {
+func (c *Accounts) ConfirmForgotPassword(ctx context.Context, username, code, newPassword string) error {
 	_, err := c.API.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{
 		ClientId: aws.String(c.ClientID), Username: aws.String(username), ConfirmationCode: aws.String(code), Password: aws.String(newPassword),
 	})
@@ -163,9 +166,9 @@ func (c *CognitoAccounts) ConfirmForgotPassword(ctx context.Context, username, c
 
 // Profile implements shopgraph.Accounts: an ID token's claims have the
 // email; for an access token (what Amplify v6 sends) it asks GetUser.
-func (c *CognitoAccounts) Profile(ctx context.Context, id shopgraph.Identity) (shopgraph.UserProfile, error) {
+func (c *Accounts) Profile(ctx context.Context, id shopgraph.Identity) (shopgraph.UserProfile, error) {
 	p := shopgraph.UserProfile{Sub: id.Sub, Username: id.Username, Groups: id.Groups}
-	if email, ok := id.Claims["email"].(string); ok || id.TokenUse != TokenUseAccess || id.Token == "" {
+	if email, ok := id.Claims["email"].(string); ok || id.TokenUse != shopgraph.TokenUseAccess || id.Token == "" {
 		p.Email = email
 		return p, nil
 	}

@@ -1,4 +1,4 @@
-package auth
+package userpool
 
 import (
 	"crypto/rand"
@@ -15,16 +15,20 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	shopgraph "github.com/shopgraph/shopgraph"
+	"github.com/google/uuid"
+
+	"github.com/shopgraph/shopgraph"
 )
 
-// Dev issuer defaults. The issuer has Cognito's form, so AppSync clients and
-// appsync.md §1.4's mode selection take it for a user pool; no AWS region is
-// called "local", so it can never name a real pool.
+// Dev issuer defaults. The issuer has Cognito's form
+// (https://cognito-idp.<region>.amazonaws.com/<pool>), so AppSync clients and
+// AppSync's mode selection take it for a user pool; no AWS region is called
+// "local", so it can never name a real pool.
 const (
 	// DevPoolID is the dev issuer's user pool id.
 	DevPoolID = "local_shopgraph"
@@ -40,55 +44,50 @@ const (
 	DefaultTokenTTL = time.Hour
 )
 
-// DevIssuerOptions configure OpenDevIssuer.
-type DevIssuerOptions struct {
+// IssuerOptions configure OpenIssuer.
+type IssuerOptions struct {
 	// Dir holds the signing key (DevKeyFile). It is created 0700 when
 	// missing. Required.
 	Dir string
 	// Issuer is the iss of minted tokens. Default DevIssuerURL. It must
-	// begin with "https://cognito-idp." (appsync.md §1.4).
+	// begin with "https://cognito-idp.", as a Cognito user pool's does.
 	Issuer string
-	// JWKSURL is where the Verifier fetches this issuer's keys: the running
-	// server's own /.well-known/jwks.json, served by JWKSHandler (not under
-	// Issuer, whose host does not exist). Required for IssuerConfig.
-	JWKSURL string
 	// ClientID is the app client id. Default DevClientID.
 	ClientID string
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
 
-// DevIssuer is the embedded default's stand-in for a Cognito user pool: it
+// Issuer is the embedded default's stand-in for a Cognito user pool: it
 // mints RS256 tokens shaped like Cognito's and serves the matching JWKS. Its
 // key lives in a file, so every process opened on the same directory (the
 // server and `shopgraph token`) signs with the same key. It is safe for
 // concurrent use.
-type DevIssuer struct {
+type Issuer struct {
 	key      *rsa.PrivateKey
 	kid      string
 	jwks     []byte
 	issuer   string
-	jwksURL  string
 	clientID string
 	now      func() time.Time
 }
 
-// OpenDevIssuer loads the RSA key at opts.Dir/DevKeyFile, or creates an
+// OpenIssuer loads the RSA key at opts.Dir/DevKeyFile, or creates an
 // RSA-2048 key there (file 0600, directory 0700) when there is none. Two
 // processes opening a fresh directory at once end up with the same key: the
 // file is published atomically (a hard link) and the loser loads the
 // winner's key. It fails when Dir is empty, the issuer is not Cognito-shaped,
 // or the file is unreadable or holds no RSA key of at least 2048 bits.
-func OpenDevIssuer(opts DevIssuerOptions) (*DevIssuer, error) {
+func OpenIssuer(opts IssuerOptions) (*Issuer, error) {
 	if opts.Dir == "" {
-		return nil, errors.New("auth: dev issuer: no key directory")
+		return nil, errors.New("userpool: dev issuer: no key directory")
 	}
 	if opts.Issuer == "" {
 		opts.Issuer = DevIssuerURL
 	}
-	opts.Issuer = normalizeIssuer(opts.Issuer)
+	opts.Issuer = strings.TrimRight(strings.TrimSpace(opts.Issuer), "/")
 	if !strings.HasPrefix(opts.Issuer, "https://cognito-idp.") {
-		return nil, fmt.Errorf("auth: dev issuer %q does not begin with https://cognito-idp.", opts.Issuer)
+		return nil, fmt.Errorf("userpool: dev issuer %q does not begin with https://cognito-idp.", opts.Issuer)
 	}
 	if opts.ClientID == "" {
 		opts.ClientID = DevClientID
@@ -98,7 +97,7 @@ func OpenDevIssuer(opts DevIssuerOptions) (*DevIssuer, error) {
 	}
 	key, err := loadOrCreateKey(filepath.Join(opts.Dir, DevKeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("auth: dev issuer: %w", err)
+		return nil, fmt.Errorf("userpool: dev issuer: %w", err)
 	}
 	kid := thumbprint(&key.PublicKey)
 	jwks, err := json.Marshal(map[string]any{"keys": []map[string]string{{
@@ -110,9 +109,9 @@ func OpenDevIssuer(opts DevIssuerOptions) (*DevIssuer, error) {
 		"e":   b64(big.NewInt(int64(key.E)).Bytes()),
 	}}})
 	if err != nil {
-		return nil, fmt.Errorf("auth: dev issuer: %w", err)
+		return nil, fmt.Errorf("userpool: dev issuer: %w", err)
 	}
-	return &DevIssuer{key: key, kid: kid, jwks: jwks, issuer: opts.Issuer, jwksURL: opts.JWKSURL, clientID: opts.ClientID, now: opts.Now}, nil
+	return &Issuer{key: key, kid: kid, jwks: jwks, issuer: opts.Issuer, clientID: opts.ClientID, now: opts.Now}, nil
 }
 
 func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
@@ -215,18 +214,18 @@ func thumbprint(pub *rsa.PublicKey) string {
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // KeyID is the kid of the dev issuer's key (its RFC 7638 thumbprint).
-func (d *DevIssuer) KeyID() string { return d.kid }
+func (d *Issuer) KeyID() string { return d.kid }
 
 // Issuer is the iss of minted tokens.
-func (d *DevIssuer) Issuer() string { return d.issuer }
+func (d *Issuer) Issuer() string { return d.issuer }
 
 // ClientID is the app client id minted tokens name.
-func (d *DevIssuer) ClientID() string { return d.clientID }
+func (d *Issuer) ClientID() string { return d.clientID }
 
 // JWKSHandler serves the public JWKS as JSON on GET and HEAD (405
-// otherwise). Mount it at the JWKSURL given to OpenDevIssuer, normally the
+// otherwise). Mount it at the JWKSURL given to OpenIssuer, normally the
 // server's /.well-known/jwks.json.
-func (d *DevIssuer) JWKSHandler() http.Handler {
+func (d *Issuer) JWKSHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -241,38 +240,25 @@ func (d *DevIssuer) JWKSHandler() http.Handler {
 	})
 }
 
-// IssuerConfig is the Verifier configuration that trusts this issuer: mode
-// Cognito, its issuer, its client id and the JWKS URL it was opened with.
-func (d *DevIssuer) IssuerConfig() IssuerConfig {
-	return IssuerConfig{
-		Issuer:    d.issuer,
-		JWKSURL:   d.jwksURL,
-		ClientIDs: []string{d.clientID},
-		Mode:      shopgraph.AuthModeCognito,
-	}
-}
+// JWKS returns the public key set as a JWKS document (what JWKSHandler
+// serves), for a verifier that trusts this issuer without fetching it.
+func (d *Issuer) JWKS() []byte { return slices.Clone(d.jwks) }
 
-// Token uses accepted by Mint.
-const (
-	TokenUseID     = "id"
-	TokenUseAccess = "access"
-)
-
-// Mint returns a signed token of the given use (TokenUseID or
-// TokenUseAccess) for u, valid for ttl (DefaultTokenTTL when ttl <= 0), with
+// Mint returns a signed token of the given use (shopgraph.TokenUseID or
+// shopgraph.TokenUseAccess) for u, valid for ttl (DefaultTokenTTL when ttl <= 0), with
 // Cognito's claims: sub, iss, token_use, auth_time, iat, exp, jti,
 // origin_jti, event_id, cognito:groups (when u has groups), and for ID tokens
 // aud, cognito:username, email and email_verified, for access tokens
 // client_id, username, scope and version. It fails on an unknown use or a user
 // without Sub or Username.
-func (d *DevIssuer) Mint(u User, use string, ttl time.Duration) (string, error) {
+func (d *Issuer) Mint(u User, use string, ttl time.Duration) (string, error) {
 	s := d.newSession(ttl)
 	return d.mint(u, use, s)
 }
 
 // Tokens are the ID and access tokens of one sign-in, as Cognito's
 // AuthenticationResult carries them (the refresh token comes from the
-// UserDirectory).
+// Directory).
 type Tokens struct {
 	IDToken     string
 	AccessToken string
@@ -285,13 +271,13 @@ type Tokens struct {
 // MintTokens returns an ID token and an access token for u that share one
 // sign-in (auth_time, origin_jti, event_id), as Cognito issues them. ttl is
 // as in Mint; the errors are Mint's.
-func (d *DevIssuer) MintTokens(u User, ttl time.Duration) (Tokens, error) {
+func (d *Issuer) MintTokens(u User, ttl time.Duration) (Tokens, error) {
 	s := d.newSession(ttl)
-	idt, err := d.mint(u, TokenUseID, s)
+	idt, err := d.mint(u, shopgraph.TokenUseID, s)
 	if err != nil {
 		return Tokens{}, err
 	}
-	at, err := d.mint(u, TokenUseAccess, s)
+	at, err := d.mint(u, shopgraph.TokenUseAccess, s)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -303,17 +289,17 @@ type session struct {
 	originJTI, eventID string
 }
 
-func (d *DevIssuer) newSession(ttl time.Duration) session {
+func (d *Issuer) newSession(ttl time.Duration) session {
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
 	now := d.now().Truncate(time.Second)
-	return session{iat: now, exp: now.Add(ttl), originJTI: randomUUID(), eventID: randomUUID()}
+	return session{iat: now, exp: now.Add(ttl), originJTI: uuid.NewString(), eventID: uuid.NewString()}
 }
 
-func (d *DevIssuer) mint(u User, use string, s session) (string, error) {
+func (d *Issuer) mint(u User, use string, s session) (string, error) {
 	if u.Sub == "" || u.Username == "" {
-		return "", fmt.Errorf("auth: mint: user %q has no sub or username", u.Username)
+		return "", fmt.Errorf("userpool: mint: user %q has no sub or username", u.Username)
 	}
 	claims := jwt.MapClaims{
 		"sub":        u.Sub,
@@ -322,7 +308,7 @@ func (d *DevIssuer) mint(u User, use string, s session) (string, error) {
 		"auth_time":  s.iat.Unix(),
 		"iat":        s.iat.Unix(),
 		"exp":        s.exp.Unix(),
-		"jti":        randomUUID(),
+		"jti":        uuid.NewString(),
 		"origin_jti": s.originJTI,
 		"event_id":   s.eventID,
 	}
@@ -330,47 +316,26 @@ func (d *DevIssuer) mint(u User, use string, s session) (string, error) {
 		claims["cognito:groups"] = u.Groups
 	}
 	switch use {
-	case TokenUseID:
+	case shopgraph.TokenUseID:
 		claims["aud"] = d.clientID
 		claims["cognito:username"] = u.Username
 		if u.Email != "" {
 			claims["email"] = u.Email
 			claims["email_verified"] = u.Confirmed
 		}
-	case TokenUseAccess:
+	case shopgraph.TokenUseAccess:
 		claims["client_id"] = d.clientID
 		claims["username"] = u.Username
 		claims["scope"] = "aws.cognito.signin.user.admin"
 		claims["version"] = 2
 	default:
-		return "", fmt.Errorf("auth: mint: token use %q is neither %q nor %q", use, TokenUseID, TokenUseAccess)
+		return "", fmt.Errorf("userpool: mint: token use %q is neither %q nor %q", use, shopgraph.TokenUseID, shopgraph.TokenUseAccess)
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = d.kid
 	signed, err := t.SignedString(d.key)
 	if err != nil {
-		return "", fmt.Errorf("auth: mint: %w", err)
+		return "", fmt.Errorf("userpool: mint: %w", err)
 	}
 	return signed, nil
-}
-
-// randomUUID returns a random (version 4) UUID string.
-func randomUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
-}
-
-func formatUUID(b [16]byte) string {
-	const hexdigits = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, x := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hexdigits[x>>4], hexdigits[x&0x0f])
-	}
-	return string(out)
 }

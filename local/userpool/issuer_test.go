@@ -1,4 +1,4 @@
-package auth_test
+package userpool_test
 
 import (
 	"context"
@@ -20,12 +20,13 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	shopgraph "github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/local/userpool"
 )
 
-// devServer serves a DevIssuer's JWKS the way the embedded server does.
-func devServer(t *testing.T, d *auth.DevIssuer) *httptest.Server {
+// devServer serves a Issuer's JWKS the way the embedded server does.
+func devServer(t *testing.T, d *userpool.Issuer) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle("/.well-known/jwks.json", d.JWKSHandler())
@@ -34,45 +35,45 @@ func devServer(t *testing.T, d *auth.DevIssuer) *httptest.Server {
 	return srv
 }
 
-// openDev opens a dev issuer in dir whose JWKS URL is filled in by the
-// caller's server (the URL is known only once the server listens).
-func openDev(t *testing.T, dir, jwksURL string, c *clock) *auth.DevIssuer {
+// openDev opens a dev issuer in dir.
+func openDev(t *testing.T, dir string, c *clock) *userpool.Issuer {
 	t.Helper()
-	d, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir, JWKSURL: jwksURL, Now: c.Now})
+	d, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: dir, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
 }
 
-// startDev opens a dev issuer in dir and serves its JWKS.
-func startDev(t *testing.T, dir string, c *clock) (*auth.DevIssuer, *auth.Verifier) {
-	t.Helper()
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	d := openDev(t, dir, srv.URL+"/.well-known/jwks.json", c)
-	mux.Handle("/.well-known/jwks.json", d.JWKSHandler())
-	v := mustVerifier(t, []auth.IssuerConfig{d.IssuerConfig()}, auth.VerifierOptions{Now: c.Now})
-	return d, v
+// trust is the verifier configuration that trusts d as the composition root
+// builds it: d's static JWKS, no fetch.
+func trust(d *userpool.Issuer) auth.IssuerConfig {
+	return auth.IssuerConfig{Issuer: d.Issuer(), ClientIDs: []string{d.ClientID()}, Mode: shopgraph.AuthModeCognito, JWKS: d.JWKS()}
 }
 
-func alice() auth.User {
-	return auth.User{Sub: auth.DevSub("alice"), Username: "alice", Email: "alice@example.com", Confirmed: true}
+// startDev opens a dev issuer in dir and a verifier that trusts it.
+func startDev(t *testing.T, dir string, c *clock) (*userpool.Issuer, *auth.Verifier) {
+	t.Helper()
+	d := openDev(t, dir, c)
+	return d, mustVerifier(t, []auth.IssuerConfig{trust(d)}, auth.VerifierOptions{Now: c.Now})
+}
+
+func alice() userpool.User {
+	return userpool.User{Sub: userpool.DevSub("alice"), Username: "alice", Email: "alice@example.com", Confirmed: true}
 }
 
 func TestDevIssuer_Mint_verifies(t *testing.T) {
 	c := newClock()
 	d, v := startDev(t, t.TempDir(), c)
-	admin := auth.User{Sub: auth.DevSub("admin"), Username: "admin", Email: "admin@example.com", Groups: []string{"admin"}, Confirmed: true}
+	admin := userpool.User{Sub: userpool.DevSub("admin"), Username: "admin", Email: "admin@example.com", Groups: []string{"admin"}, Confirmed: true}
 	tests := []struct {
-		user auth.User
+		user userpool.User
 		use  string
 	}{
-		{alice(), auth.TokenUseID},
-		{alice(), auth.TokenUseAccess},
-		{admin, auth.TokenUseID},
-		{admin, auth.TokenUseAccess},
+		{alice(), shopgraph.TokenUseID},
+		{alice(), shopgraph.TokenUseAccess},
+		{admin, shopgraph.TokenUseID},
+		{admin, shopgraph.TokenUseAccess},
 	}
 	for _, tt := range tests {
 		t.Run(tt.user.Username+"/"+tt.use, func(t *testing.T) {
@@ -85,10 +86,10 @@ func TestDevIssuer_Mint_verifies(t *testing.T) {
 				t.Fatal(err)
 			}
 			if id.Mode != shopgraph.AuthModeCognito || id.Sub != tt.user.Sub || id.Username != tt.user.Username ||
-				id.TokenUse != tt.use || !slices.Equal(id.Groups, tt.user.Groups) || id.Issuer != auth.DevIssuerURL {
+				id.TokenUse != tt.use || !slices.Equal(id.Groups, tt.user.Groups) || id.Issuer != userpool.DevIssuerURL {
 				t.Errorf("identity = %+v", id)
 			}
-			if exp := id.Claims["exp"].(float64); exp != float64(testNow.Add(auth.DefaultTokenTTL).Unix()) {
+			if exp := id.Claims["exp"].(float64); exp != float64(testNow.Add(userpool.DefaultTokenTTL).Unix()) {
 				t.Errorf("exp = %v, want now + 1h", exp)
 			}
 		})
@@ -98,8 +99,8 @@ func TestDevIssuer_Mint_verifies(t *testing.T) {
 // TestDevIssuer_Mint_claims checks the Cognito claim set of each token use.
 func TestDevIssuer_Mint_claims(t *testing.T) {
 	c := newClock()
-	d := openDev(t, t.TempDir(), "http://127.0.0.1:1/.well-known/jwks.json", c)
-	u := auth.User{Sub: "s-1", Username: "wanda", Email: "wanda@example.com", Groups: []string{"warehouse"}, Confirmed: true}
+	d := openDev(t, t.TempDir(), c)
+	u := userpool.User{Sub: "s-1", Username: "wanda", Email: "wanda@example.com", Groups: []string{"warehouse"}, Confirmed: true}
 	common := []string{"sub", "iss", "token_use", "auth_time", "iat", "exp", "jti", "origin_jti", "event_id", "cognito:groups"}
 	tests := []struct {
 		use     string
@@ -107,10 +108,10 @@ func TestDevIssuer_Mint_claims(t *testing.T) {
 		absent  []string
 		values  map[string]any
 	}{
-		{auth.TokenUseID, append(slices.Clone(common), "aud", "cognito:username", "email", "email_verified"), []string{"client_id", "username", "scope"},
-			map[string]any{"aud": auth.DevClientID, "cognito:username": "wanda", "email": "wanda@example.com", "email_verified": true, "token_use": "id"}},
-		{auth.TokenUseAccess, append(slices.Clone(common), "client_id", "username", "scope"), []string{"aud", "cognito:username", "email"},
-			map[string]any{"client_id": auth.DevClientID, "username": "wanda", "token_use": "access", "scope": "aws.cognito.signin.user.admin"}},
+		{shopgraph.TokenUseID, append(slices.Clone(common), "aud", "cognito:username", "email", "email_verified"), []string{"client_id", "username", "scope"},
+			map[string]any{"aud": userpool.DevClientID, "cognito:username": "wanda", "email": "wanda@example.com", "email_verified": true, "token_use": "id"}},
+		{shopgraph.TokenUseAccess, append(slices.Clone(common), "client_id", "username", "scope"), []string{"aud", "cognito:username", "email"},
+			map[string]any{"client_id": userpool.DevClientID, "username": "wanda", "token_use": "access", "scope": "aws.cognito.signin.user.admin"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.use, func(t *testing.T) {
@@ -180,16 +181,16 @@ func TestDevIssuer_MintTokens(t *testing.T) {
 }
 
 func TestDevIssuer_Mint_errors(t *testing.T) {
-	d := openDev(t, t.TempDir(), "", newClock())
+	d := openDev(t, t.TempDir(), newClock())
 	for _, tt := range []struct {
 		name string
-		user auth.User
+		user userpool.User
 		use  string
 	}{
 		{"refresh use", alice(), "refresh"},
 		{"empty use", alice(), ""},
-		{"no sub", auth.User{Username: "x"}, auth.TokenUseID},
-		{"no username", auth.User{Sub: "s"}, auth.TokenUseAccess},
+		{"no sub", userpool.User{Username: "x"}, shopgraph.TokenUseID},
+		{"no username", userpool.User{Sub: "s"}, shopgraph.TokenUseAccess},
 	} {
 		if _, err := d.Mint(tt.user, tt.use, 0); err == nil {
 			t.Errorf("%s: Mint succeeded", tt.name)
@@ -204,14 +205,14 @@ func TestOpenDevIssuer_secondProcess(t *testing.T) {
 	c := newClock()
 	server, v := startDev(t, dir, c)
 
-	cli, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir, Now: c.Now})
+	cli, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: dir, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cli.KeyID() != server.KeyID() {
 		t.Fatalf("kid %s != %s", cli.KeyID(), server.KeyID())
 	}
-	tok, err := cli.Mint(alice(), auth.TokenUseAccess, 0)
+	tok, err := cli.Mint(alice(), shopgraph.TokenUseAccess, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,11 +221,11 @@ func TestOpenDevIssuer_secondProcess(t *testing.T) {
 	}
 
 	// A different directory is a different key: the server refuses.
-	stranger, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(), Now: c.Now})
+	stranger, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: t.TempDir(), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err = stranger.Mint(alice(), auth.TokenUseAccess, 0)
+	tok, err = stranger.Mint(alice(), shopgraph.TokenUseAccess, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +238,8 @@ func TestOpenDevIssuer_filePermissions(t *testing.T) {
 		t.Skip("no Unix permissions")
 	}
 	dir := filepath.Join(t.TempDir(), "state", "dev")
-	openDev(t, dir, "", newClock())
-	fi, err := os.Stat(filepath.Join(dir, auth.DevKeyFile))
+	openDev(t, dir, newClock())
+	fi, err := os.Stat(filepath.Join(dir, userpool.DevKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestOpenDevIssuer_concurrentCreate(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range kids {
 		wg.Go(func() {
-			d, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: dir})
+			d, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: dir})
 			if err != nil {
 				t.Error(err)
 				return
@@ -285,7 +286,7 @@ func TestOpenDevIssuer_concurrentCreate(t *testing.T) {
 func TestOpenDevIssuer_errors(t *testing.T) {
 	writeKey := func(t *testing.T, data []byte) string {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, auth.DevKeyFile), data, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, userpool.DevKeyFile), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -297,26 +298,26 @@ func TestOpenDevIssuer_errors(t *testing.T) {
 	smallDER, _ := x509.MarshalPKCS8PrivateKey(small)
 	tests := []struct {
 		name string
-		opts func(t *testing.T) auth.DevIssuerOptions
+		opts func(t *testing.T) userpool.IssuerOptions
 	}{
-		{"no dir", func(t *testing.T) auth.DevIssuerOptions { return auth.DevIssuerOptions{} }},
-		{"not a Cognito issuer", func(t *testing.T) auth.DevIssuerOptions {
-			return auth.DevIssuerOptions{Dir: t.TempDir(), Issuer: "https://login.example.test/pool"}
+		{"no dir", func(t *testing.T) userpool.IssuerOptions { return userpool.IssuerOptions{} }},
+		{"not a Cognito issuer", func(t *testing.T) userpool.IssuerOptions {
+			return userpool.IssuerOptions{Dir: t.TempDir(), Issuer: "https://login.example.test/pool"}
 		}},
-		{"garbage key file", func(t *testing.T) auth.DevIssuerOptions {
-			return auth.DevIssuerOptions{Dir: writeKey(t, []byte("not pem"))}
+		{"garbage key file", func(t *testing.T) userpool.IssuerOptions {
+			return userpool.IssuerOptions{Dir: writeKey(t, []byte("not pem"))}
 		}},
-		{"wrong PEM type", func(t *testing.T) auth.DevIssuerOptions {
-			return auth.DevIssuerOptions{Dir: writeKey(t, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1}}))}
+		{"wrong PEM type", func(t *testing.T) userpool.IssuerOptions {
+			return userpool.IssuerOptions{Dir: writeKey(t, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1}}))}
 		}},
-		{"key too small", func(t *testing.T) auth.DevIssuerOptions {
-			return auth.DevIssuerOptions{Dir: writeKey(t, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: smallDER}))}
+		{"key too small", func(t *testing.T) userpool.IssuerOptions {
+			return userpool.IssuerOptions{Dir: writeKey(t, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: smallDER}))}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := auth.OpenDevIssuer(tt.opts(t)); err == nil {
-				t.Error("OpenDevIssuer succeeded")
+			if _, err := userpool.OpenIssuer(tt.opts(t)); err == nil {
+				t.Error("OpenIssuer succeeded")
 			}
 		})
 	}
@@ -326,12 +327,12 @@ func TestOpenDevIssuer_loadsPKCS1(t *testing.T) {
 	k := mustKey(t, "")
 	dir := t.TempDir()
 	data := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k.key)})
-	if err := os.WriteFile(filepath.Join(dir, auth.DevKeyFile), data, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, userpool.DevKeyFile), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c := newClock()
 	d, v := startDev(t, dir, c)
-	tok, err := d.Mint(alice(), auth.TokenUseID, 0)
+	tok, err := d.Mint(alice(), shopgraph.TokenUseID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +342,7 @@ func TestOpenDevIssuer_loadsPKCS1(t *testing.T) {
 }
 
 func TestDevIssuer_JWKSHandler(t *testing.T) {
-	d := openDev(t, t.TempDir(), "", newClock())
+	d := openDev(t, t.TempDir(), newClock())
 	srv := devServer(t, d)
 	resp, err := http.Get(srv.URL + "/.well-known/jwks.json")
 	if err != nil {
@@ -379,17 +380,41 @@ func TestDevIssuer_JWKSHandler(t *testing.T) {
 	}
 }
 
-func TestDevIssuer_IssuerConfig(t *testing.T) {
-	d, err := auth.OpenDevIssuer(auth.DevIssuerOptions{Dir: t.TempDir(), JWKSURL: "http://127.0.0.1:8080/.well-known/jwks.json", ClientID: "c1", Issuer: "https://cognito-idp.local.amazonaws.com/local_x/"})
+// TestDevIssuer_identity: the issuer's iss (normalized), client id and
+// static JWKS, which is exactly what its JWKS handler serves: a verifier that
+// fetches the handler's URL accepts the same tokens as one given JWKS().
+func TestDevIssuer_identity(t *testing.T) {
+	c := newClock()
+	d, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: t.TempDir(), ClientID: "c1", Issuer: "https://cognito-idp.local.amazonaws.com/local_x/", Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := d.IssuerConfig()
-	want := auth.IssuerConfig{Issuer: "https://cognito-idp.local.amazonaws.com/local_x", JWKSURL: "http://127.0.0.1:8080/.well-known/jwks.json", ClientIDs: []string{"c1"}, Mode: shopgraph.AuthModeCognito}
-	if got.Issuer != want.Issuer || got.JWKSURL != want.JWKSURL || !slices.Equal(got.ClientIDs, want.ClientIDs) || got.Mode != want.Mode {
-		t.Errorf("IssuerConfig = %+v, want %+v", got, want)
+	if d.Issuer() != "https://cognito-idp.local.amazonaws.com/local_x" || d.ClientID() != "c1" {
+		t.Errorf("Issuer %q, ClientID %q", d.Issuer(), d.ClientID())
 	}
-	if !strings.HasPrefix(auth.DevIssuerURL, "https://cognito-idp.") {
-		t.Errorf("DevIssuerURL %s is not Cognito-shaped", auth.DevIssuerURL)
+	if !strings.HasPrefix(userpool.DevIssuerURL, "https://cognito-idp.") {
+		t.Errorf("DevIssuerURL %s is not Cognito-shaped", userpool.DevIssuerURL)
+	}
+	srv := devServer(t, d)
+	resp, err := http.Get(srv.URL + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(served) != string(d.JWKS()) {
+		t.Errorf("served JWKS %s, JWKS() %s", served, d.JWKS())
+	}
+	fetched := trust(d)
+	fetched.JWKS, fetched.JWKSURL = nil, srv.URL+"/.well-known/jwks.json"
+	tok, err := d.Mint(alice(), shopgraph.TokenUseAccess, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]auth.IssuerConfig{"static": trust(d), "fetched": fetched} {
+		v := mustVerifier(t, []auth.IssuerConfig{cfg}, auth.VerifierOptions{Now: c.Now})
+		if id, err := v.Verify(context.Background(), tok); err != nil || id.Username != "alice" {
+			t.Errorf("%s JWKS: %+v, %v", name, id, err)
+		}
 	}
 }

@@ -1,15 +1,13 @@
-package auth
+package userpool
 
 import (
 	"crypto/sha256"
 	"errors"
 	"sync"
-)
 
-// Groups of the store's user pool (domain.md, "Identity and access").
-const (
-	GroupAdmin     = "admin"
-	GroupWarehouse = "warehouse"
+	"github.com/google/uuid"
+
+	"github.com/shopgraph/shopgraph"
 )
 
 // DevPassword is a password that satisfies ValidatePassword, for seeding the
@@ -18,21 +16,14 @@ const (
 const DevPassword = "Shopgraph-dev-1"
 
 // devSubNamespace is the name-space UUID of dev users' subs.
-const devSubNamespace = "\x6b\x1f\x3c\x52\x8e\x0d\x4a\x47\x9c\x15\x2e\x6a\x71\xd8\x03\xb9"
+var devSubNamespace = uuid.MustParse("6b1f3c52-8e0d-4a47-9c15-2e6a71d803b9")
 
 // DevSub returns the fixed sub of a dev user: a name-based UUID (version 8,
 // SHA-256 of a fixed namespace and the username) that is the same in every
-// process and run, so tokens minted by `shopgraph token` and data seeded for
+// process and run, so tokens minted by `shopgraph token` and data stored for
 // a user agree with the running server.
 func DevSub(username string) string {
-	h := sha256.New()
-	h.Write([]byte(devSubNamespace))
-	h.Write([]byte(username))
-	var b [16]byte
-	copy(b[:], h.Sum(nil))
-	b[6] = b[6]&0x0f | 0x80 // version 8: custom, name-based
-	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
-	return formatUUID(b)
+	return uuid.NewHash(sha256.New(), devSubNamespace, []byte(username), 8).String()
 }
 
 // DevUsers returns the embedded default's seeded users, all confirmed:
@@ -47,16 +38,16 @@ func DevUsers() []User {
 	return []User{
 		u("alice"),
 		u("bob"),
-		u("admin", GroupAdmin),
-		u("wanda", GroupWarehouse),
+		u("admin", shopgraph.GroupAdmin),
+		u("wanda", shopgraph.GroupWarehouse),
 	}
 }
 
 // SeedDevUsers adds DevUsers to dir, all with the given password (for
 // example DevPassword). The password hashes are computed concurrently.
-// Errors: those of UserDirectory.Add (shopgraph.CodeInvalidPassword for a password
+// Errors: those of Directory.Add (shopgraph.CodeInvalidPassword for a password
 // outside the policy, shopgraph.CodeUsernameExists when seeded twice), joined.
-func SeedDevUsers(dir *UserDirectory, password string) error {
+func SeedDevUsers(dir *Directory, password string) error {
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}

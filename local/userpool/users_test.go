@@ -1,8 +1,7 @@
-package auth_test
+package userpool_test
 
 import (
 	"fmt"
-	shopgraph "github.com/shopgraph/shopgraph"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,18 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/local/userpool"
 )
 
 const pw = "Correct-h0rse"
 
 // newDir returns a directory with a cheap hash, for tests.
-func newDir(c *clock) *auth.UserDirectory {
-	return auth.NewUserDirectory(auth.UserDirectoryOptions{Now: c.Now, Iterations: 1000})
+func newDir(c *clock) *userpool.Directory {
+	return userpool.NewDirectory(userpool.DirectoryOptions{Now: c.Now, Iterations: 1000})
 }
 
 // mustSignUpConfirmed signs up and confirms username.
-func mustSignUpConfirmed(t *testing.T, d *auth.UserDirectory, username string) auth.User {
+func mustSignUpConfirmed(t *testing.T, d *userpool.Directory, username string) userpool.User {
 	t.Helper()
 	u, code, err := d.SignUp(username, pw, username+"@example.com")
 	if err != nil {
@@ -54,7 +54,7 @@ func TestValidatePassword(t *testing.T) {
 		{strings.Repeat("Aa0!", 65), "too long"},
 	}
 	for _, tt := range tests {
-		err := auth.ValidatePassword(tt.pw)
+		err := userpool.ValidatePassword(tt.pw)
 		if tt.want == "" {
 			if err != nil {
 				t.Errorf("%q: %v", tt.pw, err)
@@ -141,7 +141,7 @@ func TestUserDirectory_ConfirmSignUp_expiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Advance(auth.DefaultSignUpCodeTTL)
+	c.Advance(userpool.DefaultSignUpCodeTTL)
 	wantCode(t, d.ConfirmSignUp("finn", code), shopgraph.CodeExpired, "")
 }
 
@@ -299,7 +299,7 @@ func TestUserDirectory_ForgotPassword_cases(t *testing.T) {
 	if first != second {
 		wantCode(t, d.ConfirmForgotPassword("kate", first, "N3w-password"), shopgraph.CodeMismatch, "")
 	}
-	c.Advance(auth.DefaultResetCodeTTL)
+	c.Advance(userpool.DefaultResetCodeTTL)
 	wantCode(t, d.ConfirmForgotPassword("kate", second, "N3w-password"), shopgraph.CodeExpired, "")
 
 	// An expired code stays expired, whatever is typed.
@@ -327,7 +327,7 @@ func TestUserDirectory_ConfirmForgotPassword_endsLockout(t *testing.T) {
 
 func TestUserDirectory_refreshTokens(t *testing.T) {
 	c := newClock()
-	d := auth.NewUserDirectory(auth.UserDirectoryOptions{Now: c.Now, Iterations: 1000, RefreshTokenTTL: time.Hour})
+	d := userpool.NewDirectory(userpool.DirectoryOptions{Now: c.Now, Iterations: 1000, RefreshTokenTTL: time.Hour})
 	u := mustSignUpConfirmed(t, d, "noah")
 	tok := d.IssueRefreshToken(u)
 	other := d.IssueRefreshToken(u)
@@ -365,11 +365,11 @@ func TestUserDirectory_refreshTokens(t *testing.T) {
 	wantCode(t, err, shopgraph.CodeNotAuthorized, "Refresh Token has expired")
 
 	// A token for a user who is not in the directory refreshes nothing.
-	ghost := d.IssueRefreshToken(auth.User{Sub: "s", Username: "ghost"})
+	ghost := d.IssueRefreshToken(userpool.User{Sub: "s", Username: "ghost"})
 	_, err = d.Refresh(ghost)
 	wantCode(t, err, shopgraph.CodeNotAuthorized, "Invalid Refresh Token")
 	// Nor does one whose sub no longer matches.
-	stale := d.IssueRefreshToken(auth.User{Sub: "old-sub", Username: "noah"})
+	stale := d.IssueRefreshToken(userpool.User{Sub: "old-sub", Username: "noah"})
 	_, err = d.Refresh(stale)
 	wantCode(t, err, shopgraph.CodeNotAuthorized, "Invalid Refresh Token")
 }
@@ -377,7 +377,7 @@ func TestUserDirectory_refreshTokens(t *testing.T) {
 func TestUserDirectory_Add_Lookup(t *testing.T) {
 	c := newClock()
 	d := newDir(c)
-	in := auth.User{Sub: "fixed-sub", Username: "olga", Email: "olga@example.com", Groups: []string{"warehouse"}, Confirmed: true}
+	in := userpool.User{Sub: "fixed-sub", Username: "olga", Email: "olga@example.com", Groups: []string{"warehouse"}, Confirmed: true}
 	if err := d.Add(in, pw); err != nil {
 		t.Fatal(err)
 	}
@@ -398,21 +398,21 @@ func TestUserDirectory_Add_Lookup(t *testing.T) {
 
 	for _, tt := range []struct {
 		name string
-		u    auth.User
+		u    userpool.User
 		pw   string
 		code shopgraph.ErrorCode
 	}{
-		{"taken", auth.User{Sub: "x", Username: "Olga"}, pw, shopgraph.CodeUsernameExists},
-		{"no sub", auth.User{Username: "pete"}, pw, shopgraph.CodeInvalidParameter},
-		{"bad username", auth.User{Sub: "x", Username: ""}, pw, shopgraph.CodeInvalidParameter},
-		{"bad email", auth.User{Sub: "x", Username: "pete", Email: "nope"}, pw, shopgraph.CodeInvalidParameter},
-		{"weak password", auth.User{Sub: "x", Username: "pete"}, "weak", shopgraph.CodeInvalidPassword},
+		{"taken", userpool.User{Sub: "x", Username: "Olga"}, pw, shopgraph.CodeUsernameExists},
+		{"no sub", userpool.User{Username: "pete"}, pw, shopgraph.CodeInvalidParameter},
+		{"bad username", userpool.User{Sub: "x", Username: ""}, pw, shopgraph.CodeInvalidParameter},
+		{"bad email", userpool.User{Sub: "x", Username: "pete", Email: "nope"}, pw, shopgraph.CodeInvalidParameter},
+		{"weak password", userpool.User{Sub: "x", Username: "pete"}, "weak", shopgraph.CodeInvalidPassword},
 	} {
 		wantCode(t, d.Add(tt.u, tt.pw), tt.code, "")
 	}
 
 	// An unconfirmed added user cannot sign in.
-	if err := d.Add(auth.User{Sub: "q", Username: "quinn"}, pw); err != nil {
+	if err := d.Add(userpool.User{Sub: "q", Username: "quinn"}, pw); err != nil {
 		t.Fatal(err)
 	}
 	_, err = d.Authenticate("quinn", pw)
@@ -454,37 +454,37 @@ func TestUserDirectory_concurrent(t *testing.T) {
 func TestSeedDevUsers(t *testing.T) {
 	c := newClock()
 	d := newDir(c)
-	if err := auth.SeedDevUsers(d, auth.DevPassword); err != nil {
+	if err := userpool.SeedDevUsers(d, userpool.DevPassword); err != nil {
 		t.Fatal(err)
 	}
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	want := map[string][]string{"alice": nil, "bob": nil, "admin": {auth.GroupAdmin}, "wanda": {auth.GroupWarehouse}}
+	want := map[string][]string{"alice": nil, "bob": nil, "admin": {shopgraph.GroupAdmin}, "wanda": {shopgraph.GroupWarehouse}}
 	subs := map[string]bool{}
 	for name, groups := range want {
-		u, err := d.Authenticate(name, auth.DevPassword)
+		u, err := d.Authenticate(name, userpool.DevPassword)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if !slices.Equal(u.Groups, groups) || !u.Confirmed || u.Email != name+"@example.com" {
 			t.Errorf("%s = %+v", name, u)
 		}
-		if u.Sub != auth.DevSub(name) || !uuid.MatchString(u.Sub) {
-			t.Errorf("%s sub %q, want DevSub %q, UUID-shaped", name, u.Sub, auth.DevSub(name))
+		if u.Sub != userpool.DevSub(name) || !uuid.MatchString(u.Sub) {
+			t.Errorf("%s sub %q, want DevSub %q, UUID-shaped", name, u.Sub, userpool.DevSub(name))
 		}
 		subs[u.Sub] = true
 	}
 	if len(subs) != 4 {
 		t.Errorf("subs not distinct: %v", subs)
 	}
-	if len(auth.DevUsers()) != 4 {
-		t.Errorf("DevUsers = %v", auth.DevUsers())
+	if len(userpool.DevUsers()) != 4 {
+		t.Errorf("DevUsers = %v", userpool.DevUsers())
 	}
-	if auth.DevSub("alice") == auth.DevSub("Alice") {
+	if userpool.DevSub("alice") == userpool.DevSub("Alice") {
 		t.Error("DevSub ignores case")
 	}
 
-	wantCode(t, auth.SeedDevUsers(d, auth.DevPassword), shopgraph.CodeUsernameExists, "")
-	wantCode(t, auth.SeedDevUsers(newDir(c), "weak"), shopgraph.CodeInvalidPassword, "")
+	wantCode(t, userpool.SeedDevUsers(d, userpool.DevPassword), shopgraph.CodeUsernameExists, "")
+	wantCode(t, userpool.SeedDevUsers(newDir(c), "weak"), shopgraph.CodeInvalidPassword, "")
 }
 
 // TestDevSub_pinned pins the dev subs: data seeded against them (carts,
@@ -496,9 +496,9 @@ func TestDevSub_pinned(t *testing.T) {
 		"admin": "c245e80c-a465-83ba-98e8-63ac7adfc6aa",
 		"wanda": "2a676b60-51bf-88de-a705-4ccdfc3b91f7",
 	}
-	for _, u := range auth.DevUsers() {
-		if u.Sub != want[u.Username] || auth.DevSub(u.Username) != u.Sub {
-			t.Errorf("%s: sub %s, DevSub %s, want %s", u.Username, u.Sub, auth.DevSub(u.Username), want[u.Username])
+	for _, u := range userpool.DevUsers() {
+		if u.Sub != want[u.Username] || userpool.DevSub(u.Username) != u.Sub {
+			t.Errorf("%s: sub %s, DevSub %s, want %s", u.Username, u.Sub, userpool.DevSub(u.Username), want[u.Username])
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package auth
+package userpool
 
 import (
 	"crypto/rsa"
@@ -22,7 +22,7 @@ func TestThumbprint(t *testing.T) {
 
 // TestUserDirectory_hashesPasswords: only a salted PBKDF2 hash is kept.
 func TestUserDirectory_hashesPasswords(t *testing.T) {
-	d := NewUserDirectory(UserDirectoryOptions{Iterations: 1000})
+	d := NewDirectory(DirectoryOptions{Iterations: 1000})
 	if err := d.Add(User{Sub: "s1", Username: "ann", Confirmed: true}, "Passw0rd!"); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestUserDirectory_hashesPasswords(t *testing.T) {
 // TestUserDirectory_refreshSweep: expired refresh tokens are dropped.
 func TestUserDirectory_refreshSweep(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	d := NewUserDirectory(UserDirectoryOptions{Iterations: 1000, RefreshTokenTTL: time.Minute, Now: func() time.Time { return now }})
+	d := NewDirectory(DirectoryOptions{Iterations: 1000, RefreshTokenTTL: time.Minute, Now: func() time.Time { return now }})
 	u := User{Sub: "s", Username: "u"}
 	for range 10 {
 		d.IssueRefreshToken(u)

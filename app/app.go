@@ -1,0 +1,264 @@
+// Package app is shopgraph's composition root: New builds the whole
+// application (the DynamoDB client and stores, request authentication, the
+// account and key-management ports, the HTTP handler) from one Config.
+// cmd/shopgraph and the test harness (internal/apptest) both call it, so a
+// new port is wired here and only here.
+//
+// It is the one package besides cmd/ that knows the concrete adapters and the
+// embedded-default wing (local/...). Which AWS service or stand-in backs a
+// port is decided by Config alone; everything behind the ports runs the same
+// code in every mode.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/cognito"
+	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/local/userpool"
+	"github.com/shopgraph/shopgraph/server"
+)
+
+// Config is everything New needs. cmd/shopgraph fills it from settings; the
+// test harness from its options.
+type Config struct {
+	// DynamoDB is where the tables are.
+	DynamoDB DynamoDBConfig
+	// SeedProducts, when positive, seeds the demo catalog (that many
+	// products) at start: the embedded default does.
+	SeedProducts int
+	// CursorSecret signs nextToken cursors: at least 16 bytes, the same on
+	// every instance. nil means a random one (the embedded default only).
+	CursorSecret []byte
+	// CacheTTL is how long categories and warehouses are cached (0: the
+	// store's default).
+	CacheTTL time.Duration
+
+	// Identity is who may call and how users sign in.
+	Identity IdentityConfig
+
+	// Server carries the HTTP settings (limits, loaders, playground, CORS,
+	// debug extensions, auth modes). New fills in every port, the JWKS
+	// handler, the readiness check, the logger and the clock.
+	Server server.Config
+
+	// Logger receives the application's logs (nil: discarded).
+	Logger *slog.Logger
+	// Now is the clock of tokens, keys, caches and resolvers (nil:
+	// time.Now).
+	Now func() time.Time
+}
+
+// IdentityConfig selects the identity side: which token issuers are
+// trusted, and who answers the account mutations.
+type IdentityConfig struct {
+	// Dev runs the embedded default's identity: the local user pool
+	// (local/userpool) with the dev users, its dev issuer trusted with its
+	// key set handed over directly (never fetched), its JWKS served at
+	// /.well-known/jwks.json, and the documented dev partner key stored in
+	// the ApiKeys table.
+	Dev bool
+	// StateDir holds the dev issuer's key, shared with `shopgraph token`.
+	// Required with Dev.
+	StateDir string
+	// PasswordIterations is the local user pool's PBKDF2 work factor (0:
+	// its default; tests lower it).
+	PasswordIterations int
+	// DeliverCode receives the local user pool's confirmation and reset
+	// codes, which Cognito would email (nil: they are logged).
+	DeliverCode func(username, purpose, code string)
+
+	// Issuers are further JWT issuers to trust: a Cognito user pool, an
+	// OIDC provider.
+	Issuers []auth.IssuerConfig
+	// CognitoClientID, when set (and not Dev), runs the account mutations
+	// against the Cognito user pool through this app client, which must
+	// allow USER_PASSWORD_AUTH and have no secret.
+	CognitoClientID string
+	// CognitoEndpoint overrides the Cognito API endpoint (cognito-local).
+	CognitoEndpoint string
+}
+
+// App is a built application.
+type App struct {
+	// Handler serves HTTP: GraphQL, the playground, health.
+	Handler *server.Handler
+	// DynamoDB is the open DynamoDB and Store the stores over it.
+	DynamoDB *DynamoDB
+	Store    *dynamo.Store
+	// Catalog is what SeedProducts seeded (empty without seeding).
+	Catalog shopgraph.CatalogSnapshot
+	// Keys manages partner API keys; Authenticator authenticates every
+	// request.
+	Keys          *auth.KeyManager
+	Authenticator *auth.Authenticator
+	// Issuer and Users are the local user pool (Identity.Dev only).
+	Issuer *userpool.Issuer
+	Users  *userpool.Directory
+
+	stop context.CancelFunc
+}
+
+// New builds the application: it opens DynamoDB (starting the embedded one
+// when configured), seeds it when asked, checks the tables answer and warms
+// the caches, then wires identity and the HTTP handler. Errors name the
+// setting or the step that failed. The returned App must be closed.
+func New(ctx context.Context, cfg Config) (a *App, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	// Background work (JWKS refreshes) lives until Close.
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a = &App{stop: stop}
+	defer func() {
+		if err != nil {
+			_ = a.Close(context.Background())
+		}
+	}()
+
+	if a.DynamoDB, err = OpenDynamoDB(ctx, cfg.DynamoDB); err != nil {
+		return a, err
+	}
+	if a.DynamoDB.Embedded {
+		log.Info("embedded default: in-process DynamoDB (minidyn)", "endpoint", a.DynamoDB.Endpoint)
+	} else {
+		log.Info("using DynamoDB", "endpoint", orDefault(cfg.DynamoDB.Endpoint, "AWS "+cfg.DynamoDB.AWS.Region),
+			"tables", cfg.DynamoDB.Tables.Products+", …")
+	}
+	if cfg.CursorSecret == nil && !a.DynamoDB.Embedded {
+		return a, errors.New("SHOPGRAPH_CURSOR_SECRET must be set (at least 16 bytes, the same on every instance) when using a configured DynamoDB")
+	}
+	if a.Store, err = a.DynamoDB.Store(cfg.CursorSecret, cfg.CacheTTL, cfg.Now); err != nil {
+		return a, err
+	}
+	if cfg.SeedProducts > 0 {
+		if a.Catalog, err = Seed(ctx, a.Store, cfg.SeedProducts, log); err != nil {
+			return a, err
+		}
+	}
+	// Warm the caches and check the tables exist, so a misconfiguration is
+	// reported now rather than on the first request.
+	if _, err := a.Store.Warehouses(ctx); err != nil {
+		return a, fmt.Errorf("read warehouses from table %s (run `go run ./cmd/shopgraph tables create` and `go run ./cmd/shopgraph seed`?): %w",
+			cfg.DynamoDB.Tables.Warehouses, err)
+	}
+	if _, err := a.Store.Categories(ctx); err != nil {
+		return a, fmt.Errorf("read categories from table %s: %w", cfg.DynamoDB.Tables.Categories, err)
+	}
+
+	a.Keys = auth.NewKeyManager(a.Store, auth.KeyManagerOptions{Now: cfg.Now, Logger: log})
+	accounts, issuers, err := a.identity(ctx, cfg)
+	if err != nil {
+		return a, err
+	}
+	verifier, err := auth.NewVerifier(bg, issuers, auth.VerifierOptions{Logger: log, Now: cfg.Now})
+	if err != nil {
+		return a, fmt.Errorf("JWT verifier: %w", err)
+	}
+	a.Authenticator = auth.NewAuthenticator(auth.AuthenticatorOptions{
+		Verifier: verifier, Keys: a.Keys, Now: cfg.Now,
+		Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{Now: cfg.Now}),
+	})
+
+	scfg := cfg.Server
+	scfg.Auth = a.Authenticator
+	scfg.Catalog, scfg.Inventory = a.Store, a.Store
+	scfg.Accounts = accounts
+	scfg.APIKeys = a.Keys
+	scfg.Ready = a.DynamoDB.Ready
+	scfg.Logger = log
+	scfg.Now = cfg.Now
+	if a.Issuer != nil {
+		scfg.JWKS = a.Issuer.JWKSHandler()
+		if scfg.PlaygroundHeaders == nil {
+			scfg.PlaygroundHeaders = map[string]string{"x-api-key": auth.DevAPIKey}
+		}
+	}
+	if a.Handler, err = server.New(scfg); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// identity builds the account port and the list of trusted issuers: the
+// local user pool in the embedded default, Cognito when configured, and
+// otherwise an Accounts that explains where to sign in.
+func (a *App) identity(ctx context.Context, cfg Config) (shopgraph.Accounts, []auth.IssuerConfig, error) {
+	id := cfg.Identity
+	issuers := id.Issuers
+	if id.Dev {
+		if id.StateDir == "" {
+			return nil, nil, errors.New("SHOPGRAPH_STATE_DIR must be set for the embedded default's dev issuer")
+		}
+		iss, err := OpenDevIssuer(id.StateDir, cfg.Now)
+		if err != nil {
+			return nil, nil, err
+		}
+		a.Issuer = iss
+		a.Users = userpool.NewDirectory(userpool.DirectoryOptions{Now: cfg.Now, Iterations: id.PasswordIterations})
+		if err := userpool.SeedDevUsers(a.Users, userpool.DevPassword); err != nil {
+			return nil, nil, fmt.Errorf("seed dev users: %w", err)
+		}
+		deliver := id.DeliverCode
+		if deliver == nil {
+			deliver = func(user, purpose, code string) {
+				cfg.Logger.Info("delivered code (embedded default: codes are logged, not emailed)", "user", user, "purpose", purpose, "code", code)
+			}
+		}
+		if err := a.Keys.EnsureAPIKey(ctx, auth.DevPartnerKey(cfg.Now())); err != nil {
+			return nil, nil, fmt.Errorf("store the dev partner key: %w", err)
+		}
+		trusted := auth.IssuerConfig{Issuer: iss.Issuer(), ClientIDs: []string{iss.ClientID()}, Mode: shopgraph.AuthModeCognito, JWKS: iss.JWKS()}
+		return &userpool.Accounts{Users: a.Users, Issuer: iss, Deliver: deliver}, append([]auth.IssuerConfig{trusted}, issuers...), nil
+	}
+	if id.CognitoClientID != "" {
+		client := cip.NewFromConfig(cfg.DynamoDB.AWS, func(o *cip.Options) {
+			if id.CognitoEndpoint != "" {
+				o.BaseEndpoint = &id.CognitoEndpoint
+			}
+		})
+		return &cognito.Accounts{API: client, ClientID: id.CognitoClientID}, issuers, nil
+	}
+	return unavailableAccounts{}, issuers, nil
+}
+
+// OpenDevIssuer opens the embedded default's dev issuer, whose key lives in
+// stateDir so that `shopgraph token` can mint tokens the running server
+// accepts.
+func OpenDevIssuer(stateDir string, now func() time.Time) (*userpool.Issuer, error) {
+	iss, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: stateDir, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("open dev issuer in SHOPGRAPH_STATE_DIR %q: %w", stateDir, err)
+	}
+	return iss, nil
+}
+
+// Close releases the application: background work stops and the embedded
+// DynamoDB, if any, shuts down (waiting, as long as ctx allows, for requests
+// in flight). Call it after the HTTP server has stopped.
+func (a *App) Close(ctx context.Context) error {
+	a.stop()
+	if a.DynamoDB != nil {
+		return a.DynamoDB.Close(ctx)
+	}
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

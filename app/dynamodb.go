@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/local"
+	"github.com/shopgraph/shopgraph/seed"
+)
+
+// DynamoDBConfig says which DynamoDB the application talks to. The same SDK
+// client runs either way; only the endpoint differs.
+type DynamoDBConfig struct {
+	// Embedded starts the embedded-default DynamoDB in the process (on a
+	// loopback port) and creates the tables in it. Endpoint and AWS are then
+	// ignored.
+	Embedded bool
+	// Endpoint is the DynamoDB endpoint URL (DynamoDB Local, an emulator);
+	// empty means AWS's regional endpoint.
+	Endpoint string
+	// AWS is the SDK configuration (region, credentials) for a configured
+	// DynamoDB. For the embedded one, only its Region is used.
+	AWS aws.Config
+	// Tables names the tables (dynamo.TableNames of the table prefix).
+	Tables dynamo.Tables
+	// ClientOptions tune the SDK client (tests wrap its HTTP client).
+	ClientOptions []func(*dynamodb.Options)
+}
+
+// DynamoDB is an open DynamoDB: the client every store uses, where it is,
+// and the table names.
+type DynamoDB struct {
+	Client   *dynamodb.Client
+	Endpoint string // "" for AWS's regional endpoint
+	Embedded bool
+	Tables   dynamo.Tables
+	close    func(context.Context) error
+}
+
+// OpenDynamoDB connects to the configured DynamoDB, or starts the embedded
+// one (and creates its tables). Close releases it.
+func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
+	if !cfg.Embedded {
+		return &DynamoDB{
+			Client:   dynamo.NewClient(cfg.AWS, cfg.Endpoint, cfg.ClientOptions...),
+			Endpoint: cfg.Endpoint,
+			Tables:   cfg.Tables,
+			close:    func(context.Context) error { return nil },
+		}, nil
+	}
+	emb, err := local.StartDynamoDB(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded DynamoDB: %w", err)
+	}
+	d := &DynamoDB{
+		Client:   dynamo.NewClient(local.AWSConfig(cfg.AWS.Region), emb.Endpoint, cfg.ClientOptions...),
+		Endpoint: emb.Endpoint,
+		Embedded: true,
+		Tables:   cfg.Tables,
+		close:    emb.Close,
+	}
+	if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
+		_ = d.Close(context.Background())
+		return nil, fmt.Errorf("create tables in the embedded DynamoDB: %w", err)
+	}
+	return d, nil
+}
+
+// Close stops the embedded DynamoDB (waiting, as long as ctx allows, for
+// requests in flight); for a configured one it does nothing.
+func (d *DynamoDB) Close(ctx context.Context) error { return d.close(ctx) }
+
+// Store returns the store over d's tables. A nil cursorSecret is replaced
+// by a random one, for commands that never page (seed, apikey) and for the
+// embedded default, whose tokens need not outlive the process.
+func (d *DynamoDB) Store(cursorSecret []byte, cacheTTL time.Duration, now func() time.Time) (*dynamo.Store, error) {
+	if cursorSecret == nil {
+		cursorSecret = make([]byte, 32)
+		_, _ = rand.Read(cursorSecret)
+	}
+	return dynamo.New(d.Client, dynamo.Options{Tables: d.Tables, CursorSecret: cursorSecret, CacheTTL: cacheTTL, Now: now})
+}
+
+// Ready checks that DynamoDB answers and the Products table exists (the
+// server's /readyz).
+func (d *DynamoDB) Ready(ctx context.Context) error {
+	_, err := d.Client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(d.Tables.Products)})
+	return err
+}
+
+// Seed generates the deterministic demo catalog of n products and writes it
+// to store, logging progress every 2 s.
+func Seed(ctx context.Context, store *dynamo.Store, n int, log *slog.Logger) (shopgraph.CatalogSnapshot, error) {
+	c := seed.Generate(seed.Options{Products: n})
+	start, last := time.Now(), time.Now()
+	err := store.Seed(ctx, c, func(done, total int) {
+		if time.Since(last) >= 2*time.Second {
+			last = time.Now()
+			log.Info("seeding", "items", done, "of", total)
+		}
+	})
+	if err != nil {
+		return c, fmt.Errorf("seed catalog: %w", err)
+	}
+	log.Info("seeded catalog", "products", len(c.Products), "categories", len(c.Categories),
+		"warehouses", len(c.Warehouses), "stock_records", len(c.Stock), "took", time.Since(start).Round(time.Millisecond))
+	return c, nil
+}
