@@ -3,13 +3,13 @@ GO        ?= go
 PKGS      ?= ./...
 BENCHTIME ?= 2s
 
-.PHONY: run build generate check-generate test-deps test vet bench clean help
+.PHONY: run build generate check-generate test-deps test vet staticcheck bench clean help
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-run: ## start shopgraph on the embedded default (seeded DynamoDB in process, playground at /)
-	$(GO) run ./cmd/shopgraph serve
+run: build ## start shopgraph on the embedded default (seeded DynamoDB in process, playground at /), whatever AWS settings are in the environment
+	SHOPGRAPH_MODE=embedded bin/shopgraph serve
 
 build: ## build bin/shopgraph
 	$(GO) build -o bin/shopgraph ./cmd/shopgraph
@@ -29,13 +29,16 @@ test-deps: ## install what the tests need (DynamoDB Local, Chromium, npm package
 vet: ## go vet
 	$(GO) vet $(PKGS)
 
-test: test-deps check-generate vet ## run every test (race detector on), and each benchmark once
+staticcheck: ## staticcheck (pinned as a tool in go.mod)
+	$(GO) tool staticcheck $(PKGS)
+
+test: test-deps check-generate vet staticcheck ## run every test (race detector on), and each benchmark once
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	@echo "benchmarks, one iteration each (they must keep working; figures come from make bench)"
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 5m ./bench/
 
-bench: test-deps ## run the benchmarks and print the ratios the issues ask for
+bench: test-deps ## run the benchmarks and print their side-by-side ratio tables (loaders on/off, added latency, auth overhead)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m ./bench/
 
 clean: ## remove build output and installed test dependencies
-	rm -rf bin .cache e2e/node_modules
+	rm -rf bin .cache

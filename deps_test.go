@@ -80,6 +80,7 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{"server", module + "/cmd/shopgraph"},
 		{"app", module + "/cmd/shopgraph"},
 		{"app", module + "/internal/apptest"},
+		{"dynamo", module + "/app"},
 		{"graph", "github.com/truora/minidyn/server"},
 		{"local/userpool", module + "/auth"},
 		{"local/userpool", module + "/app"},
@@ -124,6 +125,8 @@ func violation(pkg, dep string) string {
 		return "nothing imports cmd/"
 	case isModule && depTop == testSupport && top != testSupport:
 		return "only tests and test support import internal/ (test support)"
+	case isModule && depTop == compositionRoot && top != "cmd" && top != testSupport && top != compositionRoot:
+		return "only cmd/ and test support import the composition root"
 	case dep == module && !slices.Contains(engines, pkg):
 		return ""
 	}

@@ -4,7 +4,7 @@ import shopgraph "github.com/shopgraph/shopgraph"
 
 // Caller-safe messages of request-level credential failures (code
 // shopgraph.CodeUnauthenticated, HTTP 401). They follow the messages AppSync
-// itself sends (appsync.md §2.2).
+// itself sends for the same failures.
 const (
 	// MsgNoValidAuthorization is the message for a missing, unusable or
 	// unverifiable credential: a bad signature, an unknown issuer or key, a

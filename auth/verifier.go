@@ -178,7 +178,7 @@ type rejection struct {
 }
 
 // Verify checks raw (a JWT, optionally prefixed by "Bearer ") and returns the
-// caller's identity in AppSync's shape (appsync.md §5.2):
+// caller's identity in the shape of AppSync's $ctx.identity:
 //
 //   - the token's iss picks the issuer (a trailing "/" ignored); an unknown
 //     issuer is refused;

@@ -350,7 +350,7 @@ func TestNewVerifier_jwksUnreachableAtStart(t *testing.T) {
 
 // TestNewVerifier_defaultJWKSURL: without a JWKSURL the keys are fetched
 // from <issuer>/.well-known/jwks.json, as Cognito and cognito-local publish
-// them. The tokens have cognito-local's shape (tooling.md): an http issuer
+// them. The tokens have cognito-local's shape: an http issuer
 // http://HOST:PORT/<poolId>, the fixed kid CognitoLocal, access tokens with
 // client_id and no aud.
 func TestNewVerifier_defaultJWKSURL(t *testing.T) {

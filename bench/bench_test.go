@@ -39,9 +39,8 @@ const pageQuery = `query Page($category: String!, $limit: Int) {
 
 // result is one sub-benchmark's final figures.
 type result struct {
-	nsPerOp     float64
-	allocsPerOp float64
-	requests    float64
+	nsPerOp  float64
+	requests float64
 }
 
 // results collects sub-benchmark figures for the ratio tables.

@@ -72,8 +72,9 @@ func (s *Store) ProductBySKU(ctx context.Context, sku string) (shopgraph.Product
 // one Query. It returns a BadRequest *shopgraph.Error when Limit is outside
 // 1..MaxPageSize, the category is empty, or NextToken is not a token this
 // store issued for this category (forged, truncated, garbage, other
-// category); and a NotFound one `unknown category "x"` when the category is
-// not in the Categories table (read through the Categories cache).
+// category); and a NotFound one `unknown category "x" (known categories:
+// a, b, …)` when the category is not in the Categories table (read through
+// the Categories cache).
 //
 // NextToken is empty on the last page: the Query asks for one item more
 // than the page, so a category whose size is a multiple of Limit does not
@@ -91,7 +92,11 @@ func (s *Store) ListProducts(ctx context.Context, in shopgraph.ListProductsInput
 		return shopgraph.ProductPage{}, fmt.Errorf("list products in %q: %w", in.Category, err)
 	}
 	if _, ok := slices.BinarySearchFunc(cats, in.Category, func(c shopgraph.Category, name string) int { return strings.Compare(c.Name, name) }); !ok {
-		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.CodeNotFound, "unknown category %q", in.Category)
+		names := make([]string, len(cats))
+		for i, c := range cats {
+			names[i] = c.Name
+		}
+		return shopgraph.ProductPage{}, shopgraph.Errorf(shopgraph.CodeNotFound, "unknown category %.64q (known categories: %s)", in.Category, strings.Join(names, ", "))
 	}
 	q := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.tables.Products),

@@ -367,8 +367,8 @@ func testListProductsErrors(t *testing.T, s seeded, target dynamotest.Target) {
 	}
 
 	_, err = s.store.ListProducts(ctx, shopgraph.ListProductsInput{Category: "no-such-category", Limit: 5})
-	if !shopgraph.IsCode(err, shopgraph.CodeNotFound) || shopgraph.ErrorMessage(err) != `unknown category "no-such-category"` {
-		t.Errorf("unknown category: error %v, want NotFound `unknown category \"no-such-category\"`", err)
+	if want := `unknown category "no-such-category" (known categories: ` + strings.Join(categoryNames(s.cat), ", ") + ")"; !shopgraph.IsCode(err, shopgraph.CodeNotFound) || shopgraph.ErrorMessage(err) != want {
+		t.Errorf("unknown category: error %v, want NotFound %q", err, want)
 	}
 	for _, limit := range []int{0, -1, 101} {
 		_, err := s.store.ListProducts(ctx, shopgraph.ListProductsInput{Category: a, Limit: limit})
@@ -483,3 +483,12 @@ func mapKeys(m map[shopgraph.ProductKey]shopgraph.Product) []string {
 }
 
 func seedCatalog(n int) shopgraph.CatalogSnapshot { return seed.Generate(seed.Options{Products: n}) }
+
+// categoryNames lists the catalog's categories, by name.
+func categoryNames(c shopgraph.CatalogSnapshot) []string {
+	var out []string
+	for _, cat := range c.Categories {
+		out = append(out, cat.Name)
+	}
+	return out
+}

@@ -11,13 +11,14 @@ import (
 	"github.com/shopgraph/shopgraph"
 )
 
-// Resolver holds the resolvers' dependencies. It is built once, in cmd/, and
-// shared by all operations; per-operation state lives in the context.
+// Resolver holds the resolvers' dependencies. The server builds it once from
+// the ports the composition root (package app) hands it, and all operations
+// share it; per-operation state (loaders, identity) lives in the context.
 type Resolver struct {
 	Catalog shopgraph.CatalogStore
 	// Accounts runs the user-pool flows (sign-up, sign-in, …).
 	Accounts shopgraph.Accounts
-	// APIKeys issues, lists and revokes partner API keys (the admin API).
+	// Keys issues, lists and revokes partner API keys (the admin API).
 	Keys shopgraph.APIKeyAdmin
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

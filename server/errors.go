@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -25,7 +26,9 @@ const (
 // errorPresenter is the one place that turns errors into AppSync errors:
 // domain codes become errorType, limit errors become LimitExceeded, GraphQL
 // validation errors pass through without an errorType, and anything else is
-// logged and masked as InternalError.
+// logged and masked as InternalError. A request the client cancelled (it
+// disconnected) is not an internal error: it is logged once per request, at
+// Info, however many fields failed with it.
 func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
@@ -41,6 +44,14 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				setExt(gerr, extErrorType, string(shopgraph.CodeLimitExceeded))
 			}
 			return gerr
+		case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+			if st := stateFromContext(ctx); st == nil || st.cancelled.CompareAndSwap(false, true) {
+				log.InfoContext(ctx, "request cancelled by the client", "path", gerr.Path.String(),
+					"request_id", shopgraph.RequestIDFromContext(ctx))
+			}
+			out := &gqlerror.Error{Message: "The request was cancelled.", Path: gerr.Path, Locations: gerr.Locations}
+			setExt(out, extErrorType, string(shopgraph.CodeInternal))
+			return out
 		default:
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String(),
 				"request_id", shopgraph.RequestIDFromContext(ctx))
@@ -137,4 +148,18 @@ func writeRequestError(w http.ResponseWriter, status int, errorType shopgraph.Er
 	e := &gqlerror.Error{Message: message}
 	setExt(e, extErrorType, string(errorType))
 	writeResponse(w, status, &graphql.Response{Errors: gqlerror.List{e}})
+}
+
+// requestState is what the handler learns about one request while serving
+// it.
+type requestState struct {
+	// cancelled is set once the request's cancellation has been logged.
+	cancelled atomic.Bool
+}
+
+type stateKey struct{}
+
+func stateFromContext(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -36,5 +37,38 @@ func TestPlayground_Chromium(t *testing.T) {
 		if !strings.HasPrefix(r, srv.URL) && !strings.HasPrefix(r, "data:") {
 			t.Errorf("the page requested %s, which is not this server", r)
 		}
+	}
+}
+
+// TestPlayground_defaultQueryFits: in a 1,400 px window the playground's own
+// default query (the README's "Try it") is shown whole, no line clipped
+// behind a scrollbar, and it runs.
+func TestPlayground_defaultQueryFits(t *testing.T) {
+	browsertest.Require(t)
+	a := apptest.New(t, apptest.Options{Products: 100, Server: server.Config{
+		Playground: true, PlaygroundHeaders: map[string]string{"x-api-key": auth.DevAPIKey},
+	}})
+	srv := httptest.NewServer(a.Handler)
+	defer srv.Close()
+	res := browsertest.RunPlaygroundWith(t, srv.URL+"/", server.DefaultPlaygroundQuery,
+		browsertest.Options{Width: 1400, Height: 900, Input: browsertest.InputDefault})
+	if ok, why := res.Layout.QueryEditor.Fits(); !ok {
+		t.Errorf("the default query does not fit the editor at 1400 px: %s", why)
+	}
+	if !strings.Contains(res.ResultText, "productCount") || !strings.Contains(res.ResultText, "inStock") {
+		t.Errorf("the default query's result:\n%s", res.ResultText)
+	}
+}
+
+// TestREADME_showsTheDefaultQuery keeps the README's "Try it" block the
+// playground's default query.
+func TestREADME_showsTheDefaultQuery(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(server.DefaultPlaygroundQuery, "\n") // after the welcome comment
+	if !strings.Contains(string(readme), "```graphql\n"+body+"```") {
+		t.Errorf("README.md's Try it block is not the playground's default query:\n%s", body)
 	}
 }

@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,5 +69,66 @@ func TestServe_gracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
 		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServe_cancelledRequestIsNotAnError: a client that disconnects in the
+// middle of a catalog page (its inventory loads in flight) is logged once,
+// at Info, and never as an internal error, however many fields it cuts off.
+func TestServe_cancelledRequestIsNotAnError(t *testing.T) {
+	logs := &syncBuffer{}
+	// Every DynamoDB request takes 200 ms: the page's Query, then its
+	// inventory batch.
+	a := apptest.New(t, apptest.Options{Products: 40, RequestDelay: 200 * time.Millisecond, Server: server.Config{
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- server.Serve(ctx, ln, a.Handler, server.ServeOptions{ShutdownTimeout: 10 * time.Second})
+	}()
+
+	category := a.Catalog.Products[0].Category
+	body := `{"query":"{ products(category: \"` + category + `\", limit: 20) { items { sku inventory { available warehouses { available } } } } }"}`
+	reqCtx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(reqCtx, http.MethodPost, "http://"+ln.Addr().String()+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", a.Credential)
+	time.AfterFunc(300*time.Millisecond, cancel) // after the Query, during the inventory batch
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("the request finished (%d) before the client cancelled it; the delays are too short", res.StatusCode)
+	}
+	stop() // Serve returns once the abandoned request has finished
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if strings.Contains(out, "level=ERROR") {
+		t.Errorf("a cancelled request logged an error:\n%s", out)
+	}
+	if n := strings.Count(out, `msg="request cancelled by the client"`); n != 1 {
+		t.Errorf("cancellation logged %d times, want once:\n%s", n, out)
 	}
 }

@@ -169,7 +169,8 @@ query Catalog {
 }
 `
 
-// corsHeaders are the request headers AppSync clients send (appsync.md §1.2).
+// corsHeaders are the request headers AppSync clients send (Amplify and the
+// AppSync Apollo links: API key, JWT, SigV4 date and token, user agent).
 var corsHeaders = []string{"content-type", "x-api-key", "authorization", "x-amz-date",
 	"x-amz-security-token", "x-amz-user-agent", "x-request-id"}
 
@@ -194,7 +195,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		requestID = newRequestID()
 	}
 	w.Header().Set("X-Amzn-RequestId", requestID)
-	ctx := shopgraph.NewContextWithRequestID(r.Context(), requestID)
+	st := &requestState{}
+	ctx := context.WithValue(shopgraph.NewContextWithRequestID(r.Context(), requestID), stateKey{}, st)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	start := time.Now()
 	defer func() {
@@ -208,7 +210,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		h.cfg.Logger.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration", time.Since(start), "request_id", requestID)
+			"status", rec.status, "cancelled", st.cancelled.Load(), "duration", time.Since(start), "request_id", requestID)
 	}()
 	h.mux.ServeHTTP(rec, r.WithContext(ctx))
 }

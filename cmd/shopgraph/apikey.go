@@ -16,26 +16,26 @@ import (
 )
 
 const apikeyUsage = `Usage:
-  shopgraph apikey create --partner NAME --scopes SCOPE[,SCOPE…] [--expires TIME | --ttl DURATION] [--rate-limit N] [--json]
-  shopgraph apikey list [--json]
-  shopgraph apikey revoke [--json] KEY_ID
+  go run ./cmd/shopgraph apikey create --partner NAME --scopes SCOPE[,SCOPE…] [--expires TIME | --ttl DURATION] [--rate-limit N] [--json]
+  go run ./cmd/shopgraph apikey list [--json]
+  go run ./cmd/shopgraph apikey revoke [--json] KEY_ID
 
 Manages partner API keys in the ApiKeys table: the configured DynamoDB
 (SHOPGRAPH_DYNAMODB_ENDPOINT or AWS settings), or in the embedded default the
 running server's, found through SHOPGRAPH_STATE_DIR/server.json (run from the
-server's directory, as for shopgraph token).
+server's directory, as for token).
 
 Scopes: ` + "catalog:read, inventory:read, search:read" + `. The full key is printed only
 by create: only a hash of its secret is stored. A revoked key stops working
 within 5 seconds on every instance.
 
-Run "shopgraph apikey COMMAND --help" for a command's flags.`
+Run "go run ./cmd/shopgraph apikey COMMAND --help" for a command's flags.`
 
 // runAPIKey is `shopgraph apikey create|list|revoke`.
 func runAPIKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, apikeyUsage)
-		return usageError{"usage: shopgraph apikey create|list|revoke"}
+		return usageError{"usage: " + cli + " apikey create|list|revoke"}
 	}
 	sub, args := args[0], args[1:]
 	if sub == "help" || sub == "-h" || sub == "--help" {

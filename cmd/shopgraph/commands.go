@@ -84,11 +84,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // appConfig translates the settings into the composition root's Config.
 func appConfig(ctx context.Context, cfg config, getenv func(string) string, embedded bool, log *slog.Logger) (app.Config, error) {
-	ddb, err := dynamoConfig(ctx, cfg, getenv, true)
+	secret, err := cursorSecret(cfg, embedded)
 	if err != nil {
 		return app.Config{}, err
 	}
-	secret, err := cursorSecret(cfg, embedded)
+	ddb, err := dynamoConfig(ctx, cfg, getenv, true)
 	if err != nil {
 		return app.Config{}, err
 	}
@@ -150,10 +150,10 @@ func playgroundURL(cfg config, base string) string {
 func runTables(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "Usage: shopgraph tables create\n\nCreates the Products, Inventory, Warehouses, Categories and ApiKeys tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
+			fmt.Fprintln(stdout, "Usage: "+cli+" tables create\n\nCreates the Products, Inventory, Warehouses, Categories and ApiKeys tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
 			return nil
 		}
-		return usageError{"usage: shopgraph tables create"}
+		return usageError{"usage: " + cli + " tables create"}
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {

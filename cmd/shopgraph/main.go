@@ -1,13 +1,9 @@
-// Command shopgraph runs the shopgraph GraphQL BFF and its operator tasks.
-//
-//	shopgraph serve [--addr ADDR]     start the API (embedded default without AWS settings)
-//	shopgraph tables create           create the DynamoDB tables (idempotent)
-//	shopgraph seed [--products N]     load the generated demo catalog
-//	shopgraph schema [--appsync]      print the GraphQL schema
-//	shopgraph token [--user NAME]     print a dev user's token for the embedded default
-//	shopgraph apikey create|list|revoke  manage partner API keys
-//
-// All wiring lives here: only this package knows the concrete adapters.
+// Command shopgraph runs the shopgraph GraphQL BFF and its operator tasks:
+// serve, tables create, seed, schema, token and apikey (see usage below, or
+// `go run ./cmd/shopgraph help`). It reads settings from the environment,
+// builds the application through the composition root (package app) and
+// exits 0 after a clean shutdown on SIGINT or SIGTERM, 2 on a usage error and
+// 1 on any other failure.
 package main
 
 import (
@@ -45,7 +41,7 @@ const cli = "go run ./cmd/shopgraph"
 // usageError is a command-line mistake (exit status 2).
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg + " (see shopgraph --help)" }
+func (e usageError) Error() string { return e.msg + " (see " + cli + " --help)" }
 
 // invalidInput is a well-formed command whose input the domain rejects, such
 // as an unknown scope (exit status 2, no help hint).
@@ -55,20 +51,26 @@ func (e invalidInput) Error() string { return e.msg }
 
 const usage = `shopgraph is a GraphQL backend-for-frontend for stores on AWS, wire-compatible with AWS AppSync.
 
-Usage:
-  shopgraph serve [--addr ADDR]      start the API; with no AWS settings it runs the embedded
-                                     default (in-process DynamoDB, seeded catalog, playground)
-  shopgraph tables create            create the DynamoDB tables on the configured endpoint (idempotent)
-  shopgraph seed [--products N]      load the generated demo catalog into the configured DynamoDB
-  shopgraph schema [--appsync]       print the GraphQL schema (--appsync: the SDL to deploy to AppSync)
-  shopgraph token [--user NAME]      print a dev user's token that a running embedded server accepts
-                                     (run it with the same SHOPGRAPH_STATE_DIR / working directory)
-  shopgraph apikey create|list|revoke
-                                     manage partner API keys in the configured DynamoDB, or the running
-                                     embedded server's (found through SHOPGRAPH_STATE_DIR, as for token)
-  shopgraph help                     show this help
+Usage (from a clone; after make build, bin/shopgraph is the same program):
+  go run ./cmd/shopgraph serve [--addr ADDR]
+        start the API; with no AWS settings (or SHOPGRAPH_MODE=embedded, as make run sets)
+        it runs the embedded default: in-process DynamoDB, seeded catalog, playground
+  go run ./cmd/shopgraph tables create
+        create the DynamoDB tables on the configured endpoint (idempotent)
+  go run ./cmd/shopgraph seed [--products N]
+        load the generated demo catalog into the configured DynamoDB
+  go run ./cmd/shopgraph schema [--appsync]
+        print the GraphQL schema (--appsync: the SDL to deploy to AppSync)
+  go run ./cmd/shopgraph token [--user NAME]
+        print a dev user's token that a running embedded server accepts
+        (run it with the same SHOPGRAPH_STATE_DIR / working directory)
+  go run ./cmd/shopgraph apikey create|list|revoke
+        manage partner API keys in the configured DynamoDB, or the running
+        embedded server's (found through SHOPGRAPH_STATE_DIR, as for token)
+  go run ./cmd/shopgraph help
+        show this help
 
-Run "shopgraph COMMAND --help" for a command's flags.`
+Run "go run ./cmd/shopgraph COMMAND --help" for a command's flags.`
 
 // run is the whole program: main only adds the process environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -107,7 +109,7 @@ func newFlagSet(name, synopsis string, stderr io.Writer, withSettings bool) *fla
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: shopgraph %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: %s %s\n\nFlags:\n", cli, synopsis)
 		fs.PrintDefaults()
 		if withSettings {
 			settingsUsage(fs)

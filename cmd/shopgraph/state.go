@@ -73,7 +73,7 @@ func readServerState(dir string) (serverState, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return serverState{}, fmt.Errorf("no running embedded server found: %s does not exist. Start one from this directory "+
-			"(make run, or shopgraph serve) with the same SHOPGRAPH_STATE_DIR, or set SHOPGRAPH_DYNAMODB_ENDPOINT or AWS "+
+			"(make run, or go run ./cmd/shopgraph serve) with the same SHOPGRAPH_STATE_DIR, or set SHOPGRAPH_DYNAMODB_ENDPOINT or AWS "+
 			"settings to use a configured DynamoDB", path)
 	}
 	if err != nil {

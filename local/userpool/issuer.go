@@ -87,7 +87,7 @@ func OpenIssuer(opts IssuerOptions) (*Issuer, error) {
 	}
 	opts.Issuer = strings.TrimRight(strings.TrimSpace(opts.Issuer), "/")
 	if !strings.HasPrefix(opts.Issuer, "https://cognito-idp.") {
-		return nil, fmt.Errorf("userpool: dev issuer %q does not begin with https://cognito-idp.", opts.Issuer)
+		return nil, fmt.Errorf("userpool: dev issuer %q is not Cognito-shaped (https://cognito-idp.<region>.amazonaws.com/<pool>)", opts.Issuer)
 	}
 	if opts.ClientID == "" {
 		opts.ClientID = DevClientID

@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium (/usr/bin/chromium) for the headless browser
-# tests (internal/browsertest, e2e/). Idempotent: does nothing when it is
-# already there. Never lets any tool download a browser of its own.
+# tests (internal/browsertest, test/e2e). Idempotent: does nothing when it is
+# already there. Never lets any tool download a browser of its own, and never
+# prompts: it installs as root or through passwordless sudo only. Without
+# either (or without apt-get) it says so in one line and exits 0, so the
+# browser tests skip; with CI=true it exits 1 instead.
 set -euo pipefail
+source "$(dirname "$0")/../lib/deps.sh"
+
+version() { /usr/bin/chromium --version 2>/dev/null | head -n1 || echo '(unknown version)'; }
 
 if [ -x /usr/bin/chromium ]; then
-	echo "chromium: present ($(/usr/bin/chromium --version 2>/dev/null | head -n1 || echo unknown version))"
+	echo "chromium: present ($(version))"
 	exit 0
 fi
 
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=(sudo)
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! { "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq && "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends chromium; } >"$log" 2>&1; then
-	cat "$log" >&2
-	echo "chromium: apt-get install failed" >&2
+status=0
+apt_install chromium "the browser tests will skip" chromium || status=$?
+case $status in
+0) ;;
+2) exit 0 ;; # not installable here; apt_install said why
+*) exit 1 ;;
+esac
+if [ ! -x /usr/bin/chromium ]; then
+	echo "chromium: apt-get installed chromium, but /usr/bin/chromium is missing" >&2
 	exit 1
 fi
-echo "chromium: installed $(/usr/bin/chromium --version 2>/dev/null | head -n1 || echo '(unknown version)')"
+echo "chromium: installed $(version)"

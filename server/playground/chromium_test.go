@@ -1,6 +1,7 @@
 package playground_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,8 +29,9 @@ func TestHandler_Chromium(t *testing.T) {
 		{name: "prefix/typed", mount: "/tools/playground/", typing: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			var opts browsertest.Options
 			if tc.typing {
-				t.Setenv("E2E_QUERY_INPUT", "type")
+				opts.Input = browsertest.InputType
 			}
 			gql := newTestGraphQL()
 			mux := http.NewServeMux()
@@ -43,7 +45,7 @@ func TestHandler_Chromium(t *testing.T) {
 			srv := httptest.NewServer(mux)
 			defer srv.Close()
 
-			res := browsertest.RunPlayground(t, srv.URL+tc.mount, query)
+			res := browsertest.RunPlaygroundWith(t, srv.URL+tc.mount, query, opts)
 			t.Logf("screenshot: %s", res.Screenshot)
 
 			for _, want := range []string{`"hello": "Hello, Ada!"`, `"name": "Espresso machine"`, `"price": 24900`} {
@@ -86,6 +88,80 @@ func TestHandler_Chromium(t *testing.T) {
 				if got := h.Get("X-Api-Key"); got != "da2-playground-test" {
 					t.Errorf("GraphQL request %d: x-api-key %q", i, got)
 				}
+			}
+		})
+	}
+}
+
+// wideQuery is shaped like the server's default playground query
+// (server.defaultPlaygroundQuery, which this package cannot see): its
+// longest line, 86 characters, is the one that has to fit.
+const wideQuery = `# Welcome to shopgraph. Press the run button (or Ctrl-Enter).
+query Catalog {
+  categories { name productCount }
+  products(category: "electronics", limit: 5) {
+    items {
+      id sku name brand
+      price { amount currency }
+      inventory { available inStock warehouses { warehouse { code name } available } }
+    }
+    nextToken
+  }
+}
+`
+
+// TestHandler_ChromiumLayout: the query editor is wide enough for the
+// default query. At 1400x900 the doc explorer stays closed at start and the
+// editor takes most of the width; in a 1920 px window the doc explorer opens
+// at start and the editor still shows every line in full. (GraphiQL's own
+// defaults give the editor about 460 px at 1400 px, clipping the lines behind
+// a horizontal scrollbar.)
+func TestHandler_ChromiumLayout(t *testing.T) {
+	browsertest.Require(t)
+	const longest = `      inventory { available inStock warehouses { warehouse { code name } available } }`
+	if n := len(longest); n != 86 || !strings.Contains(wideQuery, "\n"+longest+"\n") {
+		t.Fatalf("wideQuery's longest line changed (%d characters)", n)
+	}
+	for _, tc := range []struct {
+		width, height int
+		docs          bool // the doc explorer is open at start
+	}{
+		{width: 1400, height: 900},
+		{width: 1920, height: 1080, docs: true},
+	} {
+		t.Run(fmt.Sprintf("%dx%d", tc.width, tc.height), func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.Handle("/graphql", newTestGraphQL())
+			mux.Handle("/", playground.Handler(playground.Options{
+				Title:        "shopgraph test",
+				Headers:      map[string]string{"x-api-key": "da2-playground-test"},
+				DefaultQuery: wideQuery,
+			}))
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+
+			res := browsertest.RunPlaygroundWith(t, srv.URL+"/", wideQuery, browsertest.Options{
+				Width: tc.width, Height: tc.height, Input: browsertest.InputDefault,
+			})
+			l := res.Layout
+			t.Logf("screenshot: %s; layout %+v", res.Screenshot, l)
+			if l.Viewport.Width != tc.width || l.Viewport.Height != tc.height {
+				t.Fatalf("the window is %dx%d", l.Viewport.Width, l.Viewport.Height)
+			}
+			if l.DocsOpen != tc.docs {
+				t.Errorf("doc explorer open at start: %v, want %v (ready mark %q)", l.DocsOpen, tc.docs, l.Ready)
+			}
+			e := l.QueryEditor
+			if e.LongestLine.Text != longest {
+				t.Fatalf("the longest line measured is %q, want %q", e.LongestLine.Text, longest)
+			}
+			if ok, why := e.Fits(); !ok {
+				t.Errorf("the default query's longest line is clipped: %s (editor column %.0f px, result %.0f px, docs %.0f px)",
+					why, l.EditorColumn, l.ResultColumn, l.DocsWidth)
+			}
+			// The result stays usable beside it.
+			if l.ResultColumn < 300 {
+				t.Errorf("the result column is %.0f px wide, want at least 300", l.ResultColumn)
 			}
 		})
 	}

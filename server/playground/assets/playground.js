@@ -5,6 +5,18 @@
 (function () {
   'use strict';
 
+  // The query editor's share of the editor/result split (GraphiQL's
+  // default is 1, half each). 5:2 shows lines of up to 88 characters in
+  // full at 1,400 px with the doc explorer closed (the default query's
+  // longest has 86), leaving the result about 370 px.
+  var EDITOR_FLEX = 5 / 2;
+  // The doc explorer's width against the rest when open (GraphiQL's default
+  // is 1/3, a quarter of the window; this is about 23 %).
+  var DOCS_FLEX = 0.3;
+  // The narrowest window in which the doc explorer opens at start: from
+  // here on the query editor keeps its 88 characters beside it.
+  var DOCS_AT_START_MIN_WIDTH = 1850;
+
   var root = document.getElementById('graphiql');
   function fail(message) {
     root.textContent = 'The playground failed to start: ' + message;
@@ -40,8 +52,51 @@
     return fetchGraphQL(request, opts);
   }
 
+  // Layout defaults. GraphiQL keeps its pane sizes in its storage (keys
+  // "graphiql:<name>", the value being the flex of the first pane against 1
+  // for the second) once the user drags a divider; until then it splits the
+  // query editor and the result 1:1 and gives the doc explorer a quarter of
+  // the width. That leaves the query editor about 460 px at 1,400 px, too
+  // narrow for the default query's lines. These defaults apply only while
+  // the user has not chosen sizes of their own (nothing is written).
+  var layoutDefaults = {
+    // Query editor column : result column.
+    'graphiql:editorFlex': String(EDITOR_FLEX),
+    // Doc explorer : the rest, when it is open.
+    'graphiql:docExplorerFlex': String(DOCS_FLEX),
+  };
+  var storage = {
+    getItem: function (key) {
+      var v = window.localStorage.getItem(key);
+      return v === null && Object.prototype.hasOwnProperty.call(layoutDefaults, key) ? layoutDefaults[key] : v;
+    },
+    setItem: function (key, value) {
+      window.localStorage.setItem(key, value);
+    },
+    removeItem: function (key) {
+      window.localStorage.removeItem(key);
+    },
+    get length() {
+      return storageKeys().length;
+    },
+    clear: function () {
+      storageKeys().forEach(function (key) {
+        window.localStorage.removeItem(key);
+      });
+    },
+  };
+  function storageKeys() {
+    var keys = [];
+    for (var i = 0; i < window.localStorage.length; i++) {
+      var key = window.localStorage.key(i);
+      if (key && key.indexOf('graphiql:') === 0) keys.push(key);
+    }
+    return keys;
+  }
+
   var props = {
     fetcher: fetcher,
+    storage: storage,
     defaultQuery: cfg.defaultQuery || undefined,
     defaultHeaders: cfg.headers || undefined,
     isHeadersEditorEnabled: true,
@@ -61,17 +116,35 @@
   var logo = cfg.title ? React.createElement(GraphiQL.Logo, null, cfg.title) : null;
   ReactDOM.createRoot(root).render(React.createElement(GraphiQL, props, logo));
 
-  // Open the documentation explorer at start. (GraphiQL 4's visiblePlugin
-  // prop marks the plugin active but leaves its pane collapsed, as the pane's
-  // initial state is taken before the prop is applied; its sidebar button
-  // does both.)
+  // Open the documentation explorer at start when the window is wide enough
+  // to keep the query editor at its default width beside it (below that it
+  // stays one click away, in the sidebar). Then mark the page ready
+  // (data-playground-ready), for the browser tests. (GraphiQL 4's
+  // visiblePlugin prop marks the plugin active but leaves its pane
+  // collapsed, as the pane's initial state is taken before the prop is
+  // applied; its sidebar button does both.)
+  var openDocs = window.innerWidth >= DOCS_AT_START_MIN_WIDTH;
   var tries = 0;
-  (function openDocs() {
-    var button = root.querySelector('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
-    if (button) {
-      button.click();
-    } else if (!root.querySelector('.graphiql-doc-explorer') && ++tries < 100) {
-      setTimeout(openDocs, 50);
+  (function start() {
+    if (++tries > 400) { // 10 s
+      root.setAttribute('data-playground-ready', 'timeout');
+      return;
     }
+    var button = root.querySelector('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
+    if (!button) {
+      // Not rendered yet (or the explorer is open already).
+      if (!openDocs && root.querySelector('.graphiql-sidebar')) return ready();
+      if (openDocs && docsShown()) return ready();
+      return setTimeout(start, 25);
+    }
+    if (openDocs) button.click();
+    return openDocs ? setTimeout(start, 25) : ready();
   })();
+  function docsShown() {
+    var pane = root.querySelector('.graphiql-plugin');
+    return !!(root.querySelector('.graphiql-doc-explorer') && pane && pane.style.position === '' && pane.getBoundingClientRect().width > 0);
+  }
+  function ready() {
+    root.setAttribute('data-playground-ready', openDocs ? 'docs' : 'editor');
+  }
 })();

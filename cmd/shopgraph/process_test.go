@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMakeRun_embeddedWhateverTheEnvironment: `make run` is the embedded
+// default even with AWS settings in the environment (usual for AWS
+// developers), and without SHOPGRAPH_MODE those settings select AWS mode,
+// whose error names SHOPGRAPH_MODE.
+func TestMakeRun_embeddedWhateverTheEnvironment(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	out, err := exec.Command("make", "-s", "-n", "-C", "../..", "run").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n run: %v\n%s", err, out)
+	}
+	var recipe string
+	for line := range strings.Lines(string(out)) {
+		if strings.Contains(line, " serve") {
+			recipe = strings.TrimSpace(line)
+		}
+	}
+	if !strings.Contains(recipe, "SHOPGRAPH_MODE=embedded") {
+		t.Fatalf("make run's command %q does not set SHOPGRAPH_MODE=embedded", recipe)
+	}
+
+	awsEnv := []string{"AWS_REGION", "eu-west-1", "AWS_PROFILE", "someone", "SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", t.TempDir()}
+	err = run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, env(awsEnv...), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_MODE") {
+		t.Errorf("serve with AWS settings and no SHOPGRAPH_MODE: %v, want an error naming SHOPGRAPH_MODE", err)
+	}
+	base, stop, logs := startServe(t, env(append(awsEnv, "SHOPGRAPH_MODE", "embedded")...))
+	query(t, base, `{ warehouses { code } }`)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "embedded default") {
+		t.Errorf("SHOPGRAPH_MODE=embedded with AWS_REGION set did not start the embedded default:\n%s", logs)
+	}
+}
+
+// TestServe_drainDelay: on shutdown, /readyz answers 503 for the drain
+// delay while GraphQL requests are still served, then the server stops.
+func TestServe_drainDelay(t *testing.T) {
+	base, stop, logs := startServe(t, env("SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", t.TempDir(), "SHOPGRAPH_DRAIN_DELAY", "3s"))
+	if code := status(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz = %d before shutdown", code)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	deadline := time.Now().Add(2 * time.Second)
+	for status(t, base+"/readyz") != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz never answered 503 during the drain delay:\n%s", logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Draining, not closed: requests are still answered.
+	query(t, base, `{ categories { name } }`)
+	select {
+	case err := <-stopped:
+		t.Fatalf("serve stopped during the drain delay: %v", err)
+	default:
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still serving after the drain delay and shutdown")
+	}
+	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "shut down cleanly") {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
+
+// TestServe_serverStateBeforeReady: server.json exists by the time /readyz
+// first answers 200, so a script that waits for readiness and then runs
+// `token` or `apikey` always finds it.
+func TestServe_serverStateBeforeReady(t *testing.T) {
+	state := t.TempDir()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	logs := &syncBuffer{}
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr}, env("SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", state), logs, logs)
+	}()
+	defer func() { cancel(); <-done }()
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		res, err := client.Get("http://" + addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready:\n%s", logs)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(state, serverStateFile)); err != nil {
+		t.Fatalf("/readyz answered 200 before %s was written: %v", serverStateFile, err)
+	}
+}
+
+// TestMain_exitStatusOnSignal: the built binary shuts down cleanly on SIGINT
+// (Ctrl-C) and SIGTERM (a container stop) and exits 0.
+func TestMain_exitStatusOnSignal(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "shopgraph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+			cmd.Env = append(os.Environ(), "SHOPGRAPH_MODE=embedded", "SHOPGRAPH_SEED_PRODUCTS=40", "SHOPGRAPH_STATE_DIR="+t.TempDir())
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var logs bytes.Buffer
+			ready := make(chan bool, 1)
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				sent := false
+				for sc.Scan() {
+					fmt.Fprintln(&logs, sc.Text())
+					if !sent && strings.Contains(sc.Text(), `msg="shopgraph ready"`) {
+						ready <- true
+						sent = true
+					}
+				}
+				if !sent {
+					ready <- false
+				}
+			}()
+			select {
+			case ok := <-ready:
+				if !ok {
+					_ = cmd.Wait()
+					t.Fatalf("exited before ready:\n%s", logs.String())
+				}
+			case <-time.After(60 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatal("not ready after 60 s")
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("after %s: %v, want exit status 0\n%s", sig, err, logs.String())
+			}
+		})
+	}
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

@@ -1,0 +1,4 @@
+package server
+
+// DefaultPlaygroundQuery is the playground's prefilled query, for tests.
+const DefaultPlaygroundQuery = defaultPlaygroundQuery
