@@ -81,7 +81,8 @@ type IdentityConfig struct {
 	Issuers []auth.IssuerConfig
 	// CognitoClientID, when set (and not Dev), runs the account mutations
 	// against the Cognito user pool through this app client, which must
-	// allow USER_PASSWORD_AUTH and have no secret.
+	// allow USER_PASSWORD_AUTH and have no secret. The Cognito client uses
+	// DynamoDB.AWS (region, credentials).
 	CognitoClientID string
 	// CognitoEndpoint overrides the Cognito API endpoint (cognito-local).
 	CognitoEndpoint string
@@ -135,7 +136,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		log.Info("embedded default: in-process DynamoDB (minidyn)", "endpoint", a.DynamoDB.Endpoint)
 	} else {
 		log.Info("using DynamoDB", "endpoint", orDefault(cfg.DynamoDB.Endpoint, "AWS "+cfg.DynamoDB.AWS.Region),
-			"tables", cfg.DynamoDB.Tables.Products+", …")
+			"products_table", cfg.DynamoDB.Tables.Products)
 	}
 	if cfg.CursorSecret == nil && !a.DynamoDB.Embedded {
 		return a, errors.New("SHOPGRAPH_CURSOR_SECRET must be set (at least 16 bytes, the same on every instance) when using a configured DynamoDB")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/app"
+	"github.com/shopgraph/shopgraph/appsync"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/dynamo"
 )
@@ -155,7 +156,7 @@ func newKeyFromFlags(partner, scopes, expires string, ttl time.Duration, rate in
 	case expires != "" && ttl != 0:
 		return in, usageError{"give --expires or --ttl, not both"}
 	case expires != "":
-		t, err := time.Parse(time.RFC3339, expires)
+		t, err := appsync.ParseAWSDateTime(expires)
 		if err != nil {
 			return in, usageError{fmt.Sprintf("--expires must be a date-time with a zone, such as 2027-01-31T00:00:00Z, got %q", expires)}
 		}

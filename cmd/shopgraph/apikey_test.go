@@ -163,7 +163,7 @@ func TestAPIKey_usageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "usage: shopgraph apikey create|list|revoke"},
+		{nil, "usage: go run ./cmd/shopgraph apikey create|list|revoke"},
 		{[]string{"rotate"}, `unknown apikey command "rotate"`},
 		{[]string{"create", "--scopes", "catalog:read"}, "--partner is required"},
 		{[]string{"create", "--partner", "acme"}, "--scopes is required"},

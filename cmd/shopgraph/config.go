@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,11 +101,9 @@ func list(dst func(*config) *[]string) func(*config, string) error {
 
 func oneOf(env string, allowed []string, dst func(*config) *string) func(*config, string) error {
 	return func(c *config, v string) error {
-		for _, a := range allowed {
-			if v == a {
-				*dst(c) = v
-				return nil
-			}
+		if slices.Contains(allowed, v) {
+			*dst(c) = v
+			return nil
 		}
 		return fmt.Errorf("%s must be one of %s, got %q", env, strings.Join(allowed, ", "), v)
 	}

@@ -34,7 +34,7 @@ func TestModuleRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !fileExists(filepath.Join(root, "go.mod")) || !fileExists(filepath.Join(root, "dynamo", "dynamotest", "dynamotest.go")) {
+	if !fileExists(filepath.Join(root, "go.mod")) || !fileExists(filepath.Join(root, "internal", "dynamotest", "dynamotest.go")) {
 		t.Errorf("module root %s", root)
 	}
 }
