@@ -60,6 +60,18 @@ func cognitoError(op string, err error) error {
 		if code == "TooManyRequestsException" || code == "TooManyFailedAttemptsException" {
 			code = shopgraph.CodeTooManyAttempts
 		}
+		// Answer as a pool with PreventUserExistenceErrors does, whatever
+		// the pool's setting: the account flows never tell who exists.
+		if code == shopgraph.CodeUserNotFound && op != "get user" {
+			switch op {
+			case "sign in", "refresh session", "sign out":
+				return &shopgraph.Error{Code: shopgraph.CodeNotAuthorized, Message: "Incorrect username or password."}
+			case "forgot password":
+				return nil
+			case "confirm sign-up", "confirm forgot password":
+				return &shopgraph.Error{Code: shopgraph.CodeMismatch, Message: "Invalid verification code provided, please try again."}
+			}
+		}
 		if slices.Contains(shopgraph.AccountErrorCodes(), code) {
 			return &shopgraph.Error{Code: code, Message: api.ErrorMessage()}
 		}
