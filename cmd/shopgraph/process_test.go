@@ -22,6 +22,7 @@ import (
 // developers), and without SHOPGRAPH_MODE those settings select AWS mode,
 // whose error names SHOPGRAPH_MODE.
 func TestMakeRun_embeddedWhateverTheEnvironment(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("make is not installed")
 	}
@@ -57,13 +58,14 @@ func TestMakeRun_embeddedWhateverTheEnvironment(t *testing.T) {
 // TestServe_drainDelay: on shutdown, /readyz answers 503 for the drain
 // delay while GraphQL requests are still served, then the server stops.
 func TestServe_drainDelay(t *testing.T) {
-	base, stop, logs := startServe(t, env("SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", t.TempDir(), "SHOPGRAPH_DRAIN_DELAY", "3s"))
+	t.Parallel()
+	base, stop, logs := startServe(t, env("SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", t.TempDir(), "SHOPGRAPH_DRAIN_DELAY", "2s"))
 	if code := status(t, base+"/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d before shutdown", code)
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(time.Second)
 	for status(t, base+"/readyz") != http.StatusServiceUnavailable {
 		if time.Now().After(deadline) {
 			t.Fatalf("/readyz never answered 503 during the drain delay:\n%s", logs)
@@ -92,6 +94,7 @@ func TestServe_drainDelay(t *testing.T) {
 // first answers 200, so a script that waits for readiness and then runs
 // `token` or `apikey` always finds it.
 func TestServe_serverStateBeforeReady(t *testing.T) {
+	t.Parallel()
 	state := t.TempDir()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,6 +126,7 @@ func TestServe_serverStateBeforeReady(t *testing.T) {
 // TestMain_exitStatusOnSignal: the built binary shuts down cleanly on SIGINT
 // (Ctrl-C) and SIGTERM (a container stop) and exits 0.
 func TestMain_exitStatusOnSignal(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "shopgraph")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
