@@ -64,12 +64,10 @@ const (
 
 // ErrorCodes lists every code of the closed set.
 func ErrorCodes() []ErrorCode {
-	return []ErrorCode{
+	return append([]ErrorCode{
 		CodeBadRequest, CodeNotFound, CodeConflict, CodeOutOfStock, CodeLimitExceeded,
 		CodeUnauthorized, CodeUnauthenticated, CodeInternal,
-		CodeNotAuthorized, CodeUsernameExists, CodeInvalidPassword, CodeInvalidParameter,
-		CodeMismatch, CodeExpired, CodeUserNotConfirmed, CodeUserNotFound, CodeTooManyAttempts,
-	}
+	}, AccountErrorCodes()...)
 }
 
 // AccountErrorCodes are the codes an account mutation may answer with besides

@@ -1,13 +1,11 @@
 package auth_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -21,54 +19,19 @@ import (
 
 	shopgraph "github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/internal/testenv"
 )
 
 // testNow is the fixed start of every test clock.
 var testNow = time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock and logBuffer are the shared test helpers.
+type (
+	clock     = testenv.Clock
+	logBuffer = testenv.LogBuffer
+)
 
-func newClock() *clock { return &clock{t: testNow} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// logBuffer is a concurrency-safe log sink.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Reset()
-}
+func newClock() *clock { return testenv.NewClock(testNow) }
 
 func newLogger(lb *logBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -179,11 +142,5 @@ func mustVerifier(tb testing.TB, issuers []auth.IssuerConfig, opts auth.Verifier
 // (message "" means any).
 func wantCode(tb testing.TB, err error, code shopgraph.ErrorCode, msg string) {
 	tb.Helper()
-	var e *shopgraph.Error
-	if !errors.As(err, &e) {
-		tb.Fatalf("error %v (%T) is not a *shopgraph.Error", err, err)
-	}
-	if e.Code != code || (msg != "" && e.Message != msg) {
-		tb.Fatalf("error = %q / %q, want %q / %q", e.Code, e.Message, code, msg)
-	}
+	testenv.WantCode(tb, err, code, msg)
 }

@@ -1,17 +1,16 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/internal/testenv"
 	"github.com/shopgraph/shopgraph/server"
 )
 
@@ -73,22 +72,7 @@ func TestServe_gracefulShutdown(t *testing.T) {
 }
 
 // syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testenv.LogBuffer
 
 // TestServe_cancelledRequestIsNotAnError: a client that disconnects in the
 // middle of a catalog page (its inventory loads in flight) is logged once,

@@ -11,33 +11,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/internal/testenv"
 	"github.com/shopgraph/shopgraph/local"
 	"github.com/shopgraph/shopgraph/local/userpool"
 )
 
-// syncBuffer is a goroutine-safe writer for capturing logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer = testenv.LogBuffer
 
 func env(kv ...string) func(string) string {
 	m := map[string]string{}

@@ -4,37 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/internal/testenv"
 )
 
 // testNow is the fixed start of every test clock.
 var testNow = time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testenv.Clock
 
-func newClock() *clock { return &clock{t: testNow} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return testenv.NewClock(testNow) }
 
 // signingKey is an RSA key with its kid.
 type signingKey struct {
@@ -67,11 +50,5 @@ func mustVerifier(tb testing.TB, issuers []auth.IssuerConfig, opts auth.Verifier
 // (message "" means any).
 func wantCode(tb testing.TB, err error, code shopgraph.ErrorCode, msg string) {
 	tb.Helper()
-	var e *shopgraph.Error
-	if !errors.As(err, &e) {
-		tb.Fatalf("error %v (%T) is not a *shopgraph.Error", err, err)
-	}
-	if e.Code != code || (msg != "" && e.Message != msg) {
-		tb.Fatalf("error = %q / %q, want %q / %q", e.Code, e.Message, code, msg)
-	}
+	testenv.WantCode(tb, err, code, msg)
 }
