@@ -24,6 +24,7 @@ import (
 	"github.com/shopgraph/shopgraph/cognito"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/local/userpool"
+	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
 )
 
@@ -111,7 +112,8 @@ type App struct {
 // New builds the application: it opens DynamoDB (starting the embedded one
 // when configured), seeds it when asked, checks the tables answer and warms
 // the caches, then wires identity and the HTTP handler. Errors name the
-// setting or the step that failed. The returned App must be closed.
+// setting or the step that failed (and nothing is left running). The
+// returned App must be closed.
 func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -126,6 +128,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	defer func() {
 		if err != nil {
 			_ = a.Close(context.Background())
+			a = nil
 		}
 	}()
 
@@ -175,9 +178,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 
 	scfg := cfg.Server
 	scfg.Auth = a.Authenticator
-	scfg.Catalog, scfg.Inventory = a.Store, a.Store
-	scfg.Accounts = accounts
-	scfg.APIKeys = a.Keys
+	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Accounts: accounts, Keys: a.Keys}
 	scfg.Ready = a.DynamoDB.Ready
 	scfg.Logger = log
 	scfg.Now = cfg.Now

@@ -6,20 +6,41 @@
 package resolvers
 
 import (
+	"reflect"
 	"time"
 
 	"github.com/shopgraph/shopgraph"
 )
 
-// Resolver holds the resolvers' dependencies. The server builds it once from
-// the ports the composition root (package app) hands it, and all operations
-// share it; per-operation state (loaders, identity) lives in the context.
-type Resolver struct {
-	Catalog shopgraph.CatalogStore
-	// Accounts runs the user-pool flows (sign-up, sign-in, …).
+// Ports are the domain ports the GraphQL side reads and writes through. The
+// composition root (package app) fills them; a new port is one field here
+// and one assignment there, and every resolver and loader can reach it.
+type Ports struct {
+	Catalog   shopgraph.CatalogStore
+	Inventory shopgraph.InventoryStore
+	// Accounts runs the user-pool flows (sign-up, sign-in, …) and `me`.
 	Accounts shopgraph.Accounts
 	// Keys issues, lists and revokes partner API keys (the admin API).
 	Keys shopgraph.APIKeyAdmin
+}
+
+// Missing names the ports that are nil.
+func (p Ports) Missing() []string {
+	var out []string
+	v := reflect.ValueOf(p)
+	for i := range v.NumField() {
+		if v.Field(i).IsNil() {
+			out = append(out, v.Type().Field(i).Name)
+		}
+	}
+	return out
+}
+
+// Resolver holds the resolvers' dependencies. The server builds it once from
+// the ports the composition root hands it, and all operations share it;
+// per-operation state (loaders, identity) lives in the context.
+type Resolver struct {
+	Ports
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

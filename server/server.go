@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -49,14 +50,9 @@ type Config struct {
 	// (appsync.LintAuth); enforcement follows the caller's mode.
 	AdditionalAuthModes []shopgraph.AuthMode
 
-	// Catalog and Inventory are the stores the API reads.
-	Catalog   shopgraph.CatalogStore
-	Inventory shopgraph.InventoryStore
-	// Accounts runs the sign-up and sign-in mutations and `me` (required).
-	Accounts shopgraph.Accounts
-	// APIKeys backs the admin API (createApiKey, revokeApiKey, apiKeys;
+	// Ports are the domain ports the resolvers and loaders use (all
 	// required).
-	APIKeys shopgraph.APIKeyAdmin
+	Ports resolvers.Ports
 
 	MaxBodyBytes  int64 // request body limit; default 1 MiB
 	MaxDepth      int   // selection depth limit; default 15
@@ -99,8 +95,11 @@ type Handler struct {
 // New builds the handler. It returns an error when the configuration is
 // invalid (naming the setting).
 func New(cfg Config) (*Handler, error) {
-	if cfg.Catalog == nil || cfg.Inventory == nil || cfg.Auth == nil || cfg.Accounts == nil || cfg.APIKeys == nil {
-		return nil, errors.New("server: Catalog, Inventory, Accounts, APIKeys and Auth are required")
+	if cfg.Auth == nil {
+		return nil, errors.New("server: Config.Auth is required")
+	}
+	if missing := cfg.Ports.Missing(); len(missing) > 0 {
+		return nil, fmt.Errorf("server: Config.Ports lacks %s", strings.Join(missing, ", "))
 	}
 	if cfg.DefaultAuthMode == "" {
 		cfg.DefaultAuthMode = shopgraph.AuthModeCognito
@@ -247,7 +246,7 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 // presenter, per-operation loaders and request accounting.
 func (h *Handler) graphQL() http.Handler {
 	cfg := h.cfg
-	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Catalog: cfg.Catalog, Accounts: cfg.Accounts, Keys: cfg.APIKeys, Now: cfg.Now}}
+	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Ports: cfg.Ports, Now: cfg.Now}}
 	gcfg.Complexity.Query.Products = func(child int, _ string, limit *int, _ *string) int {
 		n := shopgraph.DefaultPageSize
 		if limit != nil && *limit > 0 {
@@ -269,7 +268,7 @@ func (h *Handler) graphQL() http.Handler {
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.SetErrorPresenter(errorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
-	stores := loaders.Stores{Catalog: cfg.Catalog, Inventory: cfg.Inventory}
+	stores := loaders.Stores{Catalog: cfg.Ports.Catalog, Inventory: cfg.Ports.Inventory}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		stats := &shopgraph.RequestStats{}
 		ctx = shopgraph.NewContextWithRequestStats(ctx, stats)

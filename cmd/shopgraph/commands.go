@@ -51,6 +51,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	a, err := app.New(ctx, acfg)
 	if err != nil {
+		if ctx.Err() != nil { // SIGINT or SIGTERM while starting (seeding)
+			log.Info("interrupted while starting; stopped", "err", err)
+			return nil
+		}
 		return err
 	}
 	defer func() {
