@@ -2,12 +2,14 @@ package testenv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/auth"
 )
 
 // Clock is a settable test clock, safe for concurrent use.
@@ -71,4 +73,17 @@ func WantCode(tb testing.TB, err error, code shopgraph.ErrorCode, msg string) {
 	if e.Code != code || (msg != "" && e.Message != msg) {
 		tb.Fatalf("error = %q / %q, want %q / %q", e.Code, e.Message, code, msg)
 	}
+}
+
+// MustVerifier builds an auth.Verifier whose background work (JWKS
+// refreshes) ends with the test.
+func MustVerifier(tb testing.TB, issuers []auth.IssuerConfig, opts auth.VerifierOptions) *auth.Verifier {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	v, err := auth.NewVerifier(ctx, issuers, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
 }

@@ -1,7 +1,6 @@
 package userpool_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"testing"
@@ -37,13 +36,7 @@ func mustKey(tb testing.TB, kid string) signingKey {
 // mustVerifier builds a Verifier whose background work ends with the test.
 func mustVerifier(tb testing.TB, issuers []auth.IssuerConfig, opts auth.VerifierOptions) *auth.Verifier {
 	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	tb.Cleanup(cancel)
-	v, err := auth.NewVerifier(ctx, issuers, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return v
+	return testenv.MustVerifier(tb, issuers, opts)
 }
 
 // wantCode fails unless err is a *shopgraph.Error with the code and message
