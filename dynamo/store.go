@@ -9,7 +9,7 @@
 //
 // The same code runs against AWS DynamoDB, DynamoDB Local and the embedded
 // minidyn server: only the client's endpoint differs. The package imports the
-// root package, the AWS SDK and golang.org/x/sync only; cmd/ wires it.
+// root package, the AWS SDK and golang.org/x/sync only; the composition root (app/) wires it.
 //
 // Tables (names carry a configurable prefix, see TableNames):
 //
