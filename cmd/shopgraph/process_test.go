@@ -17,10 +17,9 @@ import (
 	"time"
 )
 
-// TestMakeRun_embeddedWhateverTheEnvironment: `make run` is the embedded
-// default even with AWS settings in the environment (usual for AWS
-// developers), and without SHOPGRAPH_MODE those settings select AWS mode,
-// whose error names SHOPGRAPH_MODE.
+// TestMakeRun_embeddedWhateverTheEnvironment: `make run` sets
+// SHOPGRAPH_MODE=embedded, and without it AWS settings in the environment
+// select AWS mode, whose error names SHOPGRAPH_MODE.
 func TestMakeRun_embeddedWhateverTheEnvironment(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("make"); err != nil {
@@ -39,32 +38,66 @@ func TestMakeRun_embeddedWhateverTheEnvironment(t *testing.T) {
 	if !strings.Contains(recipe, "SHOPGRAPH_MODE=embedded") {
 		t.Fatalf("make run's command %q does not set SHOPGRAPH_MODE=embedded", recipe)
 	}
-
-	awsEnv := []string{"AWS_REGION", "eu-west-1", "AWS_PROFILE", "someone", "SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", t.TempDir()}
-	err = run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, env(awsEnv...), io.Discard, io.Discard)
+	err = run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, env(awsSettings(t)...), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_MODE") {
 		t.Errorf("serve with AWS settings and no SHOPGRAPH_MODE: %v, want an error naming SHOPGRAPH_MODE", err)
 	}
-	base, stop, logs := startServe(t, env(append(awsEnv, "SHOPGRAPH_MODE", "embedded")...))
-	query(t, base, `{ warehouses { code } }`)
-	if err := stop(); err != nil {
-		t.Fatal(err)
+}
+
+// awsSettings are the settings of an AWS developer's shell, for a small
+// embedded server.
+func awsSettings(t *testing.T) []string {
+	return []string{"AWS_REGION", "eu-west-1", "AWS_PROFILE", "someone", "SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", t.TempDir()}
+}
+
+// TestServe_lifecycle follows one server, started as `make run` starts it
+// in an AWS developer's shell (AWS_REGION set, SHOPGRAPH_MODE=embedded), from
+// start to stop:
+//   - it is the embedded default despite the AWS settings;
+//   - server.json exists by the time /readyz first answers 200, so a script
+//     that waits for readiness and then runs `token` or `apikey` finds it;
+//   - on shutdown, /readyz answers 503 for the drain delay while GraphQL
+//     requests are still served, then the server stops cleanly.
+func TestServe_lifecycle(t *testing.T) {
+	t.Parallel()
+	settings := append(awsSettings(t), "SHOPGRAPH_MODE", "embedded", "SHOPGRAPH_DRAIN_DELAY", "2s")
+	state := env(settings...)("SHOPGRAPH_STATE_DIR")
+	addr := freeAddr(t)
+	base := "http://" + addr
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopped := make(chan error, 1)
+	logs := &syncBuffer{}
+	go func() { stopped <- run(ctx, []string{"serve", "--addr", addr}, env(settings...), logs, logs) }()
+
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		res, err := client.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-stopped:
+			t.Fatalf("serve exited: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready:\n%s", logs)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(state, serverStateFile)); err != nil {
+		t.Errorf("/readyz answered 200 before %s was written: %v", serverStateFile, err)
 	}
 	if !strings.Contains(logs.String(), "embedded default") {
 		t.Errorf("SHOPGRAPH_MODE=embedded with AWS_REGION set did not start the embedded default:\n%s", logs)
 	}
-}
+	query(t, base, `{ warehouses { code } }`)
 
-// TestServe_drainDelay: on shutdown, /readyz answers 503 for the drain
-// delay while GraphQL requests are still served, then the server stops.
-func TestServe_drainDelay(t *testing.T) {
-	t.Parallel()
-	base, stop, logs := startServe(t, env("SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", t.TempDir(), "SHOPGRAPH_DRAIN_DELAY", "2s"))
-	if code := status(t, base+"/readyz"); code != http.StatusOK {
-		t.Fatalf("/readyz = %d before shutdown", code)
-	}
-	stopped := make(chan error, 1)
-	go func() { stopped <- stop() }()
+	cancel() // SIGTERM
 	deadline := time.Now().Add(time.Second)
 	for status(t, base+"/readyz") != http.StatusServiceUnavailable {
 		if time.Now().After(deadline) {
@@ -87,39 +120,6 @@ func TestServe_drainDelay(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "shut down cleanly") {
 		t.Errorf("logs:\n%s", logs)
-	}
-}
-
-// TestServe_serverStateBeforeReady: server.json exists by the time /readyz
-// first answers 200, so a script that waits for readiness and then runs
-// `token` or `apikey` always finds it.
-func TestServe_serverStateBeforeReady(t *testing.T) {
-	t.Parallel()
-	state := t.TempDir()
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	logs := &syncBuffer{}
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr}, env("SHOPGRAPH_SEED_PRODUCTS", "40", "SHOPGRAPH_STATE_DIR", state), logs, logs)
-	}()
-	defer func() { cancel(); <-done }()
-	client := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		res, err := client.Get("http://" + addr + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never ready:\n%s", logs)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	if _, err := os.Stat(filepath.Join(state, serverStateFile)); err != nil {
-		t.Fatalf("/readyz answered 200 before %s was written: %v", serverStateFile, err)
 	}
 }
 
