@@ -293,15 +293,14 @@ func runToken(args []string, getenv func(string) string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	for _, u := range userpool.DevUsers() {
-		if u.Username == *user {
-			tok, err := dev.Mint(u, *use, *ttl)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(stdout, tok)
-			return nil
-		}
+	u, ok := userpool.DevUser(*user)
+	if !ok {
+		return usageError{fmt.Sprintf("unknown dev user %q (alice, bob, admin, wanda)", *user)}
 	}
-	return usageError{fmt.Sprintf("unknown dev user %q (alice, bob, admin, wanda)", *user)}
+	tok, err := dev.Mint(u, *use, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
 }

@@ -100,17 +100,15 @@ func (a *App) PutKey(tb testing.TB, k auth.APIKey) {
 // wanda).
 func (a *App) Token(tb testing.TB, username, use string) string {
 	tb.Helper()
-	for _, u := range userpool.DevUsers() {
-		if u.Username == username {
-			tok, err := a.Issuer.Mint(u, use, time.Hour)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			return tok
-		}
+	u, ok := userpool.DevUser(username)
+	if !ok {
+		tb.Fatalf("no dev user %q", username)
 	}
-	tb.Fatalf("no dev user %q", username)
-	return ""
+	tok, err := a.Issuer.Mint(u, use, time.Hour)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
 }
 
 // New builds the application with app.New on the target's tables, seeded

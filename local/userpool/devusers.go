@@ -3,6 +3,7 @@ package userpool
 import (
 	"crypto/sha256"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/google/uuid"
@@ -59,4 +60,14 @@ func SeedDevUsers(dir *Directory, password string) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// DevUser returns the dev user with this username, and whether there is one.
+func DevUser(username string) (User, bool) {
+	users := DevUsers()
+	i := slices.IndexFunc(users, func(u User) bool { return u.Username == username })
+	if i < 0 {
+		return User{}, false
+	}
+	return users[i], true
 }
