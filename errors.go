@@ -28,6 +28,9 @@ const (
 	// malformed, expired or unverifiable): HTTP 401 with AppSync's
 	// UnauthorizedException.
 	CodeUnauthenticated ErrorCode = "UnauthorizedException"
+	// CodeExecutionTimeout is an operation stopped at its deadline, as
+	// AppSync's resolver timeout.
+	CodeExecutionTimeout ErrorCode = "ExecutionTimeout"
 	// CodeInternal is everything else. Its details are logged, never shown.
 	CodeInternal ErrorCode = "InternalError"
 )
@@ -66,7 +69,7 @@ const (
 func ErrorCodes() []ErrorCode {
 	return append([]ErrorCode{
 		CodeBadRequest, CodeNotFound, CodeConflict, CodeOutOfStock, CodeLimitExceeded,
-		CodeUnauthorized, CodeUnauthenticated, CodeInternal,
+		CodeUnauthorized, CodeUnauthenticated, CodeExecutionTimeout, CodeInternal,
 	}, AccountErrorCodes()...)
 }
 
