@@ -40,9 +40,8 @@ const (
 // errorType whether the embedded default or Cognito answered. Every
 // Accounts implementation returns only these (or the codes above).
 const (
-	// CodeNotAuthorized: wrong username or password, an already confirmed
-	// user, an invalid, expired or revoked refresh token, too many password
-	// attempts. Unlike CodeUnauthenticated it is a field error (HTTP 200).
+	// CodeNotAuthorized: wrong username or password, an invalid, expired or
+	// revoked refresh token, too many password attempts. Unlike CodeUnauthenticated it is a field error (HTTP 200).
 	CodeNotAuthorized ErrorCode = "NotAuthorizedException"
 	// CodeUsernameExists: sign-up with a username already taken.
 	CodeUsernameExists ErrorCode = "UsernameExistsException"
@@ -51,7 +50,7 @@ const (
 	// CodeInvalidParameter: a malformed username, email or code.
 	CodeInvalidParameter ErrorCode = "InvalidParameterException"
 	// CodeMismatch: a wrong confirmation or reset code (also for an unknown
-	// user, so that codes do not reveal who exists).
+	// or an already confirmed user, so that codes do not reveal who exists).
 	CodeMismatch ErrorCode = "CodeMismatchException"
 	// CodeExpired: a confirmation or reset code past its lifetime.
 	CodeExpired ErrorCode = "ExpiredCodeException"

@@ -71,12 +71,15 @@ const (
 	ScopeCatalogRead   = "catalog:read"
 	ScopeInventoryRead = "inventory:read"
 	ScopeSearchRead    = "search:read"
+	// ScopeAccountWrite admits an app's key to the account mutations
+	// (sign-up, sign-in, confirmations, password reset).
+	ScopeAccountWrite = "account:write"
 )
 
 // Scopes returns every partner scope, in a fixed order (a new slice each
 // call).
 func Scopes() []string {
-	return []string{ScopeCatalogRead, ScopeInventoryRead, ScopeSearchRead}
+	return []string{ScopeCatalogRead, ScopeInventoryRead, ScopeSearchRead, ScopeAccountWrite}
 }
 
 // Credentials are what a caller presents to authenticate, whatever the

@@ -45,6 +45,8 @@ type Config struct {
 
 	// Identity is who may call and how users sign in.
 	Identity IdentityConfig
+	// Throttle bounds how often each caller may call.
+	Throttle ThrottleConfig
 
 	// Server carries the HTTP settings (limits, loaders, playground, CORS,
 	// debug extensions, auth modes). New fills in every port, the JWKS
@@ -87,6 +89,20 @@ type IdentityConfig struct {
 	CognitoClientID string
 	// CognitoEndpoint overrides the Cognito API endpoint (cognito-local).
 	CognitoEndpoint string
+}
+
+// ThrottleConfig sets the per-caller limits. Zero values mean the defaults
+// of package auth.
+type ThrottleConfig struct {
+	// UserRateLimit is each signed-in user's requests per second (API keys
+	// carry their own limits).
+	UserRateLimit int
+	// AccountPerUser and AccountPerIP bound the account mutations per
+	// username and per client address, per minute.
+	AccountPerUser, AccountPerIP int
+	// TrustedProxyHops is how many proxies append to X-Forwarded-For in
+	// front of the server (0: the TCP peer is the client).
+	TrustedProxyHops int
 }
 
 // App is a built application.
@@ -172,8 +188,12 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, fmt.Errorf("JWT verifier: %w", err)
 	}
 	a.Authenticator = auth.NewAuthenticator(auth.AuthenticatorOptions{
-		Verifier: verifier, Keys: a.Keys, Now: cfg.Now,
+		Verifier: verifier, Keys: a.Keys, Now: cfg.Now, UserRateLimit: cfg.Throttle.UserRateLimit,
 		Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{Now: cfg.Now}),
+	})
+	accounts = auth.ThrottleAccounts(accounts, auth.AccountThrottleOptions{
+		PerUser: cfg.Throttle.AccountPerUser, PerIP: cfg.Throttle.AccountPerIP,
+		TrustedProxyHops: cfg.Throttle.TrustedProxyHops, Now: cfg.Now,
 	})
 
 	scfg := cfg.Server

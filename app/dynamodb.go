@@ -40,9 +40,14 @@ type DynamoDBConfig struct {
 type DynamoDB struct {
 	Client   *dynamodb.Client
 	Endpoint string // "" for AWS's regional endpoint
-	Embedded bool
-	Tables   dynamo.Tables
-	close    func(context.Context) error
+	// AWS is the client configuration: for the embedded DynamoDB, which
+	// verifies SigV4, its per-start credentials (recorded for `apikey`).
+	AWS aws.Config
+	// Credentials are the embedded DynamoDB's (zero for a configured one).
+	Credentials aws.Credentials
+	Embedded    bool
+	Tables      dynamo.Tables
+	close       func(context.Context) error
 }
 
 // OpenDynamoDB connects to the configured DynamoDB, or starts the embedded
@@ -52,6 +57,7 @@ func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
 		return &DynamoDB{
 			Client:   dynamo.NewClient(cfg.AWS, cfg.Endpoint, cfg.ClientOptions...),
 			Endpoint: cfg.Endpoint,
+			AWS:      cfg.AWS,
 			Tables:   cfg.Tables,
 			close:    func(context.Context) error { return nil },
 		}, nil
@@ -61,11 +67,13 @@ func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
 		return nil, fmt.Errorf("start embedded DynamoDB: %w", err)
 	}
 	d := &DynamoDB{
-		Client:   dynamo.NewClient(local.AWSConfig(cfg.AWS.Region), emb.Endpoint, cfg.ClientOptions...),
-		Endpoint: emb.Endpoint,
-		Embedded: true,
-		Tables:   cfg.Tables,
-		close:    emb.Close,
+		Client:      dynamo.NewClient(emb.AWSConfig(cfg.AWS.Region), emb.Endpoint, cfg.ClientOptions...),
+		AWS:         emb.AWSConfig(cfg.AWS.Region),
+		Credentials: emb.Credentials,
+		Endpoint:    emb.Endpoint,
+		Embedded:    true,
+		Tables:      cfg.Tables,
+		close:       emb.Close,
 	}
 	if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
 		_ = d.Close(context.Background())

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	shopgraph "github.com/shopgraph/shopgraph"
 )
@@ -115,6 +117,8 @@ func IssueAPIKey(partner string, scopes []string, rateLimit int, expiresAt *time
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must not be empty")
 	case len(partner) > MaxPartnerLen:
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must be at most %d bytes, got %d", MaxPartnerLen, len(partner))
+	case !printable(partner):
+		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must be printable text without control characters, got %q", partner)
 	case rateLimit < 0 || rateLimit > MaxRateLimit:
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "rateLimit must be between 1 and %d requests per second, got %d", MaxRateLimit, rateLimit)
 	case expiresAt != nil && !expiresAt.After(now):
@@ -195,4 +199,19 @@ func ValidateScopes(scopes []string) error {
 		}
 	}
 	return nil
+}
+
+// printable reports whether s is valid UTF-8 made only of printable
+// characters (spaces included), so that it cannot forge lines or columns in
+// text output.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -170,6 +170,10 @@ func TestIssueAPIKey_Check(t *testing.T) {
 		{"unknown scope", "acme", []string{"orders:write"}, 0, nil},
 		{"negative rate", "acme", []string{shopgraph.ScopeCatalogRead}, -1, nil},
 		{"expiry in the past", "acme", []string{shopgraph.ScopeCatalogRead}, 0, &past},
+		{"newline in partner", "acme\nsgk_0123456789abcdef fake ACTIVE", []string{shopgraph.ScopeCatalogRead}, 0, nil},
+		{"tab in partner", "acme\tx", []string{shopgraph.ScopeCatalogRead}, 0, nil},
+		{"escape in partner", "acme\x1b[2J", []string{shopgraph.ScopeCatalogRead}, 0, nil},
+		{"invalid UTF-8 in partner", "acme\xff", []string{shopgraph.ScopeCatalogRead}, 0, nil},
 	} {
 		_, _, err := auth.IssueAPIKey(tt.partner, tt.scopes, tt.rate, tt.exp, testNow)
 		if err == nil {
@@ -211,7 +215,7 @@ func TestValidateScopes(t *testing.T) {
 
 func TestAllScopes(t *testing.T) {
 	all := shopgraph.Scopes()
-	if !slices.Equal(all, []string{"catalog:read", "inventory:read", "search:read"}) {
+	if !slices.Equal(all, []string{"catalog:read", "inventory:read", "search:read", "account:write"}) {
 		t.Errorf("AllScopes = %v", all)
 	}
 	all[0] = "changed"

@@ -60,6 +60,11 @@ func cognitoError(op string, err error) error {
 		if code == "TooManyRequestsException" || code == "TooManyFailedAttemptsException" {
 			code = shopgraph.CodeTooManyAttempts
 		}
+		// Confirming a confirmed user answers as a wrong code does, so the
+		// answer does not tell confirmed users from unknown ones.
+		if op == "confirm sign-up" && code == shopgraph.CodeNotAuthorized {
+			return &shopgraph.Error{Code: shopgraph.CodeMismatch, Message: "Invalid verification code provided, please try again."}
+		}
 		// Answer as a pool with PreventUserExistenceErrors does, whatever
 		// the pool's setting: the account flows never tell who exists.
 		if code == shopgraph.CodeUserNotFound && op != "get user" {

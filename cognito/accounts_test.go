@@ -20,8 +20,9 @@ import (
 // client per case, tokens verified against the pool's JWKS as the server
 // verifies Cognito's.
 //
-// Where cognito-local is not Cognito, the suite keeps Cognito's documented
-// behaviour and the case is skipped here, with the reason:
+// Where cognito-local is not Cognito, the suite keeps the port's contract
+// (which the adapter maps Cognito's documented answers onto) and the case is
+// skipped here, with the reason:
 //
 //   - cognito-local only logs the codes it "sends", and cognitotest keeps its
 //     logs to itself, so users are confirmed with AdminConfirmSignUp and the
@@ -34,7 +35,8 @@ import (
 //     sign-up code it leaves pending) a wrong code is CodeMismatchException,
 //     for one ConfirmSignUp confirmed any code is ExpiredCodeException.
 //     Cognito answers NotAuthorizedException "User cannot be confirmed.
-//     Current status is CONFIRMED".
+//     Current status is CONFIRMED", which the adapter maps to
+//     CodeMismatchException, so confirmed and unknown users look alike.
 //
 // Its pools always sign users in by email (cognito-local's default
 // UsernameAttributes [email], which CreateUserPool cannot unset): usernames
@@ -77,11 +79,12 @@ func TestCognitoAccounts_cognitoLocal(t *testing.T) {
 			},
 			EmailUsernames: true,
 			Skip: map[string]string{
-				accountstest.CaseConfirmSignUp:            noCodes,
-				accountstest.CaseConfirmForgotPassword:    noCodes,
-				accountstest.CaseSignUpInvalidPassword:    "cognito-local's SignUp does not check the pool's password policy (Cognito answers InvalidPasswordException)",
-				accountstest.CaseConfirmSignUpConfirmed:   "cognito-local's ConfirmSignUp ignores the user's status and checks the code (CodeMismatchException here); Cognito answers NotAuthorizedException for a confirmed user",
-				accountstest.CaseConfirmSignUpUnknownUser: "cognito-local answers NotAuthorizedException for an unknown user's ConfirmSignUp; Cognito answers UserNotFoundException (CodeMismatchException with PreventUserExistenceErrors), which the adapter maps to CodeMismatchException",
+				accountstest.CaseConfirmSignUp:              noCodes,
+				accountstest.CaseConfirmForgotPassword:      noCodes,
+				accountstest.CaseSignUpInvalidPassword:      "cognito-local's SignUp does not check the pool's password policy (Cognito answers InvalidPasswordException)",
+				accountstest.CaseConfirmSignUpConfirmed:     "cognito-local's ConfirmSignUp ignores the user's status and checks the sign-up code AdminConfirmSignUp left pending, so its CodeMismatchException here would pass without showing what the adapter makes of Cognito's NotAuthorizedException (\"Current status is CONFIRMED\") for a confirmed user",
+				accountstest.CaseConfirmForgotPasswordLimit: "cognito-local never limits wrong reset codes or ForgotPassword requests (every round answers CodeMismatchException); Cognito allows 5 to 20 an hour, then answers LimitExceededException",
+				accountstest.CaseConfirmSignUpUnknownUser:   "cognito-local answers NotAuthorizedException for an unknown user's ConfirmSignUp; Cognito answers UserNotFoundException (CodeMismatchException with PreventUserExistenceErrors), which the adapter maps to CodeMismatchException",
 			},
 		}
 	})

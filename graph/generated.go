@@ -824,10 +824,10 @@ directive @shopgraph_scopes(scopes: [String!]!) on OBJECT | FIELD_DEFINITION
 `, BuiltIn: false},
 	{Name: "../schema/account.graphql", Input: `"""
 Signing up, in and out: Cognito's user-pool flows. Every request still needs
-a credential (as on AppSync): apps call these with their API key, or as a
-signed-in user.
+a credential (as on AppSync): apps call these with their API key (which needs
+the account:write scope), or as a signed-in user.
 """
-type Mutation @aws_api_key @aws_cognito_user_pools {
+type Mutation @aws_api_key @aws_cognito_user_pools @shopgraph_scopes(scopes: ["account:write"]) {
   "Registers a user, who then confirms with the code delivered by email."
   signUp(username: String!, password: String!, email: AWSEmail!): SignUpResult!
   confirmSignUp(username: String!, code: String!): Boolean!

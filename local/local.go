@@ -3,8 +3,15 @@
 // one, so the application runs the same code against them as against AWS.
 // This package starts the embedded DynamoDB (today minidyn's DynamoDB JSON
 // API server, in process on a loopback port, reached by the real
-// aws-sdk-go-v2 client; only the endpoint differs) and builds an AWS
-// configuration with dummy static credentials for local emulators.
+// aws-sdk-go-v2 client; only the endpoint and the credentials differ) and
+// builds AWS configurations with static credentials: the embedded
+// DynamoDB's own (AWSConfigFor, EmbeddedDynamoDB.AWSConfig), or dummy ones
+// for emulators that accept any (AWSConfig).
+//
+// The embedded DynamoDB verifies AWS Signature Version 4 on every request,
+// as DynamoDB does, against credentials generated at each start (or given
+// in DynamoDBOptions): a process that finds the loopback port cannot use it
+// without them.
 // local/userpool is Cognito's stand-in.
 //
 // Nothing in the wing knows shopgraph's tables or the server: only the
@@ -32,6 +39,10 @@ const DefaultRegion = "us-east-1"
 type EmbeddedDynamoDB struct {
 	// Endpoint is the server's base URL, http://127.0.0.1:PORT.
 	Endpoint string
+	// Credentials are the only ones the server accepts: every request must
+	// be signed with them (SigV4, service dynamodb). Build clients with
+	// AWSConfig or AWSConfigFor. Keep them as secret as the data.
+	Credentials aws.Credentials
 	// Server is minidyn's handler, for failure emulation in tests
 	// (EmulateFailure, EmulateUnprocessedItems, …).
 	Server *miniserver.Server
@@ -39,27 +50,67 @@ type EmbeddedDynamoDB struct {
 	http *http.Server
 	done chan error // receives Serve's result, then is closed
 
+	region string // DynamoDBOptions.Region
+
 	mu     sync.Mutex
 	active map[net.Conn]struct{} // connections carrying a request now
 }
 
-// StartDynamoDB starts an empty minidyn server on 127.0.0.1 and a free port.
-// The server runs until Close; ctx bounds only the start. Create tables before
-// serving traffic: minidyn's table operations do not take its lock.
+// DynamoDBOptions configure StartDynamoDBWith.
+type DynamoDBOptions struct {
+	// Credentials the server accepts. Zero generates fresh random ones
+	// (GenerateCredentials); otherwise both AccessKeyID and SecretAccessKey
+	// are required, and a SessionToken, if set, must come with every
+	// request.
+	Credentials aws.Credentials
+	// Region requests must be signed for. Empty accepts any region in the
+	// signature's credential scope (the signature still covers it).
+	Region string
+}
+
+// StartDynamoDB starts an empty minidyn server on 127.0.0.1 and a free port,
+// accepting only requests signed with fresh random credentials, which it
+// exposes as Credentials (StartDynamoDBWith with zero options). The server
+// runs until Close; ctx bounds only the start. Create tables before serving
+// traffic: minidyn's table operations do not take its lock.
 func StartDynamoDB(ctx context.Context) (*EmbeddedDynamoDB, error) {
+	return StartDynamoDBWith(ctx, DynamoDBOptions{})
+}
+
+// StartDynamoDBWith is StartDynamoDB with options: the credentials to
+// accept (generated when zero) and the region to require.
+//
+// Every request must carry a valid AWS Signature Version 4 Authorization
+// header for service dynamodb made with those credentials, dated within 15
+// minutes of the server's clock; the server recomputes the signature over
+// the method, path, query, signed headers and body. Other requests are
+// answered as DynamoDB answers them, with HTTP 400 and an error the SDK
+// does not retry: MissingAuthenticationTokenException (no Authorization),
+// IncompleteSignatureException (a malformed one),
+// UnrecognizedClientException (another access key id or session token) or
+// InvalidSignatureException (a wrong signature, scope or date).
+func StartDynamoDBWith(ctx context.Context, opts DynamoDBOptions) (*EmbeddedDynamoDB, error) {
+	creds := opts.Credentials
+	if creds == (aws.Credentials{}) {
+		creds = GenerateCredentials()
+	} else if err := validateCredentials(creds); err != nil {
+		return nil, err
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for embedded DynamoDB: %w", err)
 	}
 	mini := miniserver.NewServer()
-	srv := &http.Server{Handler: mini, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: newSigV4Verifier(creds, opts.Region, mini), ReadHeaderTimeout: 10 * time.Second}
 	e := &EmbeddedDynamoDB{
-		Endpoint: "http://" + ln.Addr().String(),
-		Server:   mini,
-		http:     srv,
-		done:     make(chan error, 1),
-		active:   map[net.Conn]struct{}{},
+		Endpoint:    "http://" + ln.Addr().String(),
+		Credentials: creds,
+		Server:      mini,
+		http:        srv,
+		done:        make(chan error, 1),
+		region:      opts.Region,
+		active:      map[net.Conn]struct{}{},
 	}
 	srv.ConnState = e.connState
 	go func() {
@@ -116,17 +167,36 @@ func (e *EmbeddedDynamoDB) busy() bool {
 	return len(e.active) > 0
 }
 
-// AWSConfig returns an AWS configuration for local emulators: the region
-// (DefaultRegion when empty) and static dummy credentials. It reads no
+// AWSConfig returns an AWS configuration for e: the region (e's required
+// region, else DefaultRegion, when empty) and e's credentials.
+func (e *EmbeddedDynamoDB) AWSConfig(region string) aws.Config {
+	if region == "" {
+		region = e.region
+	}
+	return AWSConfigFor(region, e.Credentials)
+}
+
+// AWSConfig returns an AWS configuration for local emulators that accept
+// any credentials, such as DynamoDB Local: the region (DefaultRegion when
+// empty) and static dummy credentials ("local"/"local"). It reads no
 // environment variable, file or instance metadata. DynamoDB Local keeps a
 // separate database per access key and region, so every client of one
-// emulator should use the same AWSConfig.
+// emulator should use the same AWSConfig. The embedded DynamoDB refuses
+// these credentials: use its AWSConfig method or AWSConfigFor.
 func AWSConfig(region string) aws.Config {
+	return AWSConfigFor(region, aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"})
+}
+
+// AWSConfigFor returns an AWS configuration with the region (DefaultRegion
+// when empty) and creds as static credentials, such as an embedded
+// DynamoDB's Credentials. Like AWSConfig, it reads no environment variable,
+// file or instance metadata.
+func AWSConfigFor(region string, creds aws.Credentials) aws.Config {
 	if region == "" {
 		region = DefaultRegion
 	}
 	return aws.Config{
 		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken),
 	}
 }

@@ -145,6 +145,8 @@ func TestAdminAPI_badInput(t *testing.T) {
 	}{
 		{"empty partner", createKey, map[string]any{"p": " ", "s": []string{"catalog:read"}}, "BadRequest", "partner must not be empty"},
 		{"long partner", createKey, map[string]any{"p": strings.Repeat("p", 129), "s": []string{"catalog:read"}}, "BadRequest", "partner must be at most 128 bytes"},
+		{"partner forging a row", createKey, map[string]any{"p": "acme\nsgk_0123456789abcdef  fake-partner  ACTIVE", "s": []string{"catalog:read"}}, "BadRequest", "partner must be printable text"},
+		{"partner with an escape sequence", createKey, map[string]any{"p": "acme\u001b[2J", "s": []string{"catalog:read"}}, "BadRequest", "partner must be printable text"},
 		{"no scopes", createKey, map[string]any{"p": "acme", "s": []string{}}, "BadRequest", "at least one scope is required"},
 		{"unknown scope", createKey, map[string]any{"p": "acme", "s": []string{"orders:write"}}, "BadRequest", `unknown scope "orders:write"`},
 		{"scope twice", createKey, map[string]any{"p": "acme", "s": []string{"catalog:read", "catalog:read"}}, "BadRequest", `scope "catalog:read" is listed twice`},

@@ -291,3 +291,50 @@ func TestAuth_rateLimit(t *testing.T) {
 		t.Fatalf("want 429 LimitExceeded with Retry-After within 10 requests at 1 req/s, got %d %s", limited.Status, limited.Raw)
 	}
 }
+
+// TestAuthorizationMatrix_accountMutations: the account mutations need an
+// API key with account:write (or a signed-in user); a key with only the
+// read scopes is refused field by field.
+func TestAuthorizationMatrix_accountMutations(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5})
+	key := func(scopes ...string) map[string]string {
+		k, full, err := auth.IssueAPIKey("app", scopes, 1000, nil, time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.PutKey(t, k)
+		return map[string]string{"x-api-key": full}
+	}
+	mutations := map[string]string{
+		"signUp":                `mutation { signUp(username: "mallory", password: "Mallory-pass-1", email: "m@example.com") { userSub } }`,
+		"confirmSignUp":         `mutation { confirmSignUp(username: "mallory", code: "123456") }`,
+		"signIn":                `mutation { signIn(username: "alice", password: "Wrong-pass-1") { idToken } }`,
+		"refreshSession":        `mutation { refreshSession(refreshToken: "nope") { idToken } }`,
+		"signOut":               `mutation { signOut(refreshToken: "nope") }`,
+		"forgotPassword":        `mutation { forgotPassword(username: "alice") }`,
+		"confirmForgotPassword": `mutation { confirmForgotPassword(username: "alice", code: "123456", newPassword: "Alice-pass-2") }`,
+	}
+	for _, c := range []struct {
+		name    string
+		headers map[string]string
+		allowed bool
+	}{
+		{"API key with account:write", key(shopgraph.ScopeAccountWrite), true},
+		{"dev partner key (every scope)", map[string]string{"x-api-key": auth.DevAPIKey}, true},
+		{"API key with the read scopes only", key(shopgraph.ScopeCatalogRead, shopgraph.ScopeInventoryRead, shopgraph.ScopeSearchRead), false},
+		{"customer", map[string]string{"Authorization": a.Token(t, "bob", shopgraph.TokenUseAccess)}, true},
+	} {
+		for name, q := range mutations {
+			r := a.DoWith(t, c.headers, q, nil)
+			if r.Status != 200 {
+				t.Errorf("%s, %s: status %d %s", c.name, name, r.Status, r.Raw)
+				continue
+			}
+			denied := len(r.Errors) == 1 && r.Errors[0].ErrorType == "Unauthorized" &&
+				r.Errors[0].Message == "Not Authorized to access "+name+" on type Mutation"
+			if denied == c.allowed {
+				t.Errorf("%s, %s: allowed %v, got %s", c.name, name, c.allowed, r.Raw)
+			}
+		}
+	}
+}

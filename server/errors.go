@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -26,10 +27,12 @@ const (
 // errorPresenter is the one place that turns errors into AppSync errors:
 // domain codes become errorType, limit errors become LimitExceeded, GraphQL
 // validation errors pass through without an errorType, and anything else is
-// logged and masked as InternalError. A request the client cancelled (it
-// disconnected) is not an internal error: it is logged once per request, at
-// Info, however many fields failed with it.
-func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+// logged and masked as InternalError. An operation past its deadline
+// (timeout, Config.RequestTimeout) is ExecutionTimeout, logged once per
+// request at Warn. A request the client cancelled (it disconnected) is not
+// an internal error: it is logged once per request, at Info, however many
+// fields failed with it.
+func errorPresenter(log *slog.Logger, timeout time.Duration) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		var de *shopgraph.Error
@@ -44,6 +47,14 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				setExt(gerr, extErrorType, string(shopgraph.CodeLimitExceeded))
 			}
 			return gerr
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			if st := stateFromContext(ctx); st == nil || st.timedOut.CompareAndSwap(false, true) {
+				log.WarnContext(ctx, "operation timed out", "timeout", timeout, "path", gerr.Path.String(),
+					"request_id", shopgraph.RequestIDFromContext(ctx))
+			}
+			out := &gqlerror.Error{Message: timeoutMessage(timeout), Path: gerr.Path, Locations: gerr.Locations}
+			setExt(out, extErrorType, string(shopgraph.CodeExecutionTimeout))
+			return out
 		case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
 			if st := stateFromContext(ctx); st == nil || st.cancelled.CompareAndSwap(false, true) {
 				log.InfoContext(ctx, "request cancelled by the client", "path", gerr.Path.String(),
@@ -155,6 +166,8 @@ func writeRequestError(w http.ResponseWriter, status int, errorType shopgraph.Er
 type requestState struct {
 	// cancelled is set once the request's cancellation has been logged.
 	cancelled atomic.Bool
+	// timedOut is set once the operation's timeout has been logged.
+	timedOut atomic.Bool
 }
 
 type stateKey struct{}

@@ -1,8 +1,9 @@
 // Package server is shopgraph's http.Handler: the AppSync-compatible GraphQL
 // HTTP transport, the AppSync error presenter and wire shape, request limits
-// (body size, depth, complexity), per-operation loaders and DynamoDB request
-// accounting, the GraphiQL playground, health endpoints, and a graceful
-// HTTP server.
+// (body size, fields, depth, introspection, complexity, account mutations,
+// response size, execution deadline), per-operation loaders and DynamoDB
+// request accounting, the GraphiQL playground, health endpoints, and a
+// graceful HTTP server.
 package server
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/appsync"
@@ -35,6 +37,16 @@ const (
 	DefaultMaxBodyBytes  = 1 << 20
 	DefaultMaxDepth      = 15
 	DefaultMaxComplexity = 5000
+	// DefaultMaxFields is about 9 times the fields of GraphiQL's full
+	// introspection query (about 230, fragments expanded) and 80 times
+	// those of the largest catalog page.
+	DefaultMaxFields = 2000
+	// DefaultMaxResponseBytes is about 40 times the largest legitimate
+	// response (a page of 100 products with inventory, about 115 KB; the
+	// full introspection result is about 46 KB).
+	DefaultMaxResponseBytes = 5 << 20
+	// DefaultRequestTimeout is AppSync's resolver timeout.
+	DefaultRequestTimeout = 30 * time.Second
 )
 
 // Config configures the handler. The zero value of every limit means its
@@ -54,9 +66,29 @@ type Config struct {
 	// required).
 	Ports resolvers.Ports
 
-	MaxBodyBytes  int64 // request body limit; default 1 MiB
-	MaxDepth      int   // selection depth limit; default 15
-	MaxComplexity int   // complexity limit; default 5000
+	MaxBodyBytes int64 // request body limit; default 1 MiB
+	// MaxDepth limits selection depth (introspection fields not counted:
+	// their nesting has fixed limits, as in graphql-js); default 15.
+	MaxDepth int
+	// MaxComplexity limits an operation's cost, an upper bound of the
+	// fields it resolves: each field costs 1, introspection included, and a
+	// list multiplies its items' cost by its length (a products page by its
+	// limit, an introspection list by its length in the schema, warehouses
+	// by 4, categories by 50, API keys by 100); default 5000.
+	MaxComplexity int
+	// MaxFields limits the fields an operation selects, aliases and
+	// fragment spreads counted each time; default 2000.
+	MaxFields int
+	// MaxResponseBytes caps a response's size: a larger one is replaced by
+	// a LimitExceeded error; default 5 MiB.
+	MaxResponseBytes int64
+	// RequestTimeout is how long an operation may execute: then its
+	// context expires, work stops and the remaining fields fail with
+	// ExecutionTimeout; default 30 s (AppSync's resolver timeout).
+	RequestTimeout time.Duration
+	// DisableIntrospection refuses __schema and __type (as AppSync can);
+	// __typename is still answered.
+	DisableIntrospection bool
 
 	// DebugExtensions adds extensions.dynamodb (request counts) to responses.
 	DebugExtensions bool
@@ -119,6 +151,15 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxComplexity == 0 {
 		cfg.MaxComplexity = DefaultMaxComplexity
 	}
+	if cfg.MaxFields == 0 {
+		cfg.MaxFields = DefaultMaxFields
+	}
+	if cfg.MaxResponseBytes == 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	switch {
 	case cfg.MaxBodyBytes < 0:
 		return nil, fmt.Errorf("max body bytes must be positive, got %d", cfg.MaxBodyBytes)
@@ -126,6 +167,12 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("max depth must be positive, got %d", cfg.MaxDepth)
 	case cfg.MaxComplexity < 0:
 		return nil, fmt.Errorf("max complexity must be positive, got %d", cfg.MaxComplexity)
+	case cfg.MaxFields < 0:
+		return nil, fmt.Errorf("max fields must be positive, got %d", cfg.MaxFields)
+	case cfg.MaxResponseBytes < 0:
+		return nil, fmt.Errorf("max response bytes must be positive, got %d", cfg.MaxResponseBytes)
+	case cfg.RequestTimeout < 0:
+		return nil, fmt.Errorf("request timeout must be positive, got %s", cfg.RequestTimeout)
 	}
 
 	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
@@ -247,15 +294,16 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 func (h *Handler) graphQL() http.Handler {
 	cfg := h.cfg
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Ports: cfg.Ports, Now: cfg.Now}}
-	gcfg.Complexity.Query.Products = func(child int, _ string, limit *int, _ *string) int {
-		n := shopgraph.DefaultPageSize
-		if limit != nil && *limit > 0 {
-			n = *limit
-		}
-		return 1 + n*child
-	}
 	es := graph.NewExecutableSchema(gcfg)
 	srv := handler.New(es)
+	// The operation limits enforce graphql-js's introspection depth rule
+	// themselves, with a LimitExceeded error like the other limits.
+	srv.SetValidationRulesFn(func() *rules.Rules {
+		r := rules.NewDefaultRules()
+		r.RemoveRule(rules.MaxIntrospectionDepth.Name)
+		return r
+	})
+	srv.AroundFields(stopWhenDone)
 	srv.AroundFields(enforceFieldAuth(es.Schema(), cfg.DefaultAuthMode))
 	modes := append([]shopgraph.AuthMode{cfg.DefaultAuthMode}, cfg.AdditionalAuthModes...)
 	for _, w := range appsync.LintAuth(es.Schema(), modes) {
@@ -263,10 +311,13 @@ func (h *Handler) graphQL() http.Handler {
 	}
 	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
-	srv.Use(depthLimit{max: cfg.MaxDepth})
-	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
-	srv.SetErrorPresenter(errorPresenter(cfg.Logger))
+	if !cfg.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(newOperationLimits(es.Schema(), cfg))
+	srv.AroundResponses(withDeadline(cfg.RequestTimeout))
+	srv.AroundResponses(limitResponse(cfg.MaxResponseBytes))
+	srv.SetErrorPresenter(errorPresenter(cfg.Logger, cfg.RequestTimeout))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	stores := loaders.Stores{Catalog: cfg.Ports.Catalog, Inventory: cfg.Ports.Inventory}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

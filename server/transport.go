@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +55,17 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeResponse(w, http.StatusOK, responses(ctx))
+	resp := responses(ctx)
+	if resp == nil {
+		// The executor answers nothing when the request's context ended
+		// before execution started: the client is gone.
+		cause := context.Cause(ctx)
+		if cause == nil {
+			cause = errors.New("the executor returned no response")
+		}
+		resp = exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{gqlerror.WrapIfUnwrapped(cause)})
+	}
+	writeResponse(w, http.StatusOK, resp)
 }
 
 // readParams decodes the request into GraphQL parameters. On failure it
@@ -85,6 +96,10 @@ func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (p *gr
 		}
 		return nil, http.StatusBadRequest, shopgraph.CodeBadRequest, "could not read the request body"
 	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
+		return nil, http.StatusBadRequest, shopgraph.CodeBadRequest,
+			"batched queries are not supported; send one operation per request as a JSON object"
+	}
 	if err := decodeJSON(bytes.NewReader(body), p); err != nil {
 		return nil, http.StatusBadRequest, shopgraph.CodeBadRequest, fmt.Sprintf("request body is not valid JSON: %v", err)
 	}
@@ -101,6 +116,8 @@ func decodeJSON(r io.Reader, v any) error {
 		switch {
 		case errors.As(err, &syn):
 			return fmt.Errorf("syntax error at byte %d", syn.Offset)
+		case errors.As(err, &typ) && typ.Field == "":
+			return fmt.Errorf("must be a JSON object, not %s", typ.Value)
 		case errors.As(err, &typ):
 			return fmt.Errorf("field %q must be %s, not %s", typ.Field, typ.Type, typ.Value)
 		case errors.Is(err, io.EOF):

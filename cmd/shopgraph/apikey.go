@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/app"
@@ -16,7 +19,7 @@ import (
 	"github.com/shopgraph/shopgraph/dynamo"
 )
 
-const apikeyUsage = `Usage:
+var apikeyUsage = `Usage:
   go run ./cmd/shopgraph apikey create --partner NAME --scopes SCOPE[,SCOPE…] [--expires TIME | --ttl DURATION] [--rate-limit N] [--json]
   go run ./cmd/shopgraph apikey list [--json]
   go run ./cmd/shopgraph apikey revoke [--json] KEY_ID
@@ -26,7 +29,7 @@ Manages partner API keys in the ApiKeys table: the configured DynamoDB
 running server's, found through SHOPGRAPH_STATE_DIR/server.json (run from the
 server's directory, as for token).
 
-Scopes: ` + "catalog:read, inventory:read, search:read" + `. The full key is printed only
+Scopes: ` + strings.Join(shopgraph.Scopes(), ", ") + `. The full key is printed only
 by create: only a hash of its secret is stored. A revoked key stops working
 within 5 seconds on every instance.
 
@@ -96,7 +99,7 @@ func runAPIKey(ctx context.Context, args []string, getenv func(string) string, s
 			k, err := keys.RevokeAPIKey(ctx, id)
 			return func(w io.Writer) {
 				fmt.Fprintf(w, "revoked %s (partner %s) at %s; every instance refuses it within %s\n",
-					k.ID, k.Partner, timeOr(k.RevokedAt, "?"), auth.KeyCacheTTL)
+					k.ID, safeText(k.Partner), timeOr(k.RevokedAt, "?"), auth.KeyCacheTTL)
 			}, toJSON(k, "", time.Now()), err
 		}
 	default:
@@ -174,7 +177,7 @@ func printCreated(w io.Writer, rec shopgraph.APIKeyRecord, key string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "id:\t%s\n", rec.ID)
 	fmt.Fprintf(tw, "key:\t%s\n", key)
-	fmt.Fprintf(tw, "partner:\t%s\n", rec.Partner)
+	fmt.Fprintf(tw, "partner:\t%s\n", safeText(rec.Partner))
 	fmt.Fprintf(tw, "scopes:\t%s\n", strings.Join(rec.Scopes, ", "))
 	fmt.Fprintf(tw, "expires:\t%s\n", timeOr(rec.ExpiresAt, "never"))
 	fmt.Fprintf(tw, "rate limit:\t%s\n", rateLimit(rec.RateLimit))
@@ -190,10 +193,21 @@ func printKeys(w io.Writer, keys []shopgraph.APIKeyRecord, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPARTNER\tSCOPES\tRATE LIMIT\tCREATED\tEXPIRES\tSTATUS")
 	for _, k := range keys {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Partner, strings.Join(k.Scopes, ","), rateLimit(k.RateLimit),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, safeText(k.Partner), safeText(strings.Join(k.Scopes, ",")), rateLimit(k.RateLimit),
 			k.CreatedAt.UTC().Format(time.RFC3339), timeOr(k.ExpiresAt, "never"), k.Status(now))
 	}
 	_ = tw.Flush()
+}
+
+// safeText is s for a terminal table: a value with anything but printable
+// characters (a newline or tab that would forge rows or columns, escape
+// sequences, invalid UTF-8; stored before such names were refused) is shown
+// Go-quoted, escapes visible.
+func safeText(s string) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 func rateLimit(n int) string {

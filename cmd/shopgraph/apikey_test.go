@@ -141,7 +141,8 @@ func TestAPIKey_embedded(t *testing.T) {
 func TestAPIKey_staleServerRecord(t *testing.T) {
 	state := t.TempDir()
 	if _, err := writeServerState(state, serverState{PID: 4242, GraphQL: "http://127.0.0.1:1/graphql",
-		DynamoDBEndpoint: "http://127.0.0.1:1", Region: "us-east-1", StartedAt: time.Now()}); err != nil {
+		DynamoDBEndpoint: "http://127.0.0.1:1", Region: "us-east-1", StartedAt: time.Now(),
+		DynamoDBAccessKeyID: "LOCALTEST", DynamoDBSecretAccessKey: "secret"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := apikey(t, env("SHOPGRAPH_STATE_DIR", state), "list")
@@ -183,5 +184,40 @@ func TestAPIKey_usageErrors(t *testing.T) {
 	out, err := apikey(t, env(), "--help")
 	if err != nil || !strings.Contains(out, "shopgraph apikey create --partner NAME") {
 		t.Errorf("apikey --help: %q %v", out, err)
+	}
+}
+
+// TestSafeText: names with control characters (stored before they were
+// refused) cannot forge rows or columns of `apikey list`.
+func TestSafeText(t *testing.T) {
+	for in, want := range map[string]string{
+		"acme":                    "acme",
+		"Ünïcode Partner":         "Ünïcode Partner",
+		"acme\nsgk_x fake ACTIVE": `"acme\nsgk_x fake ACTIVE"`,
+		"a\tb":                    `"a\tb"`,
+		"a\x1b[2J":                `"a\x1b[2J"`,
+		"bad\xffutf8":             `"bad\xffutf8"`,
+	} {
+		if got := safeText(in); got != want {
+			t.Errorf("safeText(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestAPIKey_exposedServerRecord: a server.json that other users can read
+// (its DynamoDB credentials exposed) is refused, with the fix.
+func TestAPIKey_exposedServerRecord(t *testing.T) {
+	state := t.TempDir()
+	if _, err := writeServerState(state, serverState{PID: 4242, GraphQL: "http://127.0.0.1:1/graphql",
+		DynamoDBEndpoint: "http://127.0.0.1:1", Region: "us-east-1", StartedAt: time.Now(),
+		DynamoDBAccessKeyID: "LOCALTEST", DynamoDBSecretAccessKey: "secret"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(state, serverStateFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := apikey(t, env("SHOPGRAPH_STATE_DIR", state), "list")
+	if err == nil || !strings.Contains(err.Error(), "accessible to other users") {
+		t.Errorf("err = %v, want a refusal of the exposed record", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,6 +38,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := newLogger(cfg, stderr)
 	embedded := useEmbedded(cfg, getenv)
+	if err := checkEmbeddedIntent(cfg, getenv, embedded); err != nil {
+		return err
+	}
 	acfg, err := appConfig(ctx, cfg, getenv, embedded, log)
 	if err != nil {
 		return err
@@ -69,13 +73,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// directory, where this server and its DynamoDB are, before
 		// anything can see it ready.
 		remove, err := writeServerState(cfg.StateDir, serverState{PID: os.Getpid(), GraphQL: base + "/graphql",
-			DynamoDBEndpoint: a.DynamoDB.Endpoint, TablePrefix: cfg.TablePrefix, Region: cfg.Region, StartedAt: time.Now().UTC()})
+			DynamoDBEndpoint: a.DynamoDB.Endpoint, TablePrefix: cfg.TablePrefix, Region: cfg.Region, StartedAt: time.Now().UTC(),
+			DynamoDBAccessKeyID: a.DynamoDB.Credentials.AccessKeyID, DynamoDBSecretAccessKey: a.DynamoDB.Credentials.SecretAccessKey})
 		if err != nil {
 			return err
 		}
 		defer remove()
 	}
-	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, base),
+	log.Info("shopgraph ready", "graphql", base+"/graphql", "playground", playgroundURL(cfg, embedded, base),
 		"startup", time.Since(start).Round(time.Millisecond))
 	if embedded {
 		log.Info("dev credentials", "partner_api_key", auth.DevAPIKey,
@@ -113,10 +118,16 @@ func appConfig(ctx context.Context, cfg config, getenv func(string) string, embe
 		Server: server.Config{
 			AdditionalAuthModes: additionalModes(cfg),
 			MaxBodyBytes:        cfg.MaxBodyBytes, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
-			DebugExtensions: cfg.DebugExtensions,
-			Loaders:         loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
-			Playground:      cfg.Playground,
-			CORSOrigins:     cfg.CORSOrigins,
+			MaxFields: cfg.MaxFields, MaxResponseBytes: cfg.MaxResponse, RequestTimeout: cfg.RequestTimeout,
+			DebugExtensions:      cfg.DebugExtensions,
+			Loaders:              loaders.Config{Disabled: !cfg.Loaders, Wait: cfg.LoaderWait},
+			Playground:           orMode(cfg.Playground, embedded),
+			DisableIntrospection: !orMode(cfg.Introspection, embedded),
+			CORSOrigins:          cfg.CORSOrigins,
+		},
+		Throttle: app.ThrottleConfig{
+			UserRateLimit: cfg.UserRateLimit, AccountPerUser: cfg.AccountPerUser, AccountPerIP: cfg.AccountPerIP,
+			TrustedProxyHops: cfg.ProxyHops,
 		},
 		Logger: log,
 	}
@@ -144,11 +155,64 @@ func drainDelay(cfg config, embedded bool) time.Duration {
 // defaultAWSDrainDelay is SHOPGRAPH_DRAIN_DELAY's default in AWS mode.
 const defaultAWSDrainDelay = 10 * time.Second
 
-func playgroundURL(cfg config, base string) string {
-	if !cfg.Playground {
-		return "disabled (SHOPGRAPH_PLAYGROUND=false)"
+func playgroundURL(cfg config, embedded bool, base string) string {
+	if !orMode(cfg.Playground, embedded) {
+		return "disabled (SHOPGRAPH_PLAYGROUND=false; off by default in aws mode)"
 	}
 	return base + "/"
+}
+
+// orMode is a mode-dependent boolean setting: its value when set, else true
+// in the embedded default and false in aws mode.
+func orMode(v *bool, embedded bool) bool {
+	if v != nil {
+		return *v
+	}
+	return embedded
+}
+
+// awsOnlySettings are settings that only mean something against AWS: when
+// any is set, the operator meant AWS, and `auto` must not quietly start the
+// embedded default with its well-known dev credentials beside them.
+var awsOnlySettings = []string{
+	"SHOPGRAPH_CURSOR_SECRET", "SHOPGRAPH_COGNITO_USER_POOL_ID", "SHOPGRAPH_COGNITO_CLIENT_IDS",
+	"SHOPGRAPH_COGNITO_ISSUER", "SHOPGRAPH_COGNITO_JWKS_URL", "SHOPGRAPH_COGNITO_ENDPOINT",
+	"SHOPGRAPH_OIDC_ISSUER", "SHOPGRAPH_OIDC_JWKS_URL", "SHOPGRAPH_OIDC_CLIENT_IDS",
+}
+
+// checkEmbeddedIntent refuses to start the embedded default where it would
+// be a mistake: in auto mode next to AWS-only settings, and on a
+// non-loopback address unless SHOPGRAPH_EMBEDDED_EXPOSE allows it.
+func checkEmbeddedIntent(cfg config, getenv func(string) string, embedded bool) error {
+	if !embedded {
+		return nil
+	}
+	if cfg.Mode == "auto" {
+		var seen []string
+		for _, k := range awsOnlySettings {
+			if getenv(k) != "" {
+				seen = append(seen, k)
+			}
+		}
+		if len(seen) > 0 {
+			return fmt.Errorf("SHOPGRAPH_MODE=auto found AWS-only settings (%s) but no DynamoDB configuration "+
+				"(SHOPGRAPH_DYNAMODB_ENDPOINT, or AWS_REGION with credentials): set SHOPGRAPH_MODE=aws to run against AWS "+
+				"(on ECS or EC2 with a role, also AWS_REGION), or SHOPGRAPH_MODE=embedded for the embedded default with its dev credentials",
+				strings.Join(seen, ", "))
+		}
+	}
+	if !cfg.EmbeddedExpose && !loopbackAddr(cfg.Addr) {
+		return fmt.Errorf("the embedded default has well-known dev credentials and listens only on loopback; SHOPGRAPH_ADDR/--addr %q is not a loopback address: "+
+			"use 127.0.0.1:PORT, or set SHOPGRAPH_EMBEDDED_EXPOSE=true to serve it to the network anyway", cfg.Addr)
+	}
+	return nil
+}
+
+// loopbackAddr reports whether host:port names a loopback host (an empty
+// host means every interface).
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && host != "" && isLoopback(host)
 }
 
 func runTables(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -289,9 +353,10 @@ func runToken(args []string, getenv func(string) string, stdout, stderr io.Write
 	if *ttl <= 0 {
 		return usageError{fmt.Sprintf("--ttl must be positive, got %s", *ttl)}
 	}
-	dev, err := app.OpenDevIssuer(cfg.StateDir, nil)
+	// Only the running server's key is of use: never make a new one here.
+	dev, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: cfg.StateDir, MustExist: true})
 	if err != nil {
-		return err
+		return fmt.Errorf("token: %w", err)
 	}
 	u, ok := userpool.DevUser(*user)
 	if !ok {

@@ -25,9 +25,18 @@ type config struct {
 	MaxBodyBytes    int64
 	MaxDepth        int
 	MaxComplexity   int
+	MaxFields       int
+	MaxResponse     int64
+	RequestTimeout  time.Duration
 	Loaders         bool
 	LoaderWait      time.Duration
-	Playground      bool
+	Playground      *bool // nil: the mode's default
+	Introspection   *bool // nil: the mode's default
+	EmbeddedExpose  bool
+	UserRateLimit   int
+	AccountPerUser  int
+	AccountPerIP    int
+	ProxyHops       int
 	StateDir        string
 
 	CognitoUserPoolID string
@@ -73,6 +82,34 @@ func duration(env string, dst func(*config) *time.Duration) func(*config, string
 			return fmt.Errorf("%s must be a non-negative duration such as 30s or 2ms, got %q", env, v)
 		}
 		*dst(c) = d
+		return nil
+	}
+}
+
+// modeBool is a boolean whose default depends on the mode ("" leaves it
+// nil).
+func modeBool(env string, dst func(*config) **bool) func(*config, string) error {
+	return func(c *config, v string) error {
+		if v == "" {
+			*dst(c) = nil
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s must be true or false, got %q", env, v)
+		}
+		*dst(c) = &b
+		return nil
+	}
+}
+
+func nonNegativeInt(env string, dst func(*config) *int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s must be a non-negative integer, got %q", env, v)
+		}
+		*dst(c) = n
 		return nil
 	}
 }
@@ -123,11 +160,20 @@ var settings = []setting{
 	{"SHOPGRAPH_CACHE_TTL", "1m", "how long categories and warehouses are cached", duration("SHOPGRAPH_CACHE_TTL", func(c *config) *time.Duration { return &c.CacheTTL })},
 	{"SHOPGRAPH_DEBUG_EXTENSIONS", "false", "add extensions.dynamodb (DynamoDB requests by operation) to every response", boolean("SHOPGRAPH_DEBUG_EXTENSIONS", func(c *config) *bool { return &c.DebugExtensions })},
 	{"SHOPGRAPH_MAX_BODY_BYTES", "1048576", "largest request body accepted", positiveInt("SHOPGRAPH_MAX_BODY_BYTES", func(c *config) *int64 { return &c.MaxBodyBytes })},
-	{"SHOPGRAPH_MAX_DEPTH", "15", "deepest selection nesting accepted (introspection not counted)", positiveInt("SHOPGRAPH_MAX_DEPTH", func(c *config) *int { return &c.MaxDepth })},
-	{"SHOPGRAPH_MAX_COMPLEXITY", "5000", "largest query complexity accepted (each field 1; a products page multiplies its items by limit)", positiveInt("SHOPGRAPH_MAX_COMPLEXITY", func(c *config) *int { return &c.MaxComplexity })},
+	{"SHOPGRAPH_MAX_DEPTH", "15", "deepest selection nesting accepted (introspection has its own fixed nesting limits)", positiveInt("SHOPGRAPH_MAX_DEPTH", func(c *config) *int { return &c.MaxDepth })},
+	{"SHOPGRAPH_MAX_COMPLEXITY", "5000", "largest operation cost accepted: each field costs 1, introspection included, and a list multiplies its items (a products page by its limit, introspection lists by their length)", positiveInt("SHOPGRAPH_MAX_COMPLEXITY", func(c *config) *int { return &c.MaxComplexity })},
+	{"SHOPGRAPH_MAX_FIELDS", "2000", "most fields an operation may select, aliases, fragments and introspection included (GraphiQL's full introspection query selects about 220)", positiveInt("SHOPGRAPH_MAX_FIELDS", func(c *config) *int { return &c.MaxFields })},
+	{"SHOPGRAPH_MAX_RESPONSE_BYTES", "5242880", "largest response body; a larger one is replaced by a LimitExceeded error", positiveInt("SHOPGRAPH_MAX_RESPONSE_BYTES", func(c *config) *int64 { return &c.MaxResponse })},
+	{"SHOPGRAPH_REQUEST_TIMEOUT", "30s", "how long an operation may run; then it stops with errorType ExecutionTimeout (AppSync's resolver timeout is 30 s)", duration("SHOPGRAPH_REQUEST_TIMEOUT", func(c *config) *time.Duration { return &c.RequestTimeout })},
 	{"SHOPGRAPH_LOADERS", "true", "batch and cache DynamoDB reads per operation (false: one request per field, for comparison only)", boolean("SHOPGRAPH_LOADERS", func(c *config) *bool { return &c.Loaders })},
 	{"SHOPGRAPH_LOADER_WAIT", "2ms", "how long a loader collects keys before it sends a batch", duration("SHOPGRAPH_LOADER_WAIT", func(c *config) *time.Duration { return &c.LoaderWait })},
-	{"SHOPGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /", boolean("SHOPGRAPH_PLAYGROUND", func(c *config) *bool { return &c.Playground })},
+	{"SHOPGRAPH_PLAYGROUND", "", "serve the GraphiQL playground at / (default true in the embedded default, false in aws mode)", modeBool("SHOPGRAPH_PLAYGROUND", func(c *config) **bool { return &c.Playground })},
+	{"SHOPGRAPH_INTROSPECTION", "", "answer GraphQL introspection (__schema, __type) (default true in the embedded default, false in aws mode, as AppSync can disable it)", modeBool("SHOPGRAPH_INTROSPECTION", func(c *config) **bool { return &c.Introspection })},
+	{"SHOPGRAPH_EMBEDDED_EXPOSE", "false", "let the embedded default (well-known dev credentials) listen on a non-loopback address", boolean("SHOPGRAPH_EMBEDDED_EXPOSE", func(c *config) *bool { return &c.EmbeddedExpose })},
+	{"SHOPGRAPH_USER_RATE_LIMIT", "20", "requests per second per signed-in user (burst twice that); API keys carry their own limit (default 20)", positiveInt("SHOPGRAPH_USER_RATE_LIMIT", func(c *config) *int { return &c.UserRateLimit })},
+	{"SHOPGRAPH_ACCOUNT_RATE_PER_USER", "10", "account mutations (sign-up, sign-in, confirmations, password reset) per username per minute", positiveInt("SHOPGRAPH_ACCOUNT_RATE_PER_USER", func(c *config) *int { return &c.AccountPerUser })},
+	{"SHOPGRAPH_ACCOUNT_RATE_PER_IP", "60", "account mutations per client address per minute", positiveInt("SHOPGRAPH_ACCOUNT_RATE_PER_IP", func(c *config) *int { return &c.AccountPerIP })},
+	{"SHOPGRAPH_TRUSTED_PROXY_HOPS", "0", "how many proxies (load balancers) in front append to X-Forwarded-For; the client address is that many entries before the TCP peer (0: the TCP peer, X-Forwarded-For ignored)", nonNegativeInt("SHOPGRAPH_TRUSTED_PROXY_HOPS", func(c *config) *int { return &c.ProxyHops })},
 	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", list(func(c *config) *[]string { return &c.CORSOrigins })},
 	{"SHOPGRAPH_STATE_DIR", ".shopgraph", "where the embedded default keeps its dev issuer key and server.json (its address and DynamoDB endpoint), for the token and apikey commands", str(func(c *config) *string { return &c.StateDir })},
 	{"SHOPGRAPH_COGNITO_USER_POOL_ID", "", "Cognito user pool whose ID and access tokens are accepted (default mode AMAZON_COGNITO_USER_POOLS), e.g. us-east-1_AbCdEf123", str(func(c *config) *string { return &c.CognitoUserPoolID })},

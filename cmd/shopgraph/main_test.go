@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/testenv"
@@ -197,7 +199,9 @@ func TestRun_serveEmbedded(t *testing.T) {
 // and serve against a DynamoDB endpoint, with the settings it requires.
 func TestRun_againstEndpoint(t *testing.T) {
 	ctx := context.Background()
-	ddb, err := local.StartDynamoDB(ctx)
+	// Loopback endpoints get dummy "local" credentials (as DynamoDB Local
+	// accepts any), so this embedded server is started with those.
+	ddb, err := local.StartDynamoDBWith(ctx, local.DynamoDBOptions{Credentials: aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,6 +275,13 @@ func TestRun_againstEndpoint(t *testing.T) {
 	if len(data["warehouses"].([]any)) != 4 {
 		t.Errorf("warehouses with the created key = %v", data["warehouses"])
 	}
+	// Production defaults: no playground, no introspection.
+	if res, err := http.Get(base + "/"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("playground in aws mode: %v %v, want 404", res, err)
+	}
+	if body := post(t, base, `{ __schema { queryType { name } } }`, "Authorization", token); !strings.Contains(body, `"errors"`) || strings.Contains(body, `"queryType"`) {
+		t.Errorf("introspection in aws mode answered: %s", body)
+	}
 	if _, err := os.Stat(filepath.Join(e("SHOPGRAPH_STATE_DIR"), serverStateFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a server on a configured DynamoDB wrote %s: %v", serverStateFile, err)
 	}
@@ -298,4 +309,20 @@ func TestREADME_documentsEverySetting(t *testing.T) {
 			t.Errorf("README.md's configuration table lacks %s", s.env)
 		}
 	}
+}
+
+// post sends q with one credential header and returns the raw body.
+func post(t *testing.T, base, q, name, value string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(name, value)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
 }

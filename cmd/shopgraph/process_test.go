@@ -197,3 +197,40 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestServe_refusesEmbeddedByMistake: settings that only mean something on
+// AWS, with no DynamoDB configured (as on ECS or EC2 with an instance role
+// and no AWS_* variable), stop `auto` from starting the embedded default and
+// its dev credentials; the embedded default refuses a non-loopback address
+// unless SHOPGRAPH_EMBEDDED_EXPOSE allows it.
+func TestServe_refusesEmbeddedByMistake(t *testing.T) {
+	t.Parallel()
+	prod := env("SHOPGRAPH_CURSOR_SECRET", "0123456789abcdef0123", "SHOPGRAPH_COGNITO_USER_POOL_ID", "us-east-1_Pool1",
+		"SHOPGRAPH_COGNITO_CLIENT_IDS", "abc", "SHOPGRAPH_STATE_DIR", t.TempDir())
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, prod, io.Discard, io.Discard)
+	for _, want := range []string{"SHOPGRAPH_MODE", "SHOPGRAPH_CURSOR_SECRET", "SHOPGRAPH_COGNITO_USER_POOL_ID", "SHOPGRAPH_COGNITO_CLIENT_IDS"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("auto mode with AWS-only settings: %v, want an error naming %s", err, want)
+		}
+	}
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.10:8080"} {
+		err := run(context.Background(), []string{"serve", "--addr", addr}, env("SHOPGRAPH_STATE_DIR", t.TempDir()), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_EMBEDDED_EXPOSE") {
+			t.Errorf("embedded default on %s: %v, want an error naming SHOPGRAPH_EMBEDDED_EXPOSE", addr, err)
+		}
+	}
+}
+
+// TestToken_noServerState: `token` run where no embedded server keeps its
+// state says so, and creates no key whose tokens the server would reject.
+func TestToken_noServerState(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	err := run(context.Background(), []string{"token", "--user", "alice"}, env("SHOPGRAPH_STATE_DIR", dir), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no dev issuer key") || !strings.Contains(err.Error(), "SHOPGRAPH_STATE_DIR") {
+		t.Errorf("token in an empty state dir: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("token created %v in the state dir", entries)
+	}
+}

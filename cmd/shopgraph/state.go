@@ -26,12 +26,16 @@ const serverStateFile = "server.json"
 
 // serverState is the content of serverStateFile.
 type serverState struct {
-	PID              int       `json:"pid"`
-	GraphQL          string    `json:"graphql"`
-	DynamoDBEndpoint string    `json:"dynamodbEndpoint"`
-	TablePrefix      string    `json:"tablePrefix"`
-	Region           string    `json:"region"`
-	StartedAt        time.Time `json:"startedAt"`
+	PID              int    `json:"pid"`
+	GraphQL          string `json:"graphql"`
+	DynamoDBEndpoint string `json:"dynamodbEndpoint"`
+	// The embedded DynamoDB verifies SigV4 with credentials made at each
+	// start; only this file (mode 0600, in a 0700 directory) holds them.
+	DynamoDBAccessKeyID     string    `json:"dynamodbAccessKeyId"`
+	DynamoDBSecretAccessKey string    `json:"dynamodbSecretAccessKey"`
+	TablePrefix             string    `json:"tablePrefix"`
+	Region                  string    `json:"region"`
+	StartedAt               time.Time `json:"startedAt"`
 }
 
 // writeServerState records st in dir and returns a function that removes
@@ -79,8 +83,12 @@ func readServerState(dir string) (serverState, error) {
 	if err != nil {
 		return serverState{}, err
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return serverState{}, fmt.Errorf("%s holds the embedded DynamoDB's credentials but is accessible to other users (mode %o): "+
+			"remove it and restart the server (it writes the file 0600)", path, fi.Mode().Perm())
+	}
 	var st serverState
-	if err := json.Unmarshal(b, &st); err != nil || st.DynamoDBEndpoint == "" {
+	if err := json.Unmarshal(b, &st); err != nil || st.DynamoDBEndpoint == "" || st.DynamoDBAccessKeyID == "" || st.DynamoDBSecretAccessKey == "" {
 		return serverState{}, fmt.Errorf("%s is not a shopgraph server record (delete it and restart the server)", path)
 	}
 	return st, nil
@@ -94,7 +102,8 @@ func runningEmbedded(ctx context.Context, dir string) (*app.DynamoDB, error) {
 		return nil, err
 	}
 	ddb, err := app.OpenDynamoDB(ctx, app.DynamoDBConfig{
-		Endpoint: st.DynamoDBEndpoint, AWS: local.AWSConfig(st.Region), Tables: dynamo.TableNames(st.TablePrefix)})
+		Endpoint: st.DynamoDBEndpoint, Tables: dynamo.TableNames(st.TablePrefix),
+		AWS: local.AWSConfigFor(st.Region, aws.Credentials{AccessKeyID: st.DynamoDBAccessKeyID, SecretAccessKey: st.DynamoDBSecretAccessKey})})
 	if err != nil {
 		return nil, err
 	}

@@ -10,8 +10,8 @@ import (
 )
 
 // Signing up, in and out: Cognito's user-pool flows. Every request still needs
-// a credential (as on AppSync): apps call these with their API key, or as a
-// signed-in user.
+// a credential (as on AppSync): apps call these with their API key (which needs
+// the account:write scope), or as a signed-in user.
 type Mutation struct {
 }
 

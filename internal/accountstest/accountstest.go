@@ -66,6 +66,7 @@ const (
 	CaseForgotPassword                 = "ForgotPassword"
 	CaseConfirmForgotPasswordWrongCode = "ConfirmForgotPasswordWrongCode"
 	CaseConfirmForgotPassword          = "ConfirmForgotPassword"
+	CaseConfirmForgotPasswordLimit     = "ConfirmForgotPasswordLimit"
 	CaseUnknownUser                    = "UnknownUser"
 	CaseConfirmSignUpUnknownUser       = "ConfirmSignUpUnknownUser"
 )
@@ -92,6 +93,7 @@ var cases = []contractCase{
 	{CaseForgotPassword, false, testForgotPassword},
 	{CaseConfirmForgotPasswordWrongCode, false, testConfirmForgotPasswordWrongCode},
 	{CaseConfirmForgotPassword, true, testConfirmForgotPassword},
+	{CaseConfirmForgotPasswordLimit, false, testConfirmForgotPasswordLimit},
 	{CaseUnknownUser, false, testUnknownUser},
 	{CaseConfirmSignUpUnknownUser, false, testConfirmSignUpUnknownUser},
 }
@@ -417,7 +419,8 @@ func testSignUpInvalidPassword(t *testing.T, s *suite) {
 }
 
 // ConfirmSignUp with the delivered code confirms the user, who can then
-// sign in; confirming again is NotAuthorizedException.
+// sign in; confirming again, even with that code, is CodeMismatchException
+// (see testConfirmSignUpConfirmed).
 func testConfirmSignUp(t *testing.T, s *suite) {
 	ctx := t.Context()
 	u := s.signUp(t)
@@ -427,7 +430,7 @@ func testConfirmSignUp(t *testing.T, s *suite) {
 	}
 	s.signIn(t, u, password)
 	err := s.a.ConfirmSignUp(ctx, u.username, code)
-	wantCode(t, "ConfirmSignUp of a confirmed user", err, shopgraph.CodeNotAuthorized)
+	wantCode(t, "ConfirmSignUp of a confirmed user with its spent code", err, shopgraph.CodeMismatch)
 }
 
 // ConfirmSignUp with a wrong code is CodeMismatchException and confirms
@@ -441,13 +444,19 @@ func testConfirmSignUpWrongCode(t *testing.T, s *suite) {
 	wantCode(t, "SignIn after a wrong confirmation code", err, shopgraph.CodeUserNotConfirmed)
 }
 
-// ConfirmSignUp of a user who is already confirmed is NotAuthorizedException
-// ("User cannot be confirmed. Current status is CONFIRMED"), whatever the
-// code.
+// ConfirmSignUp of a user who is already confirmed is CodeMismatchException,
+// whatever the code: the answer for a username nobody signed up
+// (testConfirmSignUpUnknownUser), so that confirming does not reveal who
+// exists. Cognito itself answers NotAuthorizedException ("User cannot be
+// confirmed. Current status is CONFIRMED") even with
+// PreventUserExistenceErrors, which tells a stranger that the user exists;
+// the port answers as for an unknown user instead (CodeMismatch is what the
+// port promises for unknown users, and true of both: there is no pending
+// code to match), and an adapter translates Cognito's answer.
 func testConfirmSignUpConfirmed(t *testing.T, s *suite) {
 	u := s.confirmedUser(t)
 	err := s.a.ConfirmSignUp(t.Context(), u.username, s.wrongCode(t, u))
-	wantCode(t, "ConfirmSignUp of a confirmed user", err, shopgraph.CodeNotAuthorized)
+	wantCode(t, "ConfirmSignUp of a confirmed user", err, shopgraph.CodeMismatch)
 }
 
 // The right password of a user who has not confirmed yet is
@@ -578,6 +587,48 @@ func testConfirmForgotPassword(t *testing.T, s *suite) {
 	if c := shopgraph.CodeOf(err); c != shopgraph.CodeMismatch && c != shopgraph.CodeExpired {
 		t.Errorf("ConfirmForgotPassword with a spent code: error %v (code %q), want %s or %s", err, c, shopgraph.CodeMismatch, shopgraph.CodeExpired)
 	}
+}
+
+// maxCodeGuesses is how many wrong reset codes testConfirmForgotPasswordLimit
+// allows before it wants CodeTooManyAttempts: Cognito documents between 5
+// and 20 attempts an hour to request or enter a reset code.
+const maxCodeGuesses = 20
+
+// Wrong reset codes are limited per user, not per code, as Cognito limits
+// them (LimitExceededException, "Attempt limit exceeded, please try after
+// some time."): asking for a fresh code after each wrong guess does not
+// start the count over, so within maxCodeGuesses rounds of ForgotPassword
+// and a wrong code, ConfirmForgotPassword answers CodeTooManyAttempts
+// (ForgotPassword may answer it too, meanwhile: a limit on requests). Then
+// even the delivered code is refused (when the harness can read it), and
+// the old password still signs in.
+func testConfirmForgotPasswordLimit(t *testing.T, s *suite) {
+	ctx := t.Context()
+	u := s.confirmedUser(t)
+	limited := false
+	for i := 1; i <= maxCodeGuesses && !limited; i++ {
+		if err := s.a.ForgotPassword(ctx, u.username); err != nil {
+			wantCode(t, fmt.Sprintf("ForgotPassword after %d wrong codes", i-1), err, shopgraph.CodeTooManyAttempts)
+		}
+		err := s.a.ConfirmForgotPassword(ctx, u.username, s.wrongCode(t, u), newPassword)
+		switch shopgraph.CodeOf(err) {
+		case shopgraph.CodeMismatch:
+		case shopgraph.CodeTooManyAttempts:
+			limited = true
+		default:
+			t.Fatalf("ConfirmForgotPassword with wrong code %d: error %v (code %q), want %s or %s", i, err, shopgraph.CodeOf(err), shopgraph.CodeMismatch, shopgraph.CodeTooManyAttempts)
+		}
+	}
+	if !limited {
+		t.Fatalf("%d rounds of ForgotPassword and a wrong code were never answered %s: reset codes can be guessed", maxCodeGuesses, shopgraph.CodeTooManyAttempts)
+	}
+	if s.h.Code != nil {
+		if code, ok := s.h.Code(t, u.username); ok {
+			err := s.a.ConfirmForgotPassword(ctx, u.username, code, newPassword)
+			wantCode(t, "ConfirmForgotPassword with the delivered code after the limit", err, shopgraph.CodeTooManyAttempts)
+		}
+	}
+	s.signIn(t, u, password)
 }
 
 // The account flows do not reveal who exists (as a Cognito pool with

@@ -65,6 +65,24 @@ var mutants = map[string]struct {
 		wrap: func(a shopgraph.Accounts) shopgraph.Accounts { return mutant{Accounts: a, newRefresh: true} },
 		want: []string{accountstest.CaseRefreshSession},
 	},
+	// Too many wrong codes answer like one wrong code: no limit.
+	"noCodeLimit": {
+		wrap: func(a shopgraph.Accounts) shopgraph.Accounts {
+			return mutant{Accounts: a, mapErr: func(err error) error {
+				if shopgraph.IsCode(err, shopgraph.CodeTooManyAttempts) {
+					return shopgraph.Errorf(shopgraph.CodeMismatch, "Invalid verification code provided, please try again.")
+				}
+				return err
+			}}
+		},
+		want: []string{accountstest.CaseConfirmForgotPasswordLimit},
+	},
+	// A confirmed user's ConfirmSignUp answers as Cognito's does, telling
+	// that the user exists.
+	"revealsConfirmed": {
+		wrap: func(a shopgraph.Accounts) shopgraph.Accounts { return &confirmedMutant{Accounts: a} },
+		want: []string{accountstest.CaseConfirmSignUp, accountstest.CaseConfirmSignUpConfirmed},
+	},
 	"profileWithoutEmail": {
 		wrap: func(a shopgraph.Accounts) shopgraph.Accounts { return mutant{Accounts: a, noEmail: true} },
 		want: []string{accountstest.CaseProfile},
@@ -77,7 +95,7 @@ var errorCases = []string{
 	accountstest.CaseConfirmSignUpWrongCode, accountstest.CaseConfirmSignUpConfirmed,
 	accountstest.CaseSignInUnconfirmed, accountstest.CaseSignInWrongPassword, accountstest.CaseSignOut,
 	accountstest.CaseConfirmForgotPasswordWrongCode, accountstest.CaseConfirmForgotPassword,
-	accountstest.CaseUnknownUser, accountstest.CaseConfirmSignUpUnknownUser,
+	accountstest.CaseConfirmForgotPasswordLimit, accountstest.CaseUnknownUser, accountstest.CaseConfirmSignUpUnknownUser,
 }
 
 // TestRun_catchesViolations proves the suite is not vacuous: it runs it
@@ -248,4 +266,28 @@ func (m mutant) Profile(ctx context.Context, id shopgraph.Identity) (shopgraph.U
 		p.Email = ""
 	}
 	return p, m.err(err)
+}
+
+// confirmedMutant answers ConfirmSignUp of a user it saw confirmed with
+// Cognito's NotAuthorizedException.
+type confirmedMutant struct {
+	shopgraph.Accounts
+	mu        sync.Mutex
+	confirmed map[string]bool
+}
+
+func (m *confirmedMutant) ConfirmSignUp(ctx context.Context, username, code string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.confirmed[username] {
+		return shopgraph.Errorf(shopgraph.CodeNotAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
+	}
+	err := m.Accounts.ConfirmSignUp(ctx, username, code)
+	if err == nil {
+		if m.confirmed == nil {
+			m.confirmed = map[string]bool{}
+		}
+		m.confirmed[username] = true
+	}
+	return err
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
-	"github.com/shopgraph/shopgraph/local"
 	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/seed"
 	"github.com/shopgraph/shopgraph/server"
@@ -49,6 +48,11 @@ type Options struct {
 	// SkipSeed reuses a Target that an earlier New already seeded with the
 	// same number of products.
 	SkipSeed bool
+	// Throttle is app.Config.Throttle. Zero fields are generous here (1,000
+	// requests/s per user, 1,000 account operations/min), not production's
+	// defaults, because tests fire requests back to back; tests of the
+	// throttles set their own.
+	Throttle app.ThrottleConfig
 }
 
 // App is a running test application.
@@ -136,15 +140,25 @@ func New(tb testing.TB, opts Options) *App {
 	issuerDir := tb.TempDir()
 	cfg := app.Config{
 		DynamoDB: app.DynamoDBConfig{
-			Endpoint: target.Endpoint, AWS: local.AWSConfig(dynamotest.Region), Tables: target.Tables,
+			Endpoint: target.Endpoint, AWS: target.AWS, Tables: target.Tables,
 		},
 		CursorSecret: []byte(dynamotest.CursorSecret),
 		Identity: app.IdentityConfig{
 			Dev: true, StateDir: issuerDir, PasswordIterations: 1000, DeliverCode: codes.deliver,
 		},
-		Server: scfg,
-		Logger: scfg.Logger,
-		Now:    opts.Now,
+		Server:   scfg,
+		Throttle: opts.Throttle,
+		Logger:   scfg.Logger,
+		Now:      opts.Now,
+	}
+	if cfg.Throttle.UserRateLimit == 0 {
+		cfg.Throttle.UserRateLimit = 1000
+	}
+	if cfg.Throttle.AccountPerUser == 0 {
+		cfg.Throttle.AccountPerUser = 1000
+	}
+	if cfg.Throttle.AccountPerIP == 0 {
+		cfg.Throttle.AccountPerIP = 1000
 	}
 	if !opts.SkipSeed {
 		cfg.SeedProducts = opts.Products

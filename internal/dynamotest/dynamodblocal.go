@@ -67,6 +67,7 @@ func dynamoDBLocalOn(tb testing.TB, jvm *dynamoDBLocal) Target {
 	t := Target{
 		Name:     "dynamodb-local",
 		Client:   dynamo.NewClient(local.AWSConfig(Region), endpoint),
+		AWS:      local.AWSConfig(Region),
 		Tables:   dynamo.TableNames(fmt.Sprintf("t%03d-", jvm.prefixes.Add(1))),
 		Endpoint: endpoint,
 	}

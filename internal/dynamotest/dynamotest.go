@@ -1,6 +1,6 @@
 // Package dynamotest gives tests real DynamoDB endpoints to run the dynamo
 // store against, reached through the application's own client code
-// (local.AWSConfig + dynamo.NewClient, real HTTP):
+// (dynamo.NewClient with the target's AWS configuration, real HTTP):
 //
 //   - Minidyn: a fresh in-process minidyn server per call, with its handle for
 //     failure emulation.
@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
@@ -50,12 +51,16 @@ type Target struct {
 	Tables dynamo.Tables
 	// Endpoint is the base URL of the server.
 	Endpoint string
+	// AWS is the client configuration the target accepts: the embedded
+	// server's per-start credentials (it verifies SigV4), or dummy ones for
+	// DynamoDB Local.
+	AWS aws.Config
 }
 
 // NewClient builds another client for the target's endpoint (same region
 // and credentials), with extra options such as a fast retryer.
 func (t Target) NewClient(optFns ...func(*dynamodb.Options)) *dynamodb.Client {
-	return dynamo.NewClient(local.AWSConfig(Region), t.Endpoint, optFns...)
+	return dynamo.NewClient(t.AWS, t.Endpoint, optFns...)
 }
 
 // Minidyn starts a fresh in-process minidyn server, creates the tables
@@ -76,7 +81,8 @@ func Minidyn(tb testing.TB) Target {
 	})
 	t := Target{
 		Name:     "minidyn",
-		Client:   dynamo.NewClient(local.AWSConfig(Region), emb.Endpoint),
+		Client:   dynamo.NewClient(emb.AWSConfig(Region), emb.Endpoint),
+		AWS:      emb.AWSConfig(Region),
 		Minidyn:  emb.Server,
 		Tables:   dynamo.TableNames("test-"),
 		Endpoint: emb.Endpoint,

@@ -10,7 +10,10 @@ import (
 // Accounts implements shopgraph.Accounts for the embedded default: a
 // Directory for users and passwords, a Issuer for tokens. Codes
 // (sign-up confirmation, password reset) are handed to Deliver, which in the
-// embedded default logs them, as cognito-local does.
+// embedded default logs them, as cognito-local does. ForgotPassword hands
+// over a code for any username (within the Directory's request limit): for
+// one nobody signed up with, or a user who has not confirmed, it is a code
+// that never works (see Directory.ForgotPassword).
 type Accounts struct {
 	Users   *Directory
 	Issuer  *Issuer

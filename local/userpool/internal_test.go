@@ -3,9 +3,12 @@ package userpool
 import (
 	"crypto/rsa"
 	"encoding/base64"
+	"fmt"
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/shopgraph/shopgraph"
 )
 
 // TestThumbprint checks the RFC 7638 §3.1 example.
@@ -50,5 +53,51 @@ func TestUserDirectory_refreshSweep(t *testing.T) {
 	d.IssueRefreshToken(u)
 	if n := len(d.refresh); n != 1 {
 		t.Errorf("%d refresh entries kept, want 1", n)
+	}
+}
+
+// TestUserDirectory_ghostsBounded: the state kept for unknown usernames
+// stays within MaxTrackedUsernames, lapsed entries go first, and a flood of
+// unknown usernames never touches a real user's lockout.
+func TestUserDirectory_ghostsBounded(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := NewDirectory(DirectoryOptions{Iterations: 1000, MaxTrackedUsernames: 4, Now: func() time.Time { return now }})
+	if err := d.Add(User{Sub: "s", Username: "real", Confirmed: true}, "Passw0rd!"); err != nil {
+		t.Fatal(err)
+	}
+	for range LockoutAfterFailures {
+		d.Authenticate("real", "Wrong-pa55")
+	}
+	for i := range 50 {
+		d.Authenticate(fmt.Sprintf("ghost%d", i), "Wrong-pa55")
+		d.ConfirmSignUp(fmt.Sprintf("other%d", i), "000000")
+		if n := len(d.ghosts); n > 4 {
+			t.Fatalf("%d unknown usernames tracked, want at most 4", n)
+		}
+	}
+	if _, err := d.Authenticate("real", "Passw0rd!"); shopgraph.ErrorMessage(err) != "Password attempts exceeded" {
+		t.Errorf("the real user's lockout after a flood: %v", err)
+	}
+
+	// Lapsed entries are swept before live ones are evicted.
+	d.ghosts = map[string]*throttle{}
+	d.ForgotPassword("live") // state for an hour
+	d.Authenticate("lapsing", "Wrong-pa55")
+	now = now.Add(LockoutResetAfter)
+	d.nextGhostSweep = time.Time{}
+	for i := range 3 {
+		d.ConfirmSignUp(fmt.Sprintf("new%d", i), "000000")
+	}
+	if d.ghosts["live"] == nil || d.ghosts["lapsing"] != nil {
+		t.Errorf("after a sweep: live kept %v, lapsed dropped %v", d.ghosts["live"] != nil, d.ghosts["lapsing"] == nil)
+	}
+
+	// Signing up takes the username out of the ghosts.
+	d.ConfirmSignUp("newcomer", "000000")
+	if _, _, err := d.SignUp("newcomer", "Passw0rd!", "n@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if d.ghosts["newcomer"] != nil {
+		t.Error("a signed-up username is still a ghost")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"net/http"
@@ -44,11 +45,22 @@ const (
 	DefaultTokenTTL = time.Hour
 )
 
+// ErrNoIssuerKey is the error (in the chain) of OpenIssuer with
+// IssuerOptions.MustExist when the directory holds no key.
+var ErrNoIssuerKey = errors.New("no dev issuer key")
+
 // IssuerOptions configure OpenIssuer.
 type IssuerOptions struct {
 	// Dir holds the signing key (DevKeyFile). It is created 0700 when
-	// missing. Required.
+	// missing. It and the key file must belong to the user running the
+	// process, and others must not be able to write it or read the key
+	// (see OpenIssuer). Required.
 	Dir string
+	// MustExist makes a missing key an error (ErrNoIssuerKey, naming Dir)
+	// instead of creating one: for a process that mints tokens another
+	// process, the server, must accept (`shopgraph token`), for which a new
+	// key would only mint tokens the server rejects.
+	MustExist bool
 	// Issuer is the iss of minted tokens. Default DevIssuerURL. It must
 	// begin with "https://cognito-idp.", as a Cognito user pool's does.
 	Issuer string
@@ -73,11 +85,22 @@ type Issuer struct {
 }
 
 // OpenIssuer loads the RSA key at opts.Dir/DevKeyFile, or creates an
-// RSA-2048 key there (file 0600, directory 0700) when there is none. Two
-// processes opening a fresh directory at once end up with the same key: the
-// file is published atomically (a hard link) and the loser loads the
-// winner's key. It fails when Dir is empty, the issuer is not Cognito-shaped,
-// or the file is unreadable or holds no RSA key of at least 2048 bits.
+// RSA-2048 key there (file 0600, directory 0700) when there is none (with
+// opts.MustExist, it fails with ErrNoIssuerKey instead). Two processes
+// opening a fresh directory at once end up with the same key: the file is
+// published atomically (a hard link) and the loser loads the winner's key.
+//
+// Whoever can write the key mints tokens the server accepts, for any user
+// and group (admin included), and whoever can read it can too. So on Unix
+// an existing directory and key file must be the running user's, the key
+// file with no group or other permission bits (0600) and the directory with
+// no group or other write bit (0700, or 0755: others may list it but not
+// plant a key in it): otherwise OpenIssuer refuses them with an error
+// naming the path and the fix (chmod, or remove it), rather than trust a
+// key someone else may have planted or read.
+//
+// It also fails when Dir is empty, the issuer is not Cognito-shaped, or the
+// file is unreadable or holds no RSA key of at least 2048 bits.
 func OpenIssuer(opts IssuerOptions) (*Issuer, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("userpool: dev issuer: no key directory")
@@ -95,7 +118,7 @@ func OpenIssuer(opts IssuerOptions) (*Issuer, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	key, err := loadOrCreateKey(filepath.Join(opts.Dir, DevKeyFile))
+	key, err := loadOrCreateKey(opts.Dir, opts.MustExist)
 	if err != nil {
 		return nil, fmt.Errorf("userpool: dev issuer: %w", err)
 	}
@@ -114,13 +137,48 @@ func OpenIssuer(opts IssuerOptions) (*Issuer, error) {
 	return &Issuer{key: key, kid: kid, jwks: jwks, issuer: opts.Issuer, clientID: opts.ClientID, now: opts.Now}, nil
 }
 
-func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
+// noKeyError is ErrNoIssuerKey for dir, with what to do about it.
+func noKeyError(dir string) error {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return fmt.Errorf("%w in %s: run `make run` (or `go run ./cmd/shopgraph serve`) from this directory first, or set SHOPGRAPH_STATE_DIR to the server's", ErrNoIssuerKey, dir)
+}
+
+// checkDir refuses dir unless it is a directory private to the running
+// user. It returns fs.ErrNotExist (wrapped) when dir is missing.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return checkPrivate(dir, fi)
+}
+
+func loadOrCreateKey(dir string, mustExist bool) (*rsa.PrivateKey, error) {
+	path := filepath.Join(dir, DevKeyFile)
+	err := checkDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && mustExist:
+		return nil, noKeyError(dir)
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := checkDir(dir); err != nil { // someone else's, made meanwhile
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	}
 	if key, err := loadKey(path); !errors.Is(err, fs.ErrNotExist) {
 		return key, err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+	if mustExist {
+		return nil, noKeyError(dir)
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -172,8 +230,25 @@ func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 	return key, f.Close()
 }
 
+// loadKey reads the key at path, refusing a file that is not private to
+// the running user (checked on the open file, so it is the file read).
 func loadKey(path string) (*rsa.PrivateKey, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file: remove it (a new key is made at the next start)", path)
+	}
+	if err := checkPrivate(path, fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -313,6 +316,20 @@ func TestOpenDevIssuer_errors(t *testing.T) {
 		{"key too small", func(t *testing.T) userpool.IssuerOptions {
 			return userpool.IssuerOptions{Dir: writeKey(t, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: smallDER}))}
 		}},
+		{"key file is a directory", func(t *testing.T) userpool.IssuerOptions {
+			dir := t.TempDir()
+			if err := os.Mkdir(filepath.Join(dir, userpool.DevKeyFile), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			return userpool.IssuerOptions{Dir: dir}
+		}},
+		{"dir is a file", func(t *testing.T) userpool.IssuerOptions {
+			f := filepath.Join(t.TempDir(), "state")
+			if err := os.WriteFile(f, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return userpool.IssuerOptions{Dir: f}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -417,4 +434,171 @@ func TestDevIssuer_identity(t *testing.T) {
 			t.Errorf("%s JWKS: %+v, %v", name, id, err)
 		}
 	}
+}
+
+// plantedKeyDir returns a private directory holding a valid key file made
+// elsewhere, as someone who planted it would have; the tests then expose the
+// directory or the file.
+func plantedKeyDir(t *testing.T) (dir, keyFile string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	keyFile = filepath.Join(dir, userpool.DevKeyFile)
+	der, err := x509.MarshalPKCS8PrivateKey(mustKey(t, "").key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir, keyFile
+}
+
+func chmod(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantRefused fails unless OpenIssuer refuses opts with an error naming
+// every one of want.
+func wantRefused(t *testing.T, opts userpool.IssuerOptions, want ...string) {
+	t.Helper()
+	iss, err := userpool.OpenIssuer(opts)
+	if err == nil {
+		t.Fatalf("OpenIssuer accepted it (kid %s)", iss.KeyID())
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
+}
+
+// TestOpenDevIssuer_refusesExposedKey: a key file others may read or write
+// is refused, naming the file and the fix.
+func TestOpenDevIssuer_refusesExposedKey(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	for _, mode := range []os.FileMode{0o640, 0o604, 0o620, 0o644, 0o666} {
+		t.Run(mode.String(), func(t *testing.T) {
+			dir, key := plantedKeyDir(t)
+			chmod(t, key, mode)
+			wantRefused(t, userpool.IssuerOptions{Dir: dir}, key, "accessible to other users", fmt.Sprintf("%04o", mode), "chmod 600 "+key, "remove it")
+			wantRefused(t, userpool.IssuerOptions{Dir: dir, MustExist: true}, key)
+		})
+	}
+	// The fix it names works.
+	dir, key := plantedKeyDir(t)
+	chmod(t, key, 0o640)
+	chmod(t, key, 0o600)
+	openDev(t, dir, newClock())
+}
+
+// TestOpenDevIssuer_refusesOpenDir: a directory others may write (where
+// they could have planted the key) is refused, naming it and the fix; one
+// they may only list is not, since the key file in it must be private.
+func TestOpenDevIssuer_refusesOpenDir(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	for _, mode := range []os.FileMode{0o777, 0o770, 0o730, 0o703} {
+		t.Run("planted key, "+mode.String(), func(t *testing.T) {
+			dir, _ := plantedKeyDir(t)
+			chmod(t, dir, mode)
+			wantRefused(t, userpool.IssuerOptions{Dir: dir}, dir, "writable by other users", "chmod 700 "+dir, "remove it")
+		})
+		t.Run("empty, "+mode.String(), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "state")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			chmod(t, dir, mode)
+			wantRefused(t, userpool.IssuerOptions{Dir: dir}, dir, "chmod 700 "+dir)
+			if _, err := os.Stat(filepath.Join(dir, userpool.DevKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a key was made in a refused directory: %v", err)
+			}
+		})
+	}
+	for _, mode := range []os.FileMode{0o755, 0o750, 0o711} {
+		t.Run("readable only, "+mode.String(), func(t *testing.T) {
+			dir, _ := plantedKeyDir(t)
+			chmod(t, dir, mode)
+			openDev(t, dir, newClock())
+		})
+	}
+}
+
+// TestOpenDevIssuer_refusesOtherOwner: a key file or directory that belongs
+// to someone else is refused, whatever its mode.
+func TestOpenDevIssuer_refusesOtherOwner(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix owners")
+	}
+	if os.Getuid() != 0 {
+		t.Skip("giving a file to another user (chown to uid 65534) needs root")
+	}
+	const nobody = 65534
+	t.Run("key file", func(t *testing.T) {
+		dir, key := plantedKeyDir(t)
+		if err := os.Chown(key, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+		wantRefused(t, userpool.IssuerOptions{Dir: dir}, key, "owned by uid 65534", "remove it")
+	})
+	t.Run("directory", func(t *testing.T) {
+		dir, _ := plantedKeyDir(t)
+		if err := os.Chown(dir, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+		wantRefused(t, userpool.IssuerOptions{Dir: dir}, dir, "owned by uid 65534", "remove it")
+	})
+}
+
+// TestOpenDevIssuer_mustExist: with MustExist, a directory without a key
+// (or no directory at all) is ErrNoIssuerKey, naming the directory and what
+// to do, and nothing is created; an existing key opens as usual.
+func TestOpenDevIssuer_mustExist(t *testing.T) {
+	for name, dir := range map[string]string{
+		"empty dir":   t.TempDir(),
+		"missing dir": filepath.Join(t.TempDir(), "nope", ".shopgraph"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: dir, MustExist: true})
+			if !errors.Is(err, userpool.ErrNoIssuerKey) {
+				t.Fatalf("error %v, want ErrNoIssuerKey", err)
+			}
+			for _, want := range []string{"no dev issuer key in " + dir + ":", "make run", "go run ./cmd/shopgraph serve", "SHOPGRAPH_STATE_DIR"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, userpool.DevKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("MustExist made a key: %v", err)
+			}
+		})
+	}
+	t.Run("relative dir", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		wd, _ := os.Getwd()
+		_, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: ".shopgraph", MustExist: true})
+		if !errors.Is(err, userpool.ErrNoIssuerKey) || !strings.Contains(err.Error(), filepath.Join(wd, ".shopgraph")) {
+			t.Errorf("error %v, want ErrNoIssuerKey naming the absolute directory", err)
+		}
+	})
+	t.Run("existing key", func(t *testing.T) {
+		dir, _ := plantedKeyDir(t)
+		server := openDev(t, dir, newClock())
+		cli, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: dir, MustExist: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cli.KeyID() != server.KeyID() {
+			t.Errorf("kid %s, want the server's %s", cli.KeyID(), server.KeyID())
+		}
+	})
 }
