@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -98,31 +96,9 @@ func TestServe_disconnectStopsWork(t *testing.T) {
 	// inventory batch.
 	a := apptest.New(t, apptest.Options{Products: 40, RequestDelay: 300 * time.Millisecond})
 	inventory := countInventoryBatches(t, a)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- server.Serve(ctx, ln, a.Handler, server.ServeOptions{ShutdownTimeout: 10 * time.Second})
-	}()
-
 	category := a.Catalog.Products[0].Category
-	body := `{"query":"{ products(category: \"` + category + `\", limit: 20) { items { sku inventory { available } } } }"}`
-	reqCtx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(reqCtx, http.MethodPost, "http://"+ln.Addr().String()+"/graphql", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", a.Credential)
-	time.AfterFunc(100*time.Millisecond, cancel) // while the page's Query waits
-	if res, err := http.DefaultClient.Do(req); err == nil {
-		res.Body.Close()
-		t.Fatalf("the request finished (%d) before the client cancelled it; the delays are too short", res.StatusCode)
-	}
-	stop() // Serve returns once the abandoned request has finished
-	if err := <-served; err != nil {
-		t.Fatal(err)
-	}
+	abandon(t, a, `{"query":"{ products(category: \"`+category+`\", limit: 20) { items { sku inventory { available } } } }"}`,
+		100*time.Millisecond) // while the page's Query waits
 	if n := inventory.Load(); n != 0 {
 		t.Errorf("the abandoned page still read %d inventory keys", n)
 	}
