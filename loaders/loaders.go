@@ -16,6 +16,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -51,14 +52,22 @@ type Loaders struct {
 	product   *dataloader.Loader[shopgraph.ProductKey, shopgraph.Product]
 	inventory *dataloader.Loader[string, shopgraph.Inventory]
 	warehouse *dataloader.Loader[string, shopgraph.Warehouse]
+	// disabled: one request per Load, nothing cached (Config.Disabled).
+	disabled bool
+	// loadInventory is the inventory loader's batch function, for
+	// PrefetchInventory.
+	loadInventory dataloader.BatchFunc[string, shopgraph.Inventory]
 }
 
 // New returns a fresh set of loaders for one operation.
 func New(s Stores, cfg Config) *Loaders {
+	inv := inventoryBatch(s.Catalog, s.Inventory)
 	return &Loaders{
-		product:   newLoader(cfg, productBatch(s.Catalog)),
-		inventory: newLoader(cfg, inventoryBatch(s.Catalog, s.Inventory)),
-		warehouse: newLoader(cfg, warehouseBatch(s.Catalog)),
+		disabled:      cfg.Disabled,
+		loadInventory: inv,
+		product:       newLoader(cfg, productBatch(s.Catalog)),
+		inventory:     newLoader(cfg, inv),
+		warehouse:     newLoader(cfg, warehouseBatch(s.Catalog)),
 	}
 }
 
@@ -106,6 +115,26 @@ func (l *Loaders) PrimeProducts(ctx context.Context, products []shopgraph.Produc
 // Inventory loads a product's stock across all warehouses.
 func (l *Loaders) Inventory(ctx context.Context, productID string) (shopgraph.Inventory, error) {
 	return load(ctx, l.inventory, productID)
+}
+
+// PrefetchInventory loads the stock of all these products (at most MaxBatch)
+// in one batch now, without a batch window, and primes the inventory cache
+// with what it found, so the fields that later Load them one by one cost
+// nothing: a listing page's inventory fields would otherwise straddle batch
+// windows under load. Failed loads are not primed (those fields load
+// again). With the loaders disabled it does nothing: nothing is cached.
+func (l *Loaders) PrefetchInventory(ctx context.Context, productIDs []string) {
+	if l.disabled || len(productIDs) == 0 || len(productIDs) > MaxBatch {
+		return
+	}
+	ids := slices.Clone(productIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for i, r := range l.loadInventory(ctx, ids) {
+		if r.Error == nil {
+			l.inventory.Prime(ctx, ids[i], r.Data)
+		}
+	}
 }
 
 // Warehouse loads a warehouse by code. Warehouses come from the catalog

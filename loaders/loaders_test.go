@@ -226,3 +226,38 @@ func TestFromContext(t *testing.T) {
 		t.Fatal("FromContext did not return the loaders from NewContext")
 	}
 }
+
+// TestLoaders_PrefetchInventory: a prefetch is one batch, made at once (no
+// window), and later loads of those products cost nothing; a failed
+// prefetch is not cached; with the loaders disabled it does nothing.
+func TestLoaders_PrefetchInventory(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	l := newLoaders(f, loaders.Config{Wait: time.Hour}) // a Load alone would wait an hour
+	l.PrefetchInventory(ctx, []string{"p2", "p1", "p2"})
+	if len(f.batches) != 1 || !slices.Equal(f.batches[0], []string{"p1", "p2"}) {
+		t.Fatalf("prefetch batches = %v, want one of p1, p2", f.batches)
+	}
+	for _, id := range []string{"p1", "p2"} {
+		if inv, err := l.Inventory(ctx, id); err != nil || inv.ProductID != id {
+			t.Errorf("Inventory(%s) after the prefetch = %+v, %v", id, inv, err)
+		}
+	}
+	if len(f.batches) != 1 {
+		t.Errorf("loads after the prefetch made %d more batches", len(f.batches)-1)
+	}
+
+	f = newFake()
+	f.fail.Store(1)
+	l = newLoaders(f, loaders.Config{Wait: time.Millisecond})
+	l.PrefetchInventory(ctx, []string{"p1"})
+	if inv, err := l.Inventory(ctx, "p1"); err != nil || inv.ProductID != "p1" || len(f.batches) != 2 {
+		t.Errorf("after a failed prefetch: %+v, %v, %d batches (want the load to try again)", inv, err, len(f.batches))
+	}
+
+	f = newFake()
+	newLoaders(f, loaders.Config{Disabled: true}).PrefetchInventory(ctx, []string{"p1"})
+	if len(f.batches) != 0 {
+		t.Errorf("disabled loaders prefetched: %v", f.batches)
+	}
+}

@@ -80,7 +80,11 @@ func (r *queryResolver) Products(ctx context.Context, category string, limit *in
 	if err != nil {
 		return nil, err
 	}
-	loaders.FromContext(ctx).PrimeProducts(ctx, page.Items)
+	l := loaders.FromContext(ctx)
+	l.PrimeProducts(ctx, page.Items)
+	if selectsItemsInventory(ctx) {
+		l.PrefetchInventory(ctx, productIDs(page.Items))
+	}
 	return &page, nil
 }
 

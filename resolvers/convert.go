@@ -1,9 +1,12 @@
 package resolvers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/appsync"
@@ -102,6 +105,35 @@ func newAPIKey(rec shopgraph.APIKeyRecord, key string) *model.NewAPIKey {
 	out := &model.NewAPIKey{ID: rec.ID, Key: key, Partner: rec.Partner, Scopes: rec.Scopes, ExpiresAt: optionalTime(rec.ExpiresAt)}
 	if rec.RateLimit > 0 {
 		out.RateLimit = &rec.RateLimit
+	}
+	return out
+}
+
+// selectsItemsInventory reports whether the current field's selection (a
+// ProductPage) reads items { inventory }, following fragments.
+func selectsItemsInventory(ctx context.Context) bool {
+	fc, opCtx := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || opCtx == nil {
+		return false
+	}
+	for _, items := range graphql.CollectFields(opCtx, fc.Field.Selections, []string{"ProductPage"}) {
+		if items.Name != "items" {
+			continue
+		}
+		for _, f := range graphql.CollectFields(opCtx, items.Selections, []string{"Product"}) {
+			if f.Name == "inventory" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// productIDs lists the products' ids.
+func productIDs(products []shopgraph.Product) []string {
+	out := make([]string, len(products))
+	for i, p := range products {
+		out[i] = p.ProductID
 	}
 	return out
 }

@@ -18,64 +18,112 @@ import (
 	"github.com/shopgraph/shopgraph/appsync"
 )
 
-// fieldAllowed applies AppSync's authorization rules to one field:
+// fieldRule is the compiled authorization of one field of one type: who may
+// read it under AppSync's rules and the partner-scope directive. Rules are
+// compiled once, when the handler is built, so no request walks the schema's
+// directives.
+type fieldRule struct {
+	// modes admit callers of a mode, in at least one of groups when groups
+	// is non-empty. Empty: only the API's default mode may read the field.
+	modes []modeRule
+	// scopes, when scoped, are the scopes an API key caller needs one of.
+	scopes []string
+	scoped bool
+}
+
+type modeRule struct {
+	mode   shopgraph.AuthMode
+	groups []string
+}
+
+// compileRule applies AppSync's authorization rules to one field:
 //   - the field's own auth directives replace its type's;
 //   - with no directive on either, only the API's default mode may read it;
 //   - once any directive applies, the default mode is not implied;
 //   - @aws_cognito_user_pools(cognito_groups:) and @aws_auth(cognito_groups:)
-//     admit Cognito callers in at least one listed group.
-//
-// A nil identity (anonymous) is never allowed.
-func fieldAllowed(id *shopgraph.Identity, parent *ast.Definition, field *ast.FieldDefinition, defaultMode shopgraph.AuthMode) bool {
+//     admit Cognito callers in at least one listed group;
+//   - shopgraph_scopes on the field replaces its type's; an API key caller
+//     needs one listed scope.
+func compileRule(parent *ast.Definition, field *ast.FieldDefinition) *fieldRule {
+	r := &fieldRule{}
+	for _, d := range appsync.EffectiveAuthDirectives(parent, field) {
+		r.modes = append(r.modes, modeRule{mode: appsync.AuthDirectiveModes[d.Name], groups: appsync.CognitoGroups(d)})
+	}
+	d := field.Directives.ForName("shopgraph_scopes")
+	if d == nil && parent != nil {
+		d = parent.Directives.ForName("shopgraph_scopes")
+	}
+	if d != nil {
+		r.scoped, r.scopes = true, appsync.StringList(d.Arguments.ForName("scopes"))
+	}
+	return r
+}
+
+// allows reports whether the caller may read the field. A nil identity
+// (anonymous) is never allowed.
+func (r *fieldRule) allows(id *shopgraph.Identity, defaultMode shopgraph.AuthMode) bool {
 	if id == nil {
 		return false
 	}
-	dirs := appsync.EffectiveAuthDirectives(parent, field)
-	if len(dirs) == 0 {
+	if r.scoped && id.Mode == shopgraph.AuthModeAPIKey && !slices.ContainsFunc(r.scopes, id.HasScope) {
+		return false
+	}
+	if len(r.modes) == 0 {
 		return id.Mode == defaultMode
 	}
-	for _, d := range dirs {
-		if appsync.AuthDirectiveModes[d.Name] != id.Mode {
-			continue
-		}
-		groups := appsync.CognitoGroups(d)
-		if len(groups) == 0 || slices.ContainsFunc(groups, id.InGroup) {
+	for _, m := range r.modes {
+		if m.mode == id.Mode && (len(m.groups) == 0 || slices.ContainsFunc(m.groups, id.InGroup)) {
 			return true
 		}
 	}
 	return false
 }
 
-// scopesAllowed applies the shopgraph_scopes directive to API key callers:
-// the field's list replaces its type's; the caller needs one listed scope.
-// Other callers, and fields with no list, are unaffected.
-func scopesAllowed(id *shopgraph.Identity, parent *ast.Definition, field *ast.FieldDefinition) bool {
-	if id == nil || id.Mode != shopgraph.AuthModeAPIKey {
-		return true
+// fieldAllowed applies AppSync's directive rules (not the scopes) to one
+// field, for tests of the rules alone.
+func fieldAllowed(id *shopgraph.Identity, parent *ast.Definition, field *ast.FieldDefinition, defaultMode shopgraph.AuthMode) bool {
+	r := compileRule(parent, field)
+	r.scoped = false
+	return r.allows(id, defaultMode)
+}
+
+// fieldKey names a field of a type.
+type fieldKey struct{ typ, field string }
+
+// compileRules compiles the rule of every field of every object and
+// interface type of the schema (introspection types excluded: they are open
+// to every authenticated caller).
+func compileRules(schema *ast.Schema) map[fieldKey]*fieldRule {
+	rules := map[fieldKey]*fieldRule{}
+	for name, def := range schema.Types {
+		if strings.HasPrefix(name, "__") || (def.Kind != ast.Object && def.Kind != ast.Interface) {
+			continue
+		}
+		for _, f := range def.Fields {
+			if !strings.HasPrefix(f.Name, "__") {
+				rules[fieldKey{name, f.Name}] = compileRule(def, f)
+			}
+		}
 	}
-	d := field.Directives.ForName("shopgraph_scopes")
-	if d == nil && parent != nil {
-		d = parent.Directives.ForName("shopgraph_scopes")
-	}
-	if d == nil {
-		return true
-	}
-	return slices.ContainsFunc(appsync.StringList(d.Arguments.ForName("scopes")), id.HasScope)
+	return rules
 }
 
 // enforceFieldAuth is the AroundFields middleware that guards every field
-// with AppSync's rules (fieldAllowed) and partner scopes. A denied field
-// resolves to null with AppSync's Unauthorized error; its resolver never
-// runs. Introspection is open to every authenticated caller.
+// with its compiled rule. A denied field resolves to null with AppSync's
+// Unauthorized error; its resolver never runs. Introspection is open to
+// every authenticated caller.
 func enforceFieldAuth(schema *ast.Schema, defaultMode shopgraph.AuthMode) graphql.FieldMiddleware {
+	rules := compileRules(schema)
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
 		if fc == nil || fc.Field.Definition == nil || strings.HasPrefix(fc.Object, "__") || strings.HasPrefix(fc.Field.Name, "__") {
 			return next(ctx)
 		}
-		parent := schema.Types[fc.Object]
-		id := shopgraph.IdentityFromContext(ctx)
-		if fieldAllowed(id, parent, fc.Field.Definition, defaultMode) && scopesAllowed(id, parent, fc.Field.Definition) {
+		r := rules[fieldKey{fc.Object, fc.Field.Name}]
+		if r == nil { // a field the schema walk did not see: judge it now
+			r = compileRule(schema.Types[fc.Object], fc.Field.Definition)
+		}
+		if r.allows(shopgraph.IdentityFromContext(ctx), defaultMode) {
 			return next(ctx)
 		}
 		return nil, shopgraph.Errorf(shopgraph.CodeUnauthorized, "Not Authorized to access %s on type %s", fc.Field.Name, fc.Object)

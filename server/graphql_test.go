@@ -420,3 +420,28 @@ func TestCORS_preflightAllowsAppSyncHeaders(t *testing.T) {
 		t.Error("preflight allowed an unlisted header")
 	}
 }
+
+// TestGraphQL_catalogPage_requestCountsUnderLoad: at production's 2 ms batch
+// window, with 16 pages in flight, every page still costs exactly 1 Query +
+// 2 BatchGetItem: the page prefetches its items' inventory in one LoadMany,
+// so the 50 inventory fields cannot straddle batch windows however the
+// executor schedules them.
+func TestGraphQL_catalogPage_requestCountsUnderLoad(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 400, Server: server.Config{Loaders: loaders.Config{Wait: loaders.DefaultWait}}})
+	cat := biggestCategory(a)
+	const inFlight = 16
+	counts := make(chan apptest.Response, inFlight)
+	var wg sync.WaitGroup
+	for range inFlight {
+		wg.Go(func() { counts <- a.Do(t, pageQuery, map[string]any{"category": cat.Name, "limit": 50}) })
+	}
+	wg.Wait()
+	close(counts)
+	for r := range counts {
+		wantNoErrors(t, r)
+		got := r.Extensions.DynamoDB
+		if got.Requests != 3 || got.ByOperation["Query"] != 1 || got.ByOperation["BatchGetItem"] != 2 {
+			t.Errorf("dynamodb requests = %+v, want 3 = 1 Query + 2 BatchGetItem", got)
+		}
+	}
+}
