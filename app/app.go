@@ -224,7 +224,7 @@ func (a *App) identity(ctx context.Context, cfg Config) (shopgraph.Accounts, []a
 		if id.StateDir == "" {
 			return nil, nil, errors.New("SHOPGRAPH_STATE_DIR must be set for the embedded default's dev issuer")
 		}
-		iss, err := OpenDevIssuer(id.StateDir, cfg.Now)
+		iss, err := openDevIssuer(id.StateDir, cfg.Now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -256,10 +256,10 @@ func (a *App) identity(ctx context.Context, cfg Config) (shopgraph.Accounts, []a
 	return unavailableAccounts{}, issuers, nil
 }
 
-// OpenDevIssuer opens the embedded default's dev issuer, whose key lives in
+// openDevIssuer opens the embedded default's dev issuer, whose key lives in
 // stateDir so that `shopgraph token` can mint tokens the running server
 // accepts.
-func OpenDevIssuer(stateDir string, now func() time.Time) (*userpool.Issuer, error) {
+func openDevIssuer(stateDir string, now func() time.Time) (*userpool.Issuer, error) {
 	iss, err := userpool.OpenIssuer(userpool.IssuerOptions{Dir: stateDir, Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("open dev issuer in SHOPGRAPH_STATE_DIR %q: %w", stateDir, err)

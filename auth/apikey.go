@@ -117,7 +117,7 @@ func IssueAPIKey(partner string, scopes []string, rateLimit int, expiresAt *time
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must not be empty")
 	case len(partner) > MaxPartnerLen:
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must be at most %d bytes, got %d", MaxPartnerLen, len(partner))
-	case !printable(partner):
+	case !Printable(partner):
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "partner must be printable text without control characters, got %q", partner)
 	case rateLimit < 0 || rateLimit > MaxRateLimit:
 		return APIKey{}, "", shopgraph.Errorf(shopgraph.CodeBadRequest, "rateLimit must be between 1 and %d requests per second, got %d", MaxRateLimit, rateLimit)
@@ -201,10 +201,10 @@ func ValidateScopes(scopes []string) error {
 	return nil
 }
 
-// printable reports whether s is valid UTF-8 made only of printable
+// Printable reports whether s is valid UTF-8 made only of printable
 // characters (spaces included), so that it cannot forge lines or columns in
 // text output.
-func printable(s string) bool {
+func Printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}

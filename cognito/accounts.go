@@ -54,34 +54,54 @@ func cognitoError(op string, err error) error {
 	var api smithy.APIError
 	if errors.As(err, &api) && api.ErrorFault() != smithy.FaultServer {
 		code := shopgraph.ErrorCode(api.ErrorCode())
-		if op == "sign in" && code == shopgraph.CodeInvalidPassword {
-			code = shopgraph.CodeNotAuthorized // cognito-local says this for a wrong password; Cognito says NotAuthorized
+		if r, ok := rewrites[rewriteKey{op, code}]; ok {
+			if r.code == "" {
+				return nil
+			}
+			return &shopgraph.Error{Code: r.code, Message: r.message}
 		}
 		if code == "TooManyRequestsException" || code == "TooManyFailedAttemptsException" {
 			code = shopgraph.CodeTooManyAttempts
-		}
-		// Confirming a confirmed user answers as a wrong code does, so the
-		// answer does not tell confirmed users from unknown ones.
-		if op == "confirm sign-up" && code == shopgraph.CodeNotAuthorized {
-			return &shopgraph.Error{Code: shopgraph.CodeMismatch, Message: "Invalid verification code provided, please try again."}
-		}
-		// Answer as a pool with PreventUserExistenceErrors does, whatever
-		// the pool's setting: the account flows never tell who exists.
-		if code == shopgraph.CodeUserNotFound && op != "get user" {
-			switch op {
-			case "sign in", "refresh session", "sign out":
-				return &shopgraph.Error{Code: shopgraph.CodeNotAuthorized, Message: "Incorrect username or password."}
-			case "forgot password":
-				return nil
-			case "confirm sign-up", "confirm forgot password":
-				return &shopgraph.Error{Code: shopgraph.CodeMismatch, Message: "Invalid verification code provided, please try again."}
-			}
 		}
 		if slices.Contains(shopgraph.AccountErrorCodes(), code) {
 			return &shopgraph.Error{Code: code, Message: api.ErrorMessage()}
 		}
 	}
 	return fmt.Errorf("cognito %s: %w", op, err)
+}
+
+// rewriteKey is an operation and the exception Cognito answered it with.
+type rewriteKey struct {
+	op   string
+	code shopgraph.ErrorCode
+}
+
+// rewrite is the answer given instead; a zero code means success.
+type rewrite struct {
+	code    shopgraph.ErrorCode
+	message string
+}
+
+var (
+	wrongPassword = rewrite{shopgraph.CodeNotAuthorized, "Incorrect username or password."}
+	wrongCode     = rewrite{shopgraph.CodeMismatch, "Invalid verification code provided, please try again."}
+)
+
+// rewrites are the answers the adapter changes. The account flows never
+// tell who exists, whatever the pool's PreventUserExistenceErrors setting:
+// an unknown user is answered as a wrong password, a wrong code or (a reset
+// request) success, and confirming a confirmed user as a wrong code.
+// cognito-local says InvalidPasswordException for a wrong password, where
+// Cognito says NotAuthorized.
+var rewrites = map[rewriteKey]rewrite{
+	{"sign in", shopgraph.CodeInvalidPassword}:              wrongPassword,
+	{"sign in", shopgraph.CodeUserNotFound}:                 wrongPassword,
+	{"refresh session", shopgraph.CodeUserNotFound}:         wrongPassword,
+	{"sign out", shopgraph.CodeUserNotFound}:                wrongPassword,
+	{"forgot password", shopgraph.CodeUserNotFound}:         {},
+	{"confirm sign-up", shopgraph.CodeUserNotFound}:         wrongCode,
+	{"confirm sign-up", shopgraph.CodeNotAuthorized}:        wrongCode,
+	{"confirm forgot password", shopgraph.CodeUserNotFound}: wrongCode,
 }
 
 // SignUp implements shopgraph.Accounts.

@@ -7,6 +7,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -142,24 +143,13 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if cfg.MaxDepth == 0 {
-		cfg.MaxDepth = DefaultMaxDepth
-	}
-	if cfg.MaxComplexity == 0 {
-		cfg.MaxComplexity = DefaultMaxComplexity
-	}
-	if cfg.MaxFields == 0 {
-		cfg.MaxFields = DefaultMaxFields
-	}
-	if cfg.MaxResponseBytes == 0 {
-		cfg.MaxResponseBytes = DefaultMaxResponseBytes
-	}
-	if cfg.RequestTimeout == 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
+	// Zero means the default; a negative value is refused below.
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	cfg.MaxDepth = cmp.Or(cfg.MaxDepth, DefaultMaxDepth)
+	cfg.MaxComplexity = cmp.Or(cfg.MaxComplexity, DefaultMaxComplexity)
+	cfg.MaxFields = cmp.Or(cfg.MaxFields, DefaultMaxFields)
+	cfg.MaxResponseBytes = cmp.Or(cfg.MaxResponseBytes, DefaultMaxResponseBytes)
+	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout)
 	switch {
 	case cfg.MaxBodyBytes < 0:
 		return nil, fmt.Errorf("max body bytes must be positive, got %d", cfg.MaxBodyBytes)

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/app"
@@ -204,7 +202,7 @@ func printKeys(w io.Writer, keys []shopgraph.APIKeyRecord, now time.Time) {
 // sequences, invalid UTF-8; stored before such names were refused) is shown
 // Go-quoted, escapes visible.
 func safeText(s string) string {
-	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+	if !auth.Printable(s) {
 		return strconv.Quote(s)
 	}
 	return s

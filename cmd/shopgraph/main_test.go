@@ -129,24 +129,16 @@ func startServe(t *testing.T, getenv func(string) string) (string, func() error,
 // query runs q with the given credential header (name, value).
 func query(t *testing.T, base, q string, header ...string) map[string]any {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": q})
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
 	if len(header) == 0 {
 		header = []string{"x-api-key", auth.DevAPIKey}
 	}
-	req.Header.Set(header[0], header[1])
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	status, body := post(t, base, q, header[0], header[1])
 	var out struct {
 		Data   map[string]any
 		Errors []any
 	}
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || len(out.Errors) > 0 || res.StatusCode != 200 {
-		t.Fatalf("query %q: status %d, errors %v, decode %v", q, res.StatusCode, out.Errors, err)
+	if err := json.Unmarshal([]byte(body), &out); err != nil || len(out.Errors) > 0 || status != 200 {
+		t.Fatalf("query %q: status %d, errors %v, decode %v", q, status, out.Errors, err)
 	}
 	return out.Data
 }
@@ -279,7 +271,7 @@ func TestRun_againstEndpoint(t *testing.T) {
 	if res, err := http.Get(base + "/"); err != nil || res.StatusCode != http.StatusNotFound {
 		t.Errorf("playground in aws mode: %v %v, want 404", res, err)
 	}
-	if body := post(t, base, `{ __schema { queryType { name } } }`, "Authorization", token); !strings.Contains(body, `"errors"`) || strings.Contains(body, `"queryType"`) {
+	if _, body := post(t, base, `{ __schema { queryType { name } } }`, "Authorization", token); !strings.Contains(body, `"errors"`) || strings.Contains(body, `"queryType"`) {
 		t.Errorf("introspection in aws mode answered: %s", body)
 	}
 	if _, err := os.Stat(filepath.Join(e("SHOPGRAPH_STATE_DIR"), serverStateFile)); !errors.Is(err, os.ErrNotExist) {
@@ -311,8 +303,9 @@ func TestREADME_documentsEverySetting(t *testing.T) {
 	}
 }
 
-// post sends q with one credential header and returns the raw body.
-func post(t *testing.T, base, q, name, value string) string {
+// post sends q with one credential header and returns the status and the
+// raw body.
+func post(t *testing.T, base, q, name, value string) (int, string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q})
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
@@ -324,5 +317,5 @@ func post(t *testing.T, base, q, name, value string) string {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return string(b)
+	return res.StatusCode, string(b)
 }
