@@ -27,11 +27,11 @@ var (
 	// shared are GraphQL-schema packages used by the GraphQL side and cmd/.
 	shared = []string{"appsync", "schema"}
 	// wing is the embedded-default wing: stand-ins for AWS services. Its
-	// packages import at most the root package, never another part of the
-	// module; engines (the embedded DynamoDB, the local ASL engine) import
-	// nothing of the module at all.
+	// packages import at most the root package and the wing's engines;
+	// engines (the embedded DynamoDB, the local ASL engine, each with its
+	// sub-packages) import nothing of the module but their own packages.
 	wing    = "local"
-	engines = []string{"local", "local/dynamodb", "local/stepfunctions"}
+	engines = []string{"local/dynamodb", "local/stepfunctions"}
 	// compositionRoot builds the application; only it and cmd/ know the
 	// concrete adapters and the wing.
 	compositionRoot = "app"
@@ -81,11 +81,14 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{"app", module + "/cmd/shopgraph"},
 		{"app", module + "/internal/apptest"},
 		{"dynamo", module + "/app"},
-		{"graph", "github.com/truora/minidyn/server"},
+		{"graph", "github.com/aws/aws-sdk-go-v2/service/dynamodb"},
 		{"local/userpool", module + "/auth"},
 		{"local/userpool", module + "/app"},
-		{"local", module},
 		{"local/dynamodb", module},
+		{"local/dynamodb/expr", module},
+		{"local/dynamodb", module + "/local"},
+		{"local/dynamodb/expr", module + "/local/userpool"},
+		{"local/userpool", module + "/local"},
 		{"internal/apptest", module + "/cmd/shopgraph"},
 	} {
 		if violation(c[0], c[1]) == "" {
@@ -103,6 +106,9 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{"app", module + "/local/userpool"},
 		{"app", module + "/server"},
 		{"local/userpool", module},
+		{"local", module + "/local/dynamodb"},
+		{"local/dynamodb", module + "/local/dynamodb/expr"},
+		{"local/dynamodb/expr", module + "/local/dynamodb/attr"},
 		{"internal/dynamotest", module + "/local"},
 		{"internal/apptest", module + "/app"},
 	} {
@@ -127,7 +133,7 @@ func violation(pkg, dep string) string {
 		return "only tests and test support import internal/ (test support)"
 	case isModule && depTop == compositionRoot && top != "cmd" && top != testSupport && top != compositionRoot:
 		return "only cmd/ and test support import the composition root"
-	case dep == module && !slices.Contains(engines, pkg):
+	case dep == module && engineOf(pkg) == "":
 		return ""
 	}
 	switch {
@@ -136,14 +142,14 @@ func violation(pkg, dep string) string {
 			return "the root package imports only the standard library"
 		}
 	case top == wing:
-		if slices.Contains(engines, pkg) && (dep == module || isModule) {
-			return "the wing's engines import nothing of the module"
+		if e := engineOf(pkg); e != "" && (dep == module || isModule && engineOf(internal) != e) {
+			return "the wing's engines import nothing of the module but their own packages"
 		}
-		if isModule {
-			return "the wing imports at most the root package"
+		if isModule && engineOf(internal) == "" {
+			return "the wing imports at most the root package and the wing's engines"
 		}
 	case slices.Contains(graphQLPackages, top) || slices.Contains(shared, top):
-		if strings.HasPrefix(dep, "github.com/aws/") || strings.HasPrefix(dep, "github.com/truora/") {
+		if strings.HasPrefix(dep, "github.com/aws/") || strings.HasPrefix(dep, module+"/local") {
 			return "GraphQL packages never import an AWS SDK or an emulator"
 		}
 		if isModule && !slices.Contains(graphQLPackages, depTop) && !slices.Contains(shared, depTop) {
@@ -152,6 +158,17 @@ func violation(pkg, dep string) string {
 	case slices.Contains(adapters, top):
 		if isModule && depTop != top {
 			return "adapters import only the root package, never each other, the GraphQL side, the wing or the composition root"
+		}
+	}
+	return ""
+}
+
+// engineOf returns the engine (one of engines) that package dir belongs to,
+// or "".
+func engineOf(dir string) string {
+	for _, e := range engines {
+		if dir == e || strings.HasPrefix(dir, e+"/") {
+			return e
 		}
 	}
 	return ""

@@ -34,7 +34,8 @@ type Config struct {
 	// DynamoDB is where the tables are.
 	DynamoDB DynamoDBConfig
 	// SeedProducts, when positive, seeds the demo catalog (that many
-	// products) at start: the embedded default does.
+	// products) at start if the Products table is empty: the embedded
+	// default does, once; its data then survives restarts.
 	SeedProducts int
 	// CursorSecret signs nextToken cursors: at least 16 bytes, the same on
 	// every instance. nil means a random one (the embedded default only).
@@ -112,7 +113,8 @@ type App struct {
 	// DynamoDB is the open DynamoDB and Store the stores over it.
 	DynamoDB *DynamoDB
 	Store    *dynamo.Store
-	// Catalog is what SeedProducts seeded (empty without seeding).
+	// Catalog is what SeedProducts seeded (empty when nothing was seeded,
+	// this time).
 	Catalog shopgraph.CatalogSnapshot
 	// Keys manages partner API keys; Authenticator authenticates every
 	// request.
@@ -152,7 +154,8 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, err
 	}
 	if a.DynamoDB.Embedded {
-		log.Info("embedded default: in-process DynamoDB (minidyn)", "endpoint", a.DynamoDB.Endpoint)
+		log.Info("embedded default: in-process DynamoDB", "endpoint", a.DynamoDB.Endpoint,
+			"data_dir", orDefault(cfg.DynamoDB.DataDir, "(temporary)"), "opened_in", a.DynamoDB.Opened.Round(time.Microsecond))
 	} else {
 		log.Info("using DynamoDB", "endpoint", orDefault(cfg.DynamoDB.Endpoint, "AWS "+cfg.DynamoDB.AWS.Region),
 			"products_table", cfg.DynamoDB.Tables.Products)
@@ -164,8 +167,16 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, err
 	}
 	if cfg.SeedProducts > 0 {
-		if a.Catalog, err = Seed(ctx, a.Store, cfg.SeedProducts, log); err != nil {
+		empty, err := a.DynamoDB.Empty(ctx)
+		switch {
+		case err != nil:
 			return a, err
+		case empty:
+			if a.Catalog, err = Seed(ctx, a.Store, cfg.SeedProducts, log); err != nil {
+				return a, err
+			}
+		default:
+			log.Info("catalog already stored: not seeding (serve --reseed starts over)", "products_table", cfg.DynamoDB.Tables.Products)
 		}
 	}
 	// Warm the caches and check the tables exist, so a misconfiguration is

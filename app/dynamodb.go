@@ -3,16 +3,19 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/local"
+	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
 	"github.com/shopgraph/shopgraph/seed"
 )
 
@@ -20,9 +23,16 @@ import (
 // client runs either way; only the endpoint differs.
 type DynamoDBConfig struct {
 	// Embedded starts the embedded-default DynamoDB in the process (on a
-	// loopback port) and creates the tables in it. Endpoint and AWS are then
-	// ignored.
+	// loopback port) and creates the tables in it that do not exist yet.
+	// Endpoint and AWS are then ignored.
 	Embedded bool
+	// DataDir is where the embedded DynamoDB keeps its data, durably
+	// (SHOPGRAPH_DATA_DIR); empty means a temporary store removed at Close
+	// (tests). One process at a time may use it.
+	DataDir string
+	// Reset deletes the embedded DynamoDB's tables (and everything in
+	// them) before creating them again: `serve --reseed`.
+	Reset bool
 	// Endpoint is the DynamoDB endpoint URL (DynamoDB Local, an emulator);
 	// empty means AWS's regional endpoint.
 	Endpoint string
@@ -47,7 +57,9 @@ type DynamoDB struct {
 	Credentials aws.Credentials
 	Embedded    bool
 	Tables      dynamo.Tables
-	close       func(context.Context) error
+	// Opened is how long the embedded DynamoDB took to open its data.
+	Opened time.Duration
+	close  func(context.Context) error
 }
 
 // OpenDynamoDB connects to the configured DynamoDB, or starts the embedded
@@ -62,9 +74,12 @@ func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
 			close:    func(context.Context) error { return nil },
 		}, nil
 	}
-	emb, err := local.StartDynamoDB(ctx)
+	emb, err := local.StartDynamoDBWith(ctx, local.DynamoDBOptions{Dir: cfg.DataDir})
+	if locked, ok := errors.AsType[*localddb.LockedError](err); ok {
+		return nil, fmt.Errorf("SHOPGRAPH_DATA_DIR %s is in use by process %d (another shopgraph serve?): stop it, or give this server another SHOPGRAPH_DATA_DIR", locked.Dir, locked.PID)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("start embedded DynamoDB: %w", err)
+		return nil, fmt.Errorf("start the embedded DynamoDB in SHOPGRAPH_DATA_DIR %q: %w", cfg.DataDir, err)
 	}
 	d := &DynamoDB{
 		Client:      dynamo.NewClient(emb.AWSConfig(cfg.AWS.Region), emb.Endpoint, cfg.ClientOptions...),
@@ -73,7 +88,14 @@ func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
 		Endpoint:    emb.Endpoint,
 		Embedded:    true,
 		Tables:      cfg.Tables,
+		Opened:      emb.Opened,
 		close:       emb.Close,
+	}
+	if cfg.Reset {
+		if err := deleteTables(ctx, d.Client, d.Tables); err != nil {
+			_ = d.Close(context.Background())
+			return nil, err
+		}
 	}
 	if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
 		_ = d.Close(context.Background())
@@ -102,6 +124,28 @@ func (d *DynamoDB) Store(cursorSecret []byte, cacheTTL time.Duration, now func()
 func (d *DynamoDB) Ready(ctx context.Context) error {
 	_, err := d.Client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(d.Tables.Products)})
 	return err
+}
+
+// deleteTables deletes the tables that exist (the embedded default's
+// --reseed).
+func deleteTables(ctx context.Context, c *dynamodb.Client, t dynamo.Tables) error {
+	for _, name := range t.All() {
+		_, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+		if _, missing := errors.AsType[*types.ResourceNotFoundException](err); err != nil && !missing {
+			return fmt.Errorf("delete table %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Empty reports whether the Products table holds no item (one Scan of at
+// most one item).
+func (d *DynamoDB) Empty(ctx context.Context) (bool, error) {
+	out, err := d.Client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(d.Tables.Products), Limit: aws.Int32(1), Select: types.SelectCount})
+	if err != nil {
+		return false, fmt.Errorf("check whether table %s is empty: %w", d.Tables.Products, err)
+	}
+	return out.ScannedCount == 0, nil
 }
 
 // Seed generates the deterministic demo catalog of n products and writes it

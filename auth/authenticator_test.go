@@ -5,11 +5,10 @@ import (
 	"testing"
 	"time"
 
-	miniserver "github.com/truora/minidyn/server"
-
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
+	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
 )
 
 // authFixture is the real authentication chain as the composition root
@@ -33,7 +32,7 @@ func newAuthFixture(t *testing.T) *authFixture {
 		{Issuer: poolIssuer, JWKS: jwksDoc(f.pool), ClientIDs: []string{appClient}, Mode: shopgraph.AuthModeCognito},
 		{Issuer: oidcIssuer, JWKSURL: oidcJWKS.URL, ClientIDs: []string{"oidc-client"}, Mode: shopgraph.AuthModeOIDC},
 	}, auth.VerifierOptions{Now: f.clock.Now})
-	f.target = dynamotest.Minidyn(t)
+	f.target = dynamotest.Embedded(t)
 	f.keys = auth.NewKeyManager(dynamotest.NewStore(t, f.target), auth.KeyManagerOptions{Now: f.clock.Now})
 	f.a = auth.NewAuthenticator(auth.AuthenticatorOptions{
 		Verifier: v, Keys: f.keys, Limiter: auth.NewKeyLimiter(auth.KeyLimiterOptions{Now: f.clock.Now}), Now: f.clock.Now,
@@ -207,9 +206,9 @@ func TestAuthenticator_revocationAndCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.target.Minidyn.EmulateFailure(miniserver.FailureConditionInternalServerError)
+	remove := f.target.Faults.Add(localddb.Fault{Error: "InternalServerError"})
 	_, err = f.a.Authenticate(ctx, headers("x-api-key", key3))
-	f.target.Minidyn.EmulateFailure(miniserver.FailureConditionNone)
+	remove()
 	if err == nil || shopgraph.IsCode(err, shopgraph.CodeUnauthenticated) || !shopgraph.IsCode(err, shopgraph.CodeInternal) {
 		t.Errorf("store failure: %v, want an internal error", err)
 	}

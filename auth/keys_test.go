@@ -18,7 +18,7 @@ import (
 // ensured repeatedly.
 func TestKeyManager_overDynamoDB(t *testing.T) {
 	ctx := context.Background()
-	m := auth.NewKeyManager(dynamotest.NewStore(t, dynamotest.Minidyn(t)), auth.KeyManagerOptions{})
+	m := auth.NewKeyManager(dynamotest.NewStore(t, dynamotest.Embedded(t)), auth.KeyManagerOptions{})
 	rec, full, err := m.CreateAPIKey(ctx, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{shopgraph.ScopeCatalogRead}})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestKeyManager_overDynamoDB(t *testing.T) {
 // never the secret.
 func TestKeyManager_auditLog(t *testing.T) {
 	var logs bytes.Buffer
-	m := auth.NewKeyManager(dynamotest.NewStore(t, dynamotest.Minidyn(t)), auth.KeyManagerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	m := auth.NewKeyManager(dynamotest.NewStore(t, dynamotest.Embedded(t)), auth.KeyManagerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	admin := shopgraph.NewContextWithIdentity(context.Background(), &shopgraph.Identity{Mode: shopgraph.AuthModeCognito, Username: "admin", Sub: "s-1"})
 	rec, full, err := m.CreateAPIKey(admin, shopgraph.NewAPIKey{Partner: "acme", Scopes: []string{shopgraph.ScopeCatalogRead}})
 	if err != nil {

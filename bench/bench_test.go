@@ -126,7 +126,7 @@ func onOff(on bool) string {
 }
 
 // BenchmarkCatalogPage: the 50-product catalog page through the HTTP handler
-// on the embedded minidyn store and on DynamoDB Local, at 1,000 and 5,000
+// on the embedded DynamoDB and on DynamoDB Local, at 1,000 and 5,000
 // seeded products, with loaders on and off. Prints the on/off ratios.
 func BenchmarkCatalogPage(b *testing.B) {
 	var res results
@@ -134,7 +134,7 @@ func BenchmarkCatalogPage(b *testing.B) {
 		name   string
 		target func(testing.TB) dynamotest.Target
 	}
-	stores := []store{{"minidyn", dynamotest.Minidyn}, {"dynamodb-local", dynamotest.DynamoDBLocal}}
+	stores := []store{{"embedded", dynamotest.Embedded}, {"dynamodb-local", dynamotest.DynamoDBLocal}}
 	for _, st := range stores {
 		for _, size := range []int{1000, 5000} {
 			target := st.target(b)
@@ -169,7 +169,7 @@ func BenchmarkCatalogPage(b *testing.B) {
 func BenchmarkCatalogPageLatency(b *testing.B) {
 	const delay = 5 * time.Millisecond
 	var res results
-	target := dynamotest.Minidyn(b)
+	target := dynamotest.Embedded(b)
 	apptest.New(b, apptest.Options{Products: 1000, Target: &target}) // seeds
 	sizes := []int{10, 25, 50}
 	name := func(on bool, d time.Duration, size int) string {

@@ -19,9 +19,9 @@ import (
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
 )
 
-func TestAPIKeyStore_minidyn(t *testing.T) {
+func TestAPIKeyStore_embedded(t *testing.T) {
 	t.Parallel()
-	runAPIKeyContract(t, dynamotest.Minidyn(t))
+	runAPIKeyContract(t, dynamotest.Embedded(t))
 }
 
 func TestAPIKeyStore_dynamoDBLocal(t *testing.T) {

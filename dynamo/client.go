@@ -37,7 +37,7 @@ func CountRequests(stack *middleware.Stack) error {
 }
 
 // NewClient returns the DynamoDB client the application uses, for AWS,
-// DynamoDB Local and the embedded minidyn server alike: cfg's region,
+// DynamoDB Local and the embedded DynamoDB alike: cfg's region,
 // credentials and retry settings, BaseEndpoint set to endpoint when it is not
 // empty, and CountRequests appended to the API options. optFns run last.
 func NewClient(cfg aws.Config, endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {

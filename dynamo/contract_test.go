@@ -20,9 +20,9 @@ import (
 // small enough to seed in well under a second.
 const contractProducts = 240
 
-func TestStore_minidyn(t *testing.T) {
+func TestStore_embedded(t *testing.T) {
 	t.Parallel()
-	runStoreContract(t, dynamotest.Minidyn(t))
+	runStoreContract(t, dynamotest.Embedded(t))
 }
 
 func TestStore_dynamoDBLocal(t *testing.T) {

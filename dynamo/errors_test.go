@@ -13,9 +13,9 @@ import (
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
 )
 
-func TestConditionFailed_minidyn(t *testing.T) {
+func TestConditionFailed_embedded(t *testing.T) {
 	t.Parallel()
-	pinConditionFailed(t, dynamotest.Minidyn(t))
+	pinConditionFailed(t, dynamotest.Embedded(t))
 }
 
 func TestConditionFailed_dynamoDBLocal(t *testing.T) {

@@ -8,7 +8,7 @@
 // accounting middleware (CountRequests) for the SDK client (NewClient).
 //
 // The same code runs against AWS DynamoDB, DynamoDB Local and the embedded
-// minidyn server: only the client's endpoint differs. The package imports the
+// DynamoDB (local/dynamodb): only the client's endpoint differs. The package imports the
 // root package, the AWS SDK and golang.org/x/sync only; the composition root (app/) wires it.
 //
 // Tables (names carry a configurable prefix, see TableNames):

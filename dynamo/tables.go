@@ -123,14 +123,15 @@ const tableActiveTimeout = 3 * time.Minute
 
 // CreateTables creates the tables named in t that do not exist yet and
 // returns the names of those it created (in Tables.All order). It is
-// idempotent and safe to run against AWS, DynamoDB Local and minidyn alike:
+// idempotent and safe to run against AWS, DynamoDB Local and the embedded
+// DynamoDB alike:
 // it asks DescribeTable first, creates on ResourceNotFoundException and
 // treats ResourceInUseException (a concurrent creator) as "exists". It waits
 // until every table is ACTIVE (an emulator that reports no TableStatus counts
 // as ready), polling DescribeTable for at most a few minutes per table, and
 // fails when an existing table's key schema or the bySku index differ from
-// what the store needs. It uses neither ListTables nor SDK waiters, which
-// minidyn does not support.
+// what the store needs. It polls rather than using SDK waiters, so that an
+// emulator's immediate ACTIVE costs no waiter delay.
 func CreateTables(ctx context.Context, api API, t Tables) (created []string, err error) {
 	if missing := t.missing(); len(missing) > 0 {
 		return nil, fmt.Errorf("create tables: no name for %v (use dynamo.TableNames)", missing)
@@ -183,7 +184,7 @@ func describeTable(ctx context.Context, api API, name string) (*types.TableDescr
 }
 
 // waitActive polls DescribeTable until the table is ACTIVE (or reports no
-// status at all, as minidyn does). desc is the last description, if any.
+// status at all, as some emulators do). desc is the last description, if any.
 func waitActive(ctx context.Context, api API, name string, desc *types.TableDescription) (*types.TableDescription, error) {
 	ctx, cancel := context.WithTimeout(ctx, tableActiveTimeout)
 	defer cancel()

@@ -1,12 +1,12 @@
 // Package local is the embedded-default wing: the stand-ins that `make run`
 // uses for AWS services, each behind the same wire API or port as the real
 // one, so the application runs the same code against them as against AWS.
-// This package starts the embedded DynamoDB (today minidyn's DynamoDB JSON
-// API server, in process on a loopback port, reached by the real
-// aws-sdk-go-v2 client; only the endpoint and the credentials differ) and
-// builds AWS configurations with static credentials: the embedded
-// DynamoDB's own (AWSConfigFor, EmbeddedDynamoDB.AWSConfig), or dummy ones
-// for emulators that accept any (AWSConfig).
+// This package starts the embedded DynamoDB (the engine in local/dynamodb:
+// a durable DynamoDB JSON API server, in process on a loopback port, reached
+// by the real aws-sdk-go-v2 client; only the endpoint and the credentials
+// differ) and builds AWS configurations with static credentials: the
+// embedded DynamoDB's own (AWSConfigFor, EmbeddedDynamoDB.AWSConfig), or
+// dummy ones for emulators that accept any (AWSConfig).
 //
 // The embedded DynamoDB verifies AWS Signature Version 4 on every request,
 // as DynamoDB does, against credentials generated at each start (or given
@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -29,13 +30,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/shopgraph/shopgraph/local/dynamodb"
 )
 
 // DefaultRegion is the region AWSConfig uses when given none.
 const DefaultRegion = "us-east-1"
 
-// EmbeddedDynamoDB is a running in-process minidyn server.
+// EmbeddedDynamoDB is a running in-process embedded DynamoDB.
 type EmbeddedDynamoDB struct {
 	// Endpoint is the server's base URL, http://127.0.0.1:PORT.
 	Endpoint string
@@ -43,9 +45,12 @@ type EmbeddedDynamoDB struct {
 	// be signed with them (SigV4, service dynamodb). Build clients with
 	// AWSConfig or AWSConfigFor. Keep them as secret as the data.
 	Credentials aws.Credentials
-	// Server is minidyn's handler, for failure emulation in tests
-	// (EmulateFailure, EmulateUnprocessedItems, …).
-	Server *miniserver.Server
+	// DB is the engine behind the endpoint; tests inject faults through
+	// DB.Faults().
+	DB *dynamodb.DB
+	// Opened is how long opening the data took (start-up is logged with
+	// it).
+	Opened time.Duration
 
 	http *http.Server
 	done chan error // receives Serve's result, then is closed
@@ -54,6 +59,9 @@ type EmbeddedDynamoDB struct {
 
 	mu     sync.Mutex
 	active map[net.Conn]struct{} // connections carrying a request now
+
+	closeDB sync.Once
+	dbErr   error
 }
 
 // DynamoDBOptions configure StartDynamoDBWith.
@@ -66,19 +74,29 @@ type DynamoDBOptions struct {
 	// Region requests must be signed for. Empty accepts any region in the
 	// signature's credential scope (the signature still covers it).
 	Region string
+	// Dir is the data directory: tables and items are kept there, durably,
+	// across restarts. Only one process may use it at a time (a second
+	// gets *dynamodb.LockedError naming the pid). Empty means a temporary
+	// store removed at Close (tests).
+	Dir string
+	// NoSync skips fsync on commit: faster, but a crash may lose recent
+	// writes (tests and benchmarks only).
+	NoSync bool
+	// Logger receives the engine's logs (internal errors, TTL sweeps).
+	Logger *slog.Logger
 }
 
-// StartDynamoDB starts an empty minidyn server on 127.0.0.1 and a free port,
-// accepting only requests signed with fresh random credentials, which it
-// exposes as Credentials (StartDynamoDBWith with zero options). The server
-// runs until Close; ctx bounds only the start. Create tables before serving
-// traffic: minidyn's table operations do not take its lock.
+// StartDynamoDB starts an embedded DynamoDB with a temporary store on
+// 127.0.0.1 and a free port, accepting only requests signed with fresh
+// random credentials, which it exposes as Credentials (StartDynamoDBWith
+// with zero options). The server runs until Close; ctx bounds only the
+// start.
 func StartDynamoDB(ctx context.Context) (*EmbeddedDynamoDB, error) {
 	return StartDynamoDBWith(ctx, DynamoDBOptions{})
 }
 
-// StartDynamoDBWith is StartDynamoDB with options: the credentials to
-// accept (generated when zero) and the region to require.
+// StartDynamoDBWith is StartDynamoDB with options: the data directory, the
+// credentials to accept (generated when zero) and the region to require.
 //
 // Every request must carry a valid AWS Signature Version 4 Authorization
 // header for service dynamodb made with those credentials, dated within 15
@@ -96,17 +114,26 @@ func StartDynamoDBWith(ctx context.Context, opts DynamoDBOptions) (*EmbeddedDyna
 	} else if err := validateCredentials(creds); err != nil {
 		return nil, err
 	}
+	opened := time.Now()
+	db, err := dynamodb.Open(dynamodb.Options{Dir: opts.Dir, NoSync: opts.NoSync, Logger: opts.Logger})
+	if _, locked := errors.AsType[*dynamodb.LockedError](err); locked {
+		return nil, err // it says all there is to say
+	} else if err != nil {
+		return nil, fmt.Errorf("open embedded DynamoDB: %w", err)
+	}
+	took := time.Since(opened)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
+		_ = db.Close()
 		return nil, fmt.Errorf("listen for embedded DynamoDB: %w", err)
 	}
-	mini := miniserver.NewServer()
-	srv := &http.Server{Handler: newSigV4Verifier(creds, opts.Region, mini), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: newSigV4Verifier(creds, opts.Region, db), ReadHeaderTimeout: 10 * time.Second}
 	e := &EmbeddedDynamoDB{
 		Endpoint:    "http://" + ln.Addr().String(),
 		Credentials: creds,
-		Server:      mini,
+		DB:          db,
+		Opened:      took,
 		http:        srv,
 		done:        make(chan error, 1),
 		region:      opts.Region,
@@ -128,7 +155,8 @@ func StartDynamoDBWith(ctx context.Context, opts DynamoDBOptions) (*EmbeddedDyna
 // wait for connections a client opened but never used (Shutdown gives those 5
 // seconds). It returns the server's error if it had stopped by itself, or
 // ctx's error if requests were still running when ctx ended (they are cut
-// off). Calling it more than once is safe.
+// off). It then closes the data store (every acknowledged write is already
+// on disk). Calling it more than once is safe.
 func (e *EmbeddedDynamoDB) Close(ctx context.Context) error {
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- e.http.Shutdown(ctx) }()
@@ -144,8 +172,12 @@ func (e *EmbeddedDynamoDB) Close(ctx context.Context) error {
 	}
 	_ = e.http.Close()
 	<-shutdown
+	e.closeDB.Do(func() { e.dbErr = e.DB.Close() })
 	if serveErr, ok := <-e.done; ok && serveErr != nil {
 		return fmt.Errorf("embedded DynamoDB: %w", serveErr)
+	}
+	if err == nil && e.dbErr != nil {
+		err = fmt.Errorf("close embedded DynamoDB data: %w", e.dbErr)
 	}
 	return err
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/shopgraph/shopgraph/local"
+	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
 )
 
 func TestStartDynamoDB(t *testing.T) {
@@ -30,12 +30,12 @@ func TestStartDynamoDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(ddb.Endpoint, "http://127.0.0.1:") || ddb.Server == nil {
-		t.Fatalf("endpoint %q, server %v", ddb.Endpoint, ddb.Server)
+	if !strings.HasPrefix(ddb.Endpoint, "http://127.0.0.1:") || ddb.DB == nil {
+		t.Fatalf("endpoint %q, engine %v", ddb.Endpoint, ddb.DB)
 	}
 	client := dynamodb.NewFromConfig(ddb.AWSConfig(""), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(ddb.Endpoint) })
 	_, err = client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("T"),
+		TableName:            aws.String("Tab"),
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
 		BillingMode:          types.BillingModePayPerRequest,
@@ -46,7 +46,7 @@ func TestStartDynamoDB(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 { // several connections, idle at Close
 		wg.Go(func() {
-			if _, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("T")}); err != nil {
+			if _, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Tab")}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -82,7 +82,7 @@ func TestStartDynamoDB_independent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close(ctx)
-	if a.Endpoint == b.Endpoint || a.Server == b.Server {
+	if a.Endpoint == b.Endpoint || a.DB == b.DB {
 		t.Error("two servers share an endpoint or a handle")
 	}
 	// Only POSTs of the DynamoDB JSON API are served.
@@ -213,55 +213,50 @@ func TestEmbeddedDynamoDB_signedClient(t *testing.T) {
 	tr := &countingTransport{base: http.DefaultTransport}
 	client := newClient(ddb, ddb.AWSConfig(""), tr)
 
-	if err := createTable(ctx, client, "T"); err != nil {
+	if err := createTable(ctx, client, "Tab"); err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
-	if _, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("T")}); err != nil {
+	if _, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Tab")}); err != nil {
 		t.Fatalf("DescribeTable: %v", err)
 	}
 	item := key("a", "1")
 	item["v"] = &types.AttributeValueMemberS{Value: "héllo, \"world\" / ünïcode"}
-	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("T"), Item: item}); err != nil {
+	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("Tab"), Item: item}); err != nil {
 		t.Fatalf("PutItem: %v", err)
 	}
-	if _, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("T"), Key: key("a", "2"),
+	if _, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("Tab"), Key: key("a", "2"),
 		UpdateExpression:          aws.String("SET v = :v"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: "two"}}}); err != nil {
 		t.Fatalf("UpdateItem: %v", err)
 	}
-	got, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("T"), Key: key("a", "1"), ConsistentRead: aws.Bool(true)})
+	got, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("Tab"), Key: key("a", "1"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		t.Fatalf("GetItem: %v", err)
 	}
 	if v, ok := got.Item["v"].(*types.AttributeValueMemberS); !ok || v.Value != "héllo, \"world\" / ünïcode" {
 		t.Errorf("GetItem = %v", got.Item)
 	}
-	q, err := client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("T"), KeyConditionExpression: aws.String("k = :k"),
+	q, err := client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("Tab"), KeyConditionExpression: aws.String("k = :k"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":k": &types.AttributeValueMemberS{Value: "a"}}})
 	if err != nil || len(q.Items) != 2 {
 		t.Fatalf("Query: %v, %d items", err, len(q.Items))
 	}
 
-	// BatchGetItem fails once with a 500 (minidyn's emulated internal
-	// error); the SDK retries with a new signature, which must pass.
-	ddb.Server.EmulateFailureForTable("T", miniserver.FailureConditionInternalServerError)
-	tr.after = func(op string, n int) {
-		if op == "BatchGetItem" && n == 1 {
-			ddb.Server.EmulateFailureForTable("T", miniserver.FailureConditionNone)
-		}
-	}
+	// BatchGetItem fails once with a 500 (an injected internal error); the
+	// SDK retries with a new signature, which must pass.
+	defer ddb.DB.Faults().Add(localddb.Fault{Operation: "BatchGetItem", Table: "Tab", Error: "InternalServerError", Times: 1})()
 	bg, err := client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-		"T": {Keys: []map[string]types.AttributeValue{key("a", "1"), key("a", "2")}}}})
+		"Tab": {Keys: []map[string]types.AttributeValue{key("a", "1"), key("a", "2")}}}})
 	if err != nil {
 		t.Fatalf("BatchGetItem: %v", err)
 	}
-	if n := len(bg.Responses["T"]); n != 2 {
+	if n := len(bg.Responses["Tab"]); n != 2 {
 		t.Errorf("BatchGetItem returned %d items, want 2", n)
 	}
 	if a := tr.count("BatchGetItem"); len(a) != 2 || !strings.HasPrefix(a[1], "attempt=2") {
 		t.Errorf("BatchGetItem attempts %q, want a first attempt and one retry", a)
 	}
-	if _, err := client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("T"), Key: key("a", "1")}); err != nil {
+	if _, err := client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("Tab"), Key: key("a", "1")}); err != nil {
 		t.Fatalf("DeleteItem: %v", err)
 	}
 }
@@ -297,7 +292,7 @@ func TestEmbeddedDynamoDB_refusesOtherCredentials(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tr := &countingTransport{base: http.DefaultTransport}
-			err := createTable(ctx, newClient(ddb, c.cfg, tr), "T")
+			err := createTable(ctx, newClient(ddb, c.cfg, tr), "Tab")
 			if code := apiErrorCode(err); code != c.codes {
 				t.Fatalf("CreateTable: %v (code %q), want an API error %s", err, code, c.codes)
 			}
@@ -307,7 +302,7 @@ func TestEmbeddedDynamoDB_refusesOtherCredentials(t *testing.T) {
 		})
 	}
 	good := newClient(ddb, ddb.AWSConfig(""), &countingTransport{base: http.DefaultTransport})
-	_, err := good.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("T")})
+	_, err := good.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Tab")})
 	if code := apiErrorCode(err); code != "ResourceNotFoundException" {
 		t.Errorf("DescribeTable after refused CreateTables: %v, want ResourceNotFoundException", err)
 	}
@@ -432,7 +427,7 @@ func TestEmbeddedDynamoDB_refusesForgedRequests(t *testing.T) {
 			}
 			if c.signedOK {
 				if !strings.Contains(body, c.code) {
-					t.Errorf("body %s, want minidyn's %s", body, c.code)
+					t.Errorf("body %s, want the engine's %s", body, c.code)
 				}
 				return
 			}
@@ -475,7 +470,7 @@ func TestStartDynamoDB_credentialsPerStart(t *testing.T) {
 	if a.Credentials.AccessKeyID == b.Credentials.AccessKeyID || a.Credentials.SecretAccessKey == b.Credentials.SecretAccessKey {
 		t.Fatal("two servers share credentials")
 	}
-	err = createTable(ctx, newClient(b, a.AWSConfig(""), &countingTransport{base: http.DefaultTransport}), "T")
+	err = createTable(ctx, newClient(b, a.AWSConfig(""), &countingTransport{base: http.DefaultTransport}), "Tab")
 	if code := apiErrorCode(err); code != "UnrecognizedClientException" {
 		t.Errorf("a's credentials on b: %v, want UnrecognizedClientException", err)
 	}
@@ -493,7 +488,7 @@ func TestStartDynamoDBWith(t *testing.T) {
 	if r := ddb.AWSConfig("").Region; r != "eu-west-1" {
 		t.Errorf("AWSConfig(\"\").Region = %q, want the server's", r)
 	}
-	if err := createTable(ctx, newClient(ddb, local.AWSConfigFor("eu-west-1", creds), &countingTransport{base: http.DefaultTransport}), "T"); err != nil {
+	if err := createTable(ctx, newClient(ddb, local.AWSConfigFor("eu-west-1", creds), &countingTransport{base: http.DefaultTransport}), "Tab"); err != nil {
 		t.Fatalf("CreateTable with the given credentials: %v", err)
 	}
 	err := createTable(ctx, newClient(ddb, local.AWSConfigFor("us-east-1", creds), &countingTransport{base: http.DefaultTransport}), "U")

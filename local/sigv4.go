@@ -118,7 +118,7 @@ func writeAPIError(w http.ResponseWriter, e *apiError) {
 }
 
 func (v *sigV4Verifier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost { // the JSON API is POST only, as minidyn's handler says
+	if r.Method != http.MethodPost { // the JSON API is POST only
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}

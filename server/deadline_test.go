@@ -8,23 +8,22 @@ import (
 	"testing"
 	"time"
 
-	miniserver "github.com/truora/minidyn/server"
-
 	"github.com/shopgraph/shopgraph/internal/apptest"
+	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
+	"github.com/shopgraph/shopgraph/local/dynamodb/attr"
 	"github.com/shopgraph/shopgraph/server"
 )
 
 // countInventoryBatches counts the inventory keys that reach DynamoDB in a
-// BatchGetItem (through minidyn's unprocessed-items hook, which processes
-// them all).
+// BatchGetItem (through the embedded DynamoDB's unprocessed-items hook,
+// which processes them all).
 func countInventoryBatches(t *testing.T, a *apptest.App) *atomic.Int64 {
 	t.Helper()
 	var n atomic.Int64
-	a.Target.Minidyn.EmulateUnprocessedItems(a.Target.Tables.Inventory, func(int, map[string]*miniserver.AttributeValue) bool {
+	t.Cleanup(a.Target.Faults.Add(localddb.Fault{Table: a.Target.Tables.Inventory, Unprocessed: func(int, attr.Item) bool {
 		n.Add(1)
 		return false
-	})
-	t.Cleanup(a.Target.Minidyn.ClearUnprocessedItems)
+	}}))
 	return &n
 }
 

@@ -12,11 +12,12 @@ import (
 	"testing"
 	"time"
 
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/loaders"
+	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
+	"github.com/shopgraph/shopgraph/local/dynamodb/attr"
 	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
 )
@@ -308,8 +309,7 @@ func TestGraphQL_badInput(t *testing.T) {
 func TestGraphQL_internalErrorsAreMasked(t *testing.T) {
 	a := newApp(t)
 	p := a.Catalog.Products[0]
-	a.Target.Minidyn.EmulateFailure(miniserver.FailureConditionInternalServerError)
-	defer a.Target.Minidyn.EmulateFailure(miniserver.FailureConditionNone)
+	defer a.Target.Faults.Add(localddb.Fault{Error: "InternalServerError"})()
 	r := a.Do(t, `query($id: ID!) { product(id: $id) { sku } }`, map[string]any{"id": resolvers.EncodeProductID(p.Key())})
 	wantError(t, r, http.StatusOK, "InternalError", "An internal error occurred.")
 	if r.Errors[0].ErrorInfo != nil || r.Errors[0].Data != nil {
@@ -360,21 +360,20 @@ func TestHealthAndReadiness(t *testing.T) {
 
 // TestGraphQL_unprocessedKeysAreRetried: DynamoDB may leave keys of a
 // BatchGetItem unprocessed; the page is still complete, and the retries show
-// in the request count (minidyn's emulation: every inventory key is left
-// unprocessed the first time it is asked for).
+// in the request count (the embedded DynamoDB's fault injection: every
+// inventory key is left unprocessed the first time it is asked for).
 func TestGraphQL_unprocessedKeysAreRetried(t *testing.T) {
 	a := newApp(t)
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	a.Target.Minidyn.EmulateUnprocessedItems(a.Target.Tables.Inventory, func(_ int, raw map[string]*miniserver.AttributeValue) bool {
-		k := *raw["productId"].S + "/" + *raw["warehouse"].S
+	defer a.Target.Faults.Add(localddb.Fault{Table: a.Target.Tables.Inventory, Unprocessed: func(_ int, key attr.Item) bool {
+		k := key["productId"].Str + "/" + key["warehouse"].Str
 		mu.Lock()
 		defer mu.Unlock()
 		first := !seen[k]
 		seen[k] = true
 		return first
-	})
-	defer a.Target.Minidyn.ClearUnprocessedItems()
+	}})()
 
 	r := a.Do(t, pageQuery, map[string]any{"category": biggestCategory(a).Name, "limit": 50})
 	wantNoErrors(t, r)

@@ -31,8 +31,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	fs := newFlagSet("serve", "serve [--addr ADDR]", stderr, true)
+	fs := newFlagSet("serve", "serve [--addr ADDR] [--reseed]", stderr, true)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (SHOPGRAPH_ADDR)")
+	fs.BoolVar(&cfg.Reseed, "reseed", false, "embedded default: delete the stored tables in SHOPGRAPH_DATA_DIR and seed the catalog again")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +41,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	embedded := useEmbedded(cfg, getenv)
 	if err := checkEmbeddedIntent(cfg, getenv, embedded); err != nil {
 		return err
+	}
+	if cfg.Reseed && !embedded {
+		return usageError{"--reseed starts the embedded default over; it never deletes tables of a configured DynamoDB (use the AWS console or CLI)"}
 	}
 	acfg, err := appConfig(ctx, cfg, getenv, embedded, log)
 	if err != nil {

@@ -38,6 +38,8 @@ type config struct {
 	AccountPerIP    int
 	ProxyHops       int
 	StateDir        string
+	DataDir         string
+	Reseed          bool
 
 	CognitoUserPoolID string
 	CognitoClientIDs  []string
@@ -176,6 +178,7 @@ var settings = []setting{
 	{"SHOPGRAPH_TRUSTED_PROXY_HOPS", "0", "how many proxies (load balancers) in front append to X-Forwarded-For; the client address is that many entries before the TCP peer (0: the TCP peer, X-Forwarded-For ignored)", nonNegativeInt("SHOPGRAPH_TRUSTED_PROXY_HOPS", func(c *config) *int { return &c.ProxyHops })},
 	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", list(func(c *config) *[]string { return &c.CORSOrigins })},
 	{"SHOPGRAPH_STATE_DIR", ".shopgraph", "where the embedded default keeps its dev issuer key and server.json (its address and DynamoDB endpoint), for the token and apikey commands", str(func(c *config) *string { return &c.StateDir })},
+	{"SHOPGRAPH_DATA_DIR", "", "where the embedded default's DynamoDB keeps its tables, durably across restarts; one server at a time (default SHOPGRAPH_STATE_DIR/dynamodb)", str(func(c *config) *string { return &c.DataDir })},
 	{"SHOPGRAPH_COGNITO_USER_POOL_ID", "", "Cognito user pool whose ID and access tokens are accepted (default mode AMAZON_COGNITO_USER_POOLS), e.g. us-east-1_AbCdEf123", str(func(c *config) *string { return &c.CognitoUserPoolID })},
 	{"SHOPGRAPH_COGNITO_CLIENT_IDS", "", "comma-separated app client ids accepted from that pool (empty: any)", list(func(c *config) *[]string { return &c.CognitoClientIDs })},
 	{"SHOPGRAPH_COGNITO_ISSUER", "", "the pool's token issuer (default https://cognito-idp.<region>.amazonaws.com/<pool id>; set it for cognito-local)", str(func(c *config) *string { return &c.CognitoIssuer })},

@@ -52,9 +52,10 @@ func (e invalidInput) Error() string { return e.msg }
 const usage = `shopgraph is a GraphQL backend-for-frontend for stores on AWS, wire-compatible with AWS AppSync.
 
 Usage (from a clone; after make build, bin/shopgraph is the same program):
-  go run ./cmd/shopgraph serve [--addr ADDR]
+  go run ./cmd/shopgraph serve [--addr ADDR] [--reseed]
         start the API; with no AWS settings (or SHOPGRAPH_MODE=embedded, as make run sets)
-        it runs the embedded default: in-process DynamoDB, seeded catalog, playground
+        it runs the embedded default: in-process DynamoDB kept in SHOPGRAPH_DATA_DIR,
+        catalog seeded on first start (--reseed: start over), playground
   go run ./cmd/shopgraph tables create
         create the DynamoDB tables on the configured endpoint (idempotent)
   go run ./cmd/shopgraph seed [--products N]

@@ -98,14 +98,16 @@ func TestRun_schemaAppSync(t *testing.T) {
 	}
 }
 
-// startServe runs `shopgraph serve` on a free port and returns its base URL
-// and a stop function that shuts it down and returns run's error.
-func startServe(t *testing.T, getenv func(string) string) (string, func() error, *syncBuffer) {
+// startServe runs `shopgraph serve` (with extra flags) on a free port and
+// returns its base URL and a stop function that shuts it down and returns
+// run's error.
+func startServe(t *testing.T, getenv func(string) string, flags ...string) (string, func() error, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, logs, logs) }()
+	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)
+	go func() { done <- run(ctx, args, getenv, logs, logs) }()
 	ready := regexp.MustCompile(`"shopgraph ready" graphql=(http://[0-9.:]+)/graphql`)
 	deadline := time.Now().Add(60 * time.Second)
 	for {

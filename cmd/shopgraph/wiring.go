@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"net/url"
 	"strings"
 
@@ -40,6 +41,8 @@ func dynamoConfig(ctx context.Context, cfg config, getenv func(string) string, a
 		}
 		out.Embedded = true
 		out.AWS.Region = cfg.Region
+		out.DataDir = dataDir(cfg)
+		out.Reset = cfg.Reseed
 		return out, nil
 	}
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.Region)}
@@ -60,6 +63,14 @@ func dynamoConfig(ctx context.Context, cfg config, getenv func(string) string, a
 	}
 	out.AWS, out.Endpoint = awsCfg, cfg.DynamoEndpoint
 	return out, nil
+}
+
+// dataDir is SHOPGRAPH_DATA_DIR, or its default inside SHOPGRAPH_STATE_DIR.
+func dataDir(cfg config) string {
+	if cfg.DataDir != "" {
+		return cfg.DataDir
+	}
+	return filepath.Join(cfg.StateDir, "dynamodb")
 }
 
 func isLoopback(host string) bool {

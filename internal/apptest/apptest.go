@@ -1,6 +1,6 @@
 // Package apptest builds a complete shopgraph application for GraphQL tests
 // and benchmarks through the composition root (app.New, as cmd/shopgraph
-// does), over a real DynamoDB (the embedded minidyn server or DynamoDB
+// does), over a real DynamoDB (the embedded DynamoDB or DynamoDB
 // Local, reached by the real SDK over HTTP) with a seeded catalog, and the
 // embedded default's identity (dev issuer, local user pool, dev partner
 // key). It is test support: production code never imports it.
@@ -35,7 +35,8 @@ const TestLoaderWait = 25 * time.Millisecond
 type Options struct {
 	// Products to seed (default 200).
 	Products int
-	// Target is the DynamoDB to use; zero means a fresh minidyn server.
+	// Target is the DynamoDB to use; zero means a fresh embedded DynamoDB
+	// (temporary store).
 	Target *dynamotest.Target
 	// Server is app.Config.Server (the ports are filled in by app.New);
 	// DebugExtensions is forced on so tests can read request counts.
@@ -126,7 +127,7 @@ func New(tb testing.TB, opts Options) *App {
 	if opts.Target != nil {
 		target = *opts.Target
 	} else {
-		target = dynamotest.Minidyn(tb)
+		target = dynamotest.Embedded(tb)
 	}
 	scfg := opts.Server
 	if scfg.Loaders.Wait == 0 {

@@ -51,7 +51,17 @@ func DynamoDBLocal(tb testing.TB) Target {
 	return dynamoDBLocalOn(tb, &jvm)
 }
 
-func dynamoDBLocalOn(tb testing.TB, jvm *dynamoDBLocal) Target {
+// DynamoDBLocalEndpoint returns the base URL of the test binary's DynamoDB
+// Local (started as DynamoDBLocal starts it, skipping or failing the test the
+// same way when it is not installed), with no table created: for tests that
+// speak the wire API themselves. Sign requests with local.AWSConfig(Region).
+// Call Main from TestMain so the JVM stops at exit.
+func DynamoDBLocalEndpoint(tb testing.TB) string {
+	tb.Helper()
+	return startOrSkip(tb, &jvm)
+}
+
+func startOrSkip(tb testing.TB, jvm *dynamoDBLocal) string {
 	tb.Helper()
 	endpoint, err := jvm.start()
 	var missing *notInstalledError
@@ -64,6 +74,12 @@ func dynamoDBLocalOn(tb testing.TB, jvm *dynamoDBLocal) Target {
 	case err != nil:
 		tb.Fatalf("start DynamoDB Local: %v", err)
 	}
+	return endpoint
+}
+
+func dynamoDBLocalOn(tb testing.TB, jvm *dynamoDBLocal) Target {
+	tb.Helper()
+	endpoint := startOrSkip(tb, jvm)
 	t := Target{
 		Name:     "dynamodb-local",
 		Client:   dynamo.NewClient(local.AWSConfig(Region), endpoint),

@@ -2,8 +2,8 @@
 // store against, reached through the application's own client code
 // (dynamo.NewClient with the target's AWS configuration, real HTTP):
 //
-//   - Minidyn: a fresh in-process minidyn server per call, with its handle for
-//     failure emulation.
+//   - Embedded: a fresh in-process embedded DynamoDB (local/dynamodb) per
+//     call, on a temporary store, with its handle for fault injection.
 //   - DynamoDBLocal: AWS's DynamoDB Local (a JVM installed by
 //     `make test-deps`), one per test binary, started on first use, with a
 //     unique table prefix per call. Test binaries that use it call Main from
@@ -22,10 +22,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/local"
+	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
 )
 
 // Region is the region of every test client. DynamoDB Local keeps one
@@ -38,19 +38,23 @@ const CursorSecret = "dynamotest-cursor-secret-0123456789"
 
 // Target is a DynamoDB endpoint with the store's tables created.
 type Target struct {
-	// Name is "minidyn" or "dynamodb-local".
+	// Name is "embedded" or "dynamodb-local".
 	Name string
 	// Client reaches the endpoint with dynamo.NewClient (request counting
 	// included).
 	Client *dynamodb.Client
-	// Minidyn is the server handle for failure emulation; nil for DynamoDB
+	// Faults injects failures into the embedded DynamoDB; nil for DynamoDB
 	// Local.
-	Minidyn *miniserver.Server
+	Faults *localddb.Faults
 	// Tables are the target's table names (unique per call on DynamoDB
 	// Local).
 	Tables dynamo.Tables
 	// Endpoint is the base URL of the server.
 	Endpoint string
+	// Close stops the embedded DynamoDB now, before the test's cleanup
+	// (which then does nothing), to reopen its data directory; nil for
+	// DynamoDB Local.
+	Close func(context.Context) error
 	// AWS is the client configuration the target accepts: the embedded
 	// server's per-start credentials (it verifies SigV4), or dummy ones for
 	// DynamoDB Local.
@@ -63,27 +67,36 @@ func (t Target) NewClient(optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamo.NewClient(t.AWS, t.Endpoint, optFns...)
 }
 
-// Minidyn starts a fresh in-process minidyn server, creates the tables
+// Embedded starts a fresh in-process embedded DynamoDB on a temporary store
+// (no fsync: a test's data need not survive a crash), creates the tables
 // (prefix "test-") and registers the server's shutdown with tb.Cleanup.
-func Minidyn(tb testing.TB) Target {
+func Embedded(tb testing.TB) Target {
+	tb.Helper()
+	return EmbeddedWith(tb, local.DynamoDBOptions{NoSync: true})
+}
+
+// EmbeddedWith is Embedded with options: a data directory, durable writes
+// (NoSync false), as the embedded default runs.
+func EmbeddedWith(tb testing.TB, opts local.DynamoDBOptions) Target {
 	tb.Helper()
 	ctx := context.Background()
-	emb, err := local.StartDynamoDB(ctx)
+	emb, err := local.StartDynamoDBWith(ctx, opts)
 	if err != nil {
-		tb.Fatalf("start minidyn: %v", err)
+		tb.Fatalf("start the embedded DynamoDB: %v", err)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := emb.Close(ctx); err != nil {
-			tb.Errorf("stop minidyn: %v", err)
+			tb.Errorf("stop the embedded DynamoDB: %v", err)
 		}
 	})
 	t := Target{
-		Name:     "minidyn",
+		Name:     "embedded",
 		Client:   dynamo.NewClient(emb.AWSConfig(Region), emb.Endpoint),
 		AWS:      emb.AWSConfig(Region),
-		Minidyn:  emb.Server,
+		Faults:   emb.DB.Faults(),
+		Close:    emb.Close,
 		Tables:   dynamo.TableNames("test-"),
 		Endpoint: emb.Endpoint,
 	}

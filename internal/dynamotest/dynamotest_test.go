@@ -14,9 +14,9 @@ import (
 	"github.com/shopgraph/shopgraph/internal/testenv"
 )
 
-func TestMinidyn(t *testing.T) {
-	a, b := Minidyn(t), Minidyn(t)
-	if a.Endpoint == b.Endpoint || a.Minidyn == nil || a.Name != "minidyn" {
+func TestEmbedded(t *testing.T) {
+	a, b := Embedded(t), Embedded(t)
+	if a.Endpoint == b.Endpoint || a.Faults == nil || a.Name != "embedded" {
 		t.Fatalf("targets %+v %+v", a, b)
 	}
 	for _, name := range a.Tables.All() {

@@ -13,15 +13,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
+	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
+	"github.com/shopgraph/shopgraph/local/dynamodb/attr"
 )
 
-// These tests use minidyn's failure emulation, which only the in-process
-// server has.
+// These tests use the embedded DynamoDB's fault injection, which only the
+// in-process server has.
 
 // fastRetries makes the SDK retry transient errors at once (its default
 // backoff would make a failure test take seconds).
@@ -44,17 +45,16 @@ func ops(s *shopgraph.RequestStats) map[string]int {
 
 func TestStore_unprocessedKeysAreRetried(t *testing.T) {
 	t.Parallel()
-	target := dynamotest.Minidyn(t)
+	target := dynamotest.Embedded(t)
 	s := seedTarget(t, target, 30)
 	dynamo.SetRetryPolicy(s.store, time.Millisecond, 5*time.Millisecond, dynamo.DefaultRetryAttempts)
 	ctx := context.Background()
 
 	// Every BatchGetItem processes only its first key and returns the rest
 	// as UnprocessedKeys.
-	onlyFirst := func(n int, _ map[string]*miniserver.AttributeValue) bool { return n > 0 }
-	target.Minidyn.EmulateUnprocessedItems(target.Tables.Products, onlyFirst)
-	target.Minidyn.EmulateUnprocessedItems(target.Tables.Inventory, onlyFirst)
-	defer target.Minidyn.ClearUnprocessedItems()
+	onlyFirst := func(n int, _ attr.Item) bool { return n > 0 }
+	defer target.Faults.Add(localddb.Fault{Table: target.Tables.Products, Unprocessed: onlyFirst})()
+	defer target.Faults.Add(localddb.Fault{Table: target.Tables.Inventory, Unprocessed: onlyFirst})()
 
 	keys := []shopgraph.ProductKey{s.cat.Products[0].Key(), s.cat.Products[1].Key(), s.cat.Products[2].Key(), s.cat.Products[3].Key(), s.cat.Products[1].Key()}
 	sctx, stats := withStats(ctx)
@@ -99,10 +99,10 @@ func TestStore_unprocessedKeysAreRetried(t *testing.T) {
 
 func TestStore_unprocessedKeysHonourContext(t *testing.T) {
 	t.Parallel()
-	target := dynamotest.Minidyn(t)
+	target := dynamotest.Embedded(t)
 	s := seedTarget(t, target, 10)
 	dynamo.SetRetryPolicy(s.store, time.Hour, time.Hour, 8) // would wait for ages
-	target.Minidyn.EmulateUnprocessedItems(target.Tables.Products, func(n int, _ map[string]*miniserver.AttributeValue) bool { return n > 0 })
+	target.Faults.Add(localddb.Fault{Table: target.Tables.Products, Unprocessed: func(n int, _ attr.Item) bool { return n > 0 }})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -117,13 +117,13 @@ func TestStore_unprocessedKeysHonourContext(t *testing.T) {
 
 func TestStore_unprocessedItemsOnSeed(t *testing.T) {
 	t.Parallel()
-	target := dynamotest.Minidyn(t)
+	target := dynamotest.Embedded(t)
 	store := dynamotest.NewStore(t, target)
 	dynamo.SetRetryPolicy(store, time.Millisecond, 5*time.Millisecond, dynamo.DefaultRetryAttempts)
 	// Each BatchWriteItem leaves every other item of each table unprocessed.
-	odd := func(n int, _ map[string]*miniserver.AttributeValue) bool { return n%2 == 1 }
+	odd := func(n int, _ attr.Item) bool { return n%2 == 1 }
 	for _, table := range target.Tables.All() {
-		target.Minidyn.EmulateUnprocessedItems(table, odd)
+		target.Faults.Add(localddb.Fault{Table: table, Unprocessed: odd})
 	}
 	s := index(store, seedCatalog(40))
 	ctx, stats := withStats(context.Background())
@@ -134,7 +134,7 @@ func TestStore_unprocessedItemsOnSeed(t *testing.T) {
 	if by := ops(stats); by["BatchWriteItem"] <= (items+24)/25 {
 		t.Errorf("Seed made %v, want more than %d BatchWriteItem (retries)", by, (items+24)/25)
 	}
-	target.Minidyn.ClearUnprocessedItems()
+	target.Faults.Clear()
 	keys := make([]shopgraph.ProductKey, 0, len(s.cat.Products))
 	for _, p := range s.cat.Products {
 		keys = append(keys, p.Key())
@@ -160,14 +160,14 @@ func TestStore_unprocessedItemsOnSeed(t *testing.T) {
 
 func TestStore_failuresAreReturnedAndNotCached(t *testing.T) {
 	t.Parallel()
-	target := dynamotest.Minidyn(t)
+	target := dynamotest.Embedded(t)
 	s := seedTarget(t, target, 20)
 	// A store whose client retries transient errors without waiting.
 	target.Client = target.NewClient(fastRetries)
 	store := dynamotest.NewStore(t, target)
 	ctx := context.Background()
 
-	target.Minidyn.EmulateFailure(miniserver.FailureConditionInternalServerError)
+	failing := target.Faults.Add(localddb.Fault{Error: "InternalServerError"})
 	sctx, stats := withStats(ctx)
 	whs, err := store.Warehouses(sctx)
 	if err == nil || whs != nil {
@@ -198,7 +198,7 @@ func TestStore_failuresAreReturnedAndNotCached(t *testing.T) {
 	}
 
 	// The failures were not cached: once DynamoDB recovers, so does the store.
-	target.Minidyn.EmulateFailure(miniserver.FailureConditionNone)
+	failing()
 	whs, err = store.Warehouses(ctx)
 	if err != nil || len(whs) != 4 {
 		t.Errorf("Warehouses after recovery = %v, %v", whs, err)
@@ -208,8 +208,7 @@ func TestStore_failuresAreReturnedAndNotCached(t *testing.T) {
 		t.Errorf("Categories after recovery = %v, %v", cats, err)
 	}
 	// And a cached value survives a later failure until it expires.
-	target.Minidyn.EmulateFailure(miniserver.FailureConditionInternalServerError)
-	defer target.Minidyn.EmulateFailure(miniserver.FailureConditionNone)
+	defer target.Faults.Add(localddb.Fault{Error: "InternalServerError"})()
 	if whs, err := store.Warehouses(ctx); err != nil || len(whs) != 4 {
 		t.Errorf("cached Warehouses during a failure = %v, %v", whs, err)
 	}
@@ -217,7 +216,7 @@ func TestStore_failuresAreReturnedAndNotCached(t *testing.T) {
 
 func TestStore_cache(t *testing.T) {
 	t.Parallel()
-	target := dynamotest.Minidyn(t)
+	target := dynamotest.Embedded(t)
 	s := seedTarget(t, target, 20)
 	ctx := context.Background()
 	scans := func(f func(ctx context.Context)) int {
@@ -323,9 +322,9 @@ func TestTableNames(t *testing.T) {
 	}
 }
 
-func TestCreateTables_minidyn(t *testing.T) {
+func TestCreateTables_embedded(t *testing.T) {
 	t.Parallel()
-	target := dynamotest.Minidyn(t) // creates test-* tables
+	target := dynamotest.Embedded(t) // creates test-* tables
 	ctx := context.Background()
 	tables := dynamo.TableNames("other-")
 	created, err := dynamo.CreateTables(ctx, target.Client, tables)
@@ -365,7 +364,7 @@ func TestCreateTables_minidyn(t *testing.T) {
 
 func TestCountRequests_idempotent(t *testing.T) {
 	t.Parallel()
-	target := dynamotest.Minidyn(t)
+	target := dynamotest.Embedded(t)
 	// A client that adds the middleware again must count once, not twice or
 	// fail.
 	c := target.NewClient(func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, dynamo.CountRequests) })

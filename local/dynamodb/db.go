@@ -1,0 +1,328 @@
+// Package dynamodb is an embedded DynamoDB: an in-process server of the
+// DynamoDB JSON API (X-Amz-Target DynamoDB_20120810.<Op>, Content-Type
+// application/x-amz-json-1.0) that the real AWS SDK clients reach over HTTP,
+// storing its tables durably in one bbolt file, with DynamoDB's exact
+// decimal numbers and its validation and error shapes (DynamoDB Local, AWS's
+// own emulator, is the reference it is tested against).
+//
+// It implements the table operations (CreateTable, DescribeTable,
+// DeleteTable, ListTables, UpdateTimeToLive, DescribeTimeToLive), the item
+// operations (PutItem, GetItem, UpdateItem, DeleteItem), Query and Scan
+// (tables and global secondary indexes), BatchGetItem, BatchWriteItem,
+// TransactWriteItems and TransactGetItems, with expressions only (the legacy
+// parameters such as KeyConditions or Expected are refused). Local secondary
+// indexes, streams, backups, PartiQL and UpdateTable are not supported.
+//
+// There is no authentication: wrap DB (an http.Handler) in a SigV4 verifier
+// before exposing it. Faults injects errors, delays and unprocessed batch
+// entries for tests.
+//
+// Storage layout (one bbolt file, <Dir>/dynamodb.db): a "meta" bucket with
+// each table's description and its item counts and sizes; one bucket per
+// table (key: attr.AppendKey of the partition key, then of the sort key;
+// value: the item's size as 4 little-endian bytes, then its canonical wire
+// JSON); one bucket per global secondary index (key: index key, then table
+// key; value: the projected item, same format); one TTL index bucket per
+// table whose TTL is enabled; and a bucket of TransactWriteItems idempotency
+// tokens.
+package dynamodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options configure Open.
+type Options struct {
+	// Dir is the data directory, created if missing. Empty means a
+	// temporary store removed at Close (tests).
+	Dir string
+	// NoSync skips fsync on commit (tests, and benchmarks that say so). The
+	// store is durable by default.
+	NoSync bool
+	// Now is the clock used for TTL expiry and the idempotency window of
+	// TransactWriteItems tokens. Default time.Now.
+	Now func() time.Time
+	// TTLInterval is how often expired items are deleted. Default 1s.
+	TTLInterval time.Duration
+	// Logger receives internal errors and recovered panics. Default: discard.
+	Logger *slog.Logger
+}
+
+// LockedError is returned by Open when another process (or another DB in
+// this process) holds the data directory.
+type LockedError struct {
+	Dir string // the data directory
+	PID int    // the process id written in the lock file (0 if unreadable)
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("embedded DynamoDB: data directory %s is in use by process %d", e.Dir, e.PID)
+}
+
+// DB is an open embedded DynamoDB. It is safe for concurrent use; serve it
+// with net/http (it implements http.Handler).
+type DB struct {
+	bolt   *bolt.DB
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	dir    string
+	temp   bool // dir is a temporary directory removed at Close
+	unlock func() error
+	faults Faults
+
+	mu     sync.RWMutex
+	tables map[string]*table // by name
+
+	writes chan *writeReq
+	stop   chan struct{}
+	wg     sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (or creates) the store in opts.Dir. A directory held by
+// another open DB fails at once with *LockedError. Open reads only the
+// table descriptions: its cost does not grow with the number of items.
+func Open(opts Options) (*DB, error) {
+	db := &DB{opts: opts, log: opts.Logger, now: opts.Now, dir: opts.Dir}
+	if db.log == nil {
+		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.opts.TTLInterval <= 0 {
+		db.opts.TTLInterval = time.Second
+	}
+	if db.dir == "" {
+		dir, err := os.MkdirTemp("", "embedded-dynamodb-")
+		if err != nil {
+			return nil, fmt.Errorf("embedded DynamoDB: create temporary directory: %w", err)
+		}
+		db.dir, db.temp = dir, true
+	} else if err := os.MkdirAll(db.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded DynamoDB: create data directory: %w", err)
+	}
+	fail := func(err error) (*DB, error) {
+		if db.bolt != nil {
+			_ = db.bolt.Close()
+		}
+		if db.unlock != nil {
+			_ = db.unlock()
+		}
+		if db.temp {
+			_ = os.RemoveAll(db.dir)
+		}
+		return nil, err
+	}
+	unlock, err := lockDir(db.dir)
+	if err != nil {
+		return fail(err)
+	}
+	db.unlock = unlock
+	bdb, err := bolt.Open(filepath.Join(db.dir, "dynamodb.db"), 0o600, &bolt.Options{
+		Timeout:        time.Second,
+		NoSync:         opts.NoSync,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("embedded DynamoDB: open %s: %w", db.dir, err))
+	}
+	db.bolt = bdb
+	if err := db.loadTables(); err != nil {
+		return fail(err)
+	}
+	db.writes = make(chan *writeReq, 256)
+	db.stop = make(chan struct{})
+	db.wg.Add(2)
+	go db.writer()
+	go db.sweeper()
+	return db, nil
+}
+
+// Faults returns db's fault injector.
+func (db *DB) Faults() *Faults { return &db.faults }
+
+// Close stops the TTL sweeper and the writer, closes the store, releases
+// the directory lock and, for a temporary store, removes it. Requests still
+// arriving get InternalServerError. Calling it more than once is safe.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.stop)
+		db.wg.Wait()
+		var errs []error
+		if err := db.bolt.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("embedded DynamoDB: close store: %w", err))
+		}
+		if err := db.unlock(); err != nil {
+			errs = append(errs, fmt.Errorf("embedded DynamoDB: release lock: %w", err))
+		}
+		if db.temp {
+			if err := os.RemoveAll(db.dir); err != nil {
+				errs = append(errs, fmt.Errorf("embedded DynamoDB: remove temporary directory: %w", err))
+			}
+		}
+		db.closeErr = errors.Join(errs...)
+	})
+	return db.closeErr
+}
+
+// errClosed answers requests that arrive after Close.
+var errClosed = errors.New("embedded DynamoDB is closed")
+
+// writeReq is one write function waiting for the writer goroutine.
+type writeReq struct {
+	fn   func(tx *bolt.Tx) error
+	done chan error
+}
+
+// maxGroup bounds how many write functions share one commit.
+const maxGroup = 128
+
+// update runs fn in a write transaction, sharing the commit (and its fsync)
+// with other writers queued at the same time. fn may run more than once (if
+// a function of its group fails, each is rerun alone), so it must set its
+// outputs afresh on each run and report client-level failures (a failed
+// condition) as values, returning an error only for storage failures: a
+// returned error rolls the transaction back.
+func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	req := &writeReq{fn: fn, done: make(chan error, 1)}
+	select {
+	case db.writes <- req:
+	case <-db.stop:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-db.stop:
+		// The writer drains what it accepted before exiting.
+		return <-req.done
+	}
+}
+
+// writer commits queued write functions in groups: whatever queued while
+// the previous commit ran shares the next one.
+func (db *DB) writer() {
+	defer db.wg.Done()
+	group := make([]*writeReq, 0, maxGroup)
+	for {
+		var first *writeReq
+		select {
+		case first = <-db.writes:
+		case <-db.stop:
+			// Fail whatever is still queued.
+			for {
+				select {
+				case req := <-db.writes:
+					req.done <- errClosed
+				default:
+					return
+				}
+			}
+		}
+		group = append(group[:0], first)
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case req := <-db.writes:
+				group = append(group, req)
+			default:
+				break drain
+			}
+		}
+		db.commit(group)
+	}
+}
+
+// commit runs group in one transaction; if that fails, each alone.
+func (db *DB) commit(group []*writeReq) {
+	if len(group) == 1 {
+		group[0].done <- db.runWrite(group[0].fn)
+		return
+	}
+	err := db.runWrite(func(tx *bolt.Tx) error {
+		for _, req := range group {
+			if err := req.fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for _, req := range group {
+			req.done <- nil
+		}
+		return
+	}
+	for _, req := range group {
+		req.done <- db.runWrite(req.fn)
+	}
+}
+
+// runWrite runs fn in a write transaction and commits it, or rolls it back
+// when fn fails or changed nothing (a group of failed conditions costs no
+// fsync). A panic in fn becomes an error, so one bad request cannot kill the
+// writer.
+func (db *DB) runWrite(fn func(tx *bolt.Tx) error) (err error) {
+	tx, err := db.bolt.Begin(true)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write: %v", p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if st := tx.Stats(); st.GetNodeCount() == 0 {
+		return tx.Rollback()
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// checkedUpdate runs fn, a write function that reports client errors in
+// *clientErr and writes only when tx.Writable(), first (when precheck) in a
+// read transaction: a client error found there (a failed condition) is
+// answered from that snapshot, as a read linearized at that moment, without
+// a commit. Otherwise fn runs again in a write transaction (update), where
+// its conditions are evaluated afresh.
+func (db *DB) checkedUpdate(ctx context.Context, precheck bool, fn func(tx *bolt.Tx) error, clientErr *error) error {
+	if precheck {
+		if err := db.view(fn); err != nil {
+			return err
+		}
+		if *clientErr != nil {
+			return nil
+		}
+	}
+	return db.update(ctx, fn)
+}
+
+// view runs fn in a read transaction.
+func (db *DB) view(fn func(tx *bolt.Tx) error) error {
+	return db.bolt.View(fn)
+}
