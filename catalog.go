@@ -62,6 +62,10 @@ type Warehouse struct {
 type StockLevel struct {
 	ProductID string
 	Warehouse string // warehouse code
+	// Site is the warehouse's details. The inventory loader fills it from
+	// the warehouses it read the stock for (so it is always known there);
+	// stores leave it zero.
+	Site      Warehouse
 	Available int
 	Reserved  int
 	Version   int64

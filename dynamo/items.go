@@ -127,7 +127,7 @@ func marshalStock(l shopgraph.StockLevel) (item, error) {
 	if !validPartitionKey(l.ProductID) || !validSortKey(l.Warehouse) {
 		return nil, fmt.Errorf("stock of %q in warehouse %q: product id and warehouse must be non-empty and within DynamoDB's key size limits", l.ProductID, l.Warehouse)
 	}
-	av, err := attributevalue.MarshalMap(stockItem(l))
+	av, err := attributevalue.MarshalMap(stockItem{ProductID: l.ProductID, Warehouse: l.Warehouse, Available: l.Available, Reserved: l.Reserved, Version: l.Version})
 	if err != nil {
 		return nil, fmt.Errorf("marshal stock %s/%s: %w", l.ProductID, l.Warehouse, err)
 	}
@@ -143,7 +143,7 @@ func unmarshalStock(av item) (shopgraph.StockLevel, error) {
 	if it.ProductID == "" || it.Warehouse == "" {
 		return shopgraph.StockLevel{}, fmt.Errorf("unmarshal inventory item: missing %s or %s", attrProductID, attrWarehouse)
 	}
-	return shopgraph.StockLevel(it), nil
+	return shopgraph.StockLevel{ProductID: it.ProductID, Warehouse: it.Warehouse, Available: it.Available, Reserved: it.Reserved, Version: it.Version}, nil
 }
 
 // warehouseItem is a Warehouses item.

@@ -37,7 +37,6 @@ type ResolverRoot interface {
 	Product() ProductResolver
 	ProductPage() ProductPageResolver
 	Query() QueryResolver
-	WarehouseStock() WarehouseStockResolver
 }
 
 type DirectiveRoot struct {
@@ -150,7 +149,7 @@ type ComplexityRoot struct {
 
 	WarehouseStock struct {
 		Available func(childComplexity int) int
-		Warehouse func(childComplexity int) int
+		Site      func(childComplexity int) int
 	}
 }
 
@@ -200,9 +199,6 @@ type QueryResolver interface {
 	Warehouses(ctx context.Context) ([]shopgraph.Warehouse, error)
 	Me(ctx context.Context) (*shopgraph.UserProfile, error)
 	APIKeys(ctx context.Context) ([]shopgraph.APIKeyRecord, error)
-}
-type WarehouseStockResolver interface {
-	Warehouse(ctx context.Context, obj *shopgraph.StockLevel) (*shopgraph.Warehouse, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -699,11 +695,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WarehouseStock.Available(childComplexity), true
 	case "WarehouseStock.warehouse":
-		if e.ComplexityRoot.WarehouseStock.Warehouse == nil {
+		if e.ComplexityRoot.WarehouseStock.Site == nil {
 			break
 		}
 
-		return e.ComplexityRoot.WarehouseStock.Warehouse(childComplexity), true
+		return e.ComplexityRoot.WarehouseStock.Site(childComplexity), true
 
 	}
 	return 0, false
@@ -3582,11 +3578,11 @@ func (ec *executionContext) _WarehouseStock_warehouse(ctx context.Context, field
 			return ec.fieldContext_WarehouseStock_warehouse(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WarehouseStock().Warehouse(ctx, obj)
+			return obj.Site, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Warehouse) graphql.Marshaler {
-			return ec.marshalNWarehouse2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v shopgraph.Warehouse) graphql.Marshaler {
+			return ec.marshalNWarehouse2githubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3596,8 +3592,8 @@ func (ec *executionContext) fieldContext_WarehouseStock_warehouse(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "WarehouseStock",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Warehouse(ctx, field)
 		},
@@ -5478,15 +5474,14 @@ func (ec *executionContext) _WarehouseStock(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("WarehouseStock")
 		case "warehouse":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WarehouseStock_warehouse(ctx, field, obj)
-				})
+			out.Values[i] = ec._WarehouseStock_warehouse(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "available":
 			out.Values[i] = ec._WarehouseStock_available(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -6185,14 +6180,6 @@ func (ec *executionContext) marshalNWarehouse2ᚕgithubᚗcomᚋshopgraphᚋshop
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNWarehouse2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx context.Context, sel ast.SelectionSet, v *shopgraph.Warehouse) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Warehouse!")
-		return graphql.Null
-	}
-	return ec._Warehouse(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWarehouseStock2githubᚗcomᚋshopgraphᚋshopgraphᚐStockLevel(ctx context.Context, sel ast.SelectionSet, v shopgraph.StockLevel) graphql.Marshaler {

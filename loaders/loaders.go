@@ -51,7 +51,6 @@ type Stores struct {
 type Loaders struct {
 	product   *dataloader.Loader[shopgraph.ProductKey, shopgraph.Product]
 	inventory *dataloader.Loader[string, shopgraph.Inventory]
-	warehouse *dataloader.Loader[string, shopgraph.Warehouse]
 	// disabled: one request per Load, nothing cached (Config.Disabled).
 	disabled bool
 	// loadInventory is the inventory loader's batch function, for
@@ -67,7 +66,6 @@ func New(s Stores, cfg Config) *Loaders {
 		loadInventory: inv,
 		product:       newLoader(cfg, productBatch(s.Catalog)),
 		inventory:     newLoader(cfg, inv),
-		warehouse:     newLoader(cfg, warehouseBatch(s.Catalog)),
 	}
 }
 
@@ -137,13 +135,6 @@ func (l *Loaders) PrefetchInventory(ctx context.Context, productIDs []string) {
 	}
 }
 
-// Warehouse loads a warehouse by code. Warehouses come from the catalog
-// store's cache, so this normally makes no backend request. An unknown code
-// is a NotFound *shopgraph.Error.
-func (l *Loaders) Warehouse(ctx context.Context, code string) (shopgraph.Warehouse, error) {
-	return load(ctx, l.warehouse, code)
-}
-
 func productBatch(store shopgraph.CatalogStore) dataloader.BatchFunc[shopgraph.ProductKey, shopgraph.Product] {
 	return func(ctx context.Context, keys []shopgraph.ProductKey) []*dataloader.Result[shopgraph.Product] {
 		found, err := store.GetProducts(ctx, keys)
@@ -164,8 +155,10 @@ func inventoryBatch(catalog shopgraph.CatalogStore, store shopgraph.InventorySto
 			return results[string, shopgraph.Inventory](ids, err, nil)
 		}
 		codes := make([]string, len(whs))
+		byCode := make(map[string]shopgraph.Warehouse, len(whs))
 		for i, w := range whs {
 			codes[i] = w.Code
+			byCode[w.Code] = w
 		}
 		inv, err := store.GetInventory(ctx, ids, codes)
 		if err == nil && len(inv) != len(ids) {
@@ -176,26 +169,15 @@ func inventoryBatch(catalog shopgraph.CatalogStore, store shopgraph.InventorySto
 		}
 		out := make([]*dataloader.Result[shopgraph.Inventory], len(ids))
 		for i := range ids {
+			// Each stock level carries its warehouse, so that serving
+			// WarehouseStock.warehouse is a field read, not a resolver run
+			// per stock level.
+			for j := range inv[i].Warehouses {
+				inv[i].Warehouses[j].Site = byCode[inv[i].Warehouses[j].Warehouse]
+			}
 			out[i] = &dataloader.Result[shopgraph.Inventory]{Data: inv[i]}
 		}
 		return out
-	}
-}
-
-func warehouseBatch(store shopgraph.CatalogStore) dataloader.BatchFunc[string, shopgraph.Warehouse] {
-	return func(ctx context.Context, codes []string) []*dataloader.Result[shopgraph.Warehouse] {
-		whs, err := store.Warehouses(ctx)
-		byCode := make(map[string]shopgraph.Warehouse, len(whs))
-		for _, w := range whs {
-			byCode[w.Code] = w
-		}
-		return results(codes, err, func(code string) (shopgraph.Warehouse, error) {
-			w, ok := byCode[code]
-			if !ok {
-				return w, shopgraph.Errorf(shopgraph.CodeNotFound, "warehouse %q not found", code)
-			}
-			return w, nil
-		})
 	}
 }
 

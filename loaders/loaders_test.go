@@ -198,15 +198,22 @@ func TestLoaders_Inventory_wrongResultCountIsAnError(t *testing.T) {
 	}
 }
 
-func TestLoaders_Warehouse(t *testing.T) {
-	f := newFake()
-	l := newLoaders(f, loaders.Config{})
-	w, err := l.Warehouse(context.Background(), "B")
-	if err != nil || w.Code != "B" {
-		t.Fatalf("Warehouse(B) = %v, %v", w, err)
-	}
-	if _, err := l.Warehouse(context.Background(), "ZZ"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
-		t.Fatalf("Warehouse(ZZ) err = %v, want NotFound", err)
+// TestLoaders_Inventory_stockCarriesItsWarehouse: each stock level comes
+// with its warehouse's details, read once per batch (so the GraphQL field
+// WarehouseStock.warehouse is a plain field, not a resolver per stock level).
+func TestLoaders_Inventory_stockCarriesItsWarehouse(t *testing.T) {
+	for _, cfg := range []loaders.Config{{}, {Disabled: true}} {
+		f := newFake()
+		f.warehouse = []shopgraph.Warehouse{{Code: "A", Name: "Alpha", Region: "eu"}, {Code: "B", Name: "Beta", Region: "us"}}
+		inv, err := newLoaders(f, cfg).Inventory(context.Background(), "p1")
+		if err != nil || len(inv.Warehouses) != 2 {
+			t.Fatalf("Inventory(p1) = %+v, %v", inv, err)
+		}
+		for i, want := range f.warehouse {
+			if got := inv.Warehouses[i]; got.Warehouse != want.Code || got.Site != want {
+				t.Errorf("loaders %+v: stock level %d = %+v, want warehouse %+v", cfg, i, got, want)
+			}
+		}
 	}
 }
 

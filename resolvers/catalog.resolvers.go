@@ -96,25 +96,14 @@ func (r *queryResolver) Warehouses(ctx context.Context) ([]shopgraph.Warehouse, 
 	return r.Catalog.Warehouses(ctx)
 }
 
-func (r *warehouseStockResolver) Warehouse(ctx context.Context, obj *shopgraph.StockLevel) (*shopgraph.Warehouse, error) {
-	w, err := loaders.FromContext(ctx).Warehouse(ctx, obj.Warehouse)
-	if err != nil {
-		return nil, err
-	}
-	return &w, nil
-}
-
 func (r *Resolver) Product() graph.ProductResolver { return &productResolver{r} }
 
 func (r *Resolver) ProductPage() graph.ProductPageResolver { return &productPageResolver{r} }
 
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
-func (r *Resolver) WarehouseStock() graph.WarehouseStockResolver { return &warehouseStockResolver{r} }
-
 type (
-	productResolver        struct{ *Resolver }
-	productPageResolver    struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	warehouseStockResolver struct{ *Resolver }
+	productResolver     struct{ *Resolver }
+	productPageResolver struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
 )

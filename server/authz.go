@@ -108,14 +108,19 @@ func compileRules(schema *ast.Schema) map[fieldKey]*fieldRule {
 	return rules
 }
 
-// enforceFieldAuth is the AroundFields middleware that guards every field
-// with its compiled rule. A denied field resolves to null with AppSync's
+// guardFields is the server's one AroundFields middleware (it runs for every
+// field of every response, so the checks share one layer): it stops an
+// operation whose context is done (stopWhenDone), then guards the field with
+// its compiled rule. A denied field resolves to null with AppSync's
 // Unauthorized error; its resolver never runs. Introspection is open to
 // every authenticated caller.
-func enforceFieldAuth(schema *ast.Schema, defaultMode shopgraph.AuthMode) graphql.FieldMiddleware {
+func guardFields(schema *ast.Schema, defaultMode shopgraph.AuthMode) graphql.FieldMiddleware {
 	rules := compileRules(schema)
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
+		if err := stopWhenDone(ctx, fc); err != nil {
+			return nil, err
+		}
 		if fc == nil || fc.Field.Definition == nil || strings.HasPrefix(fc.Object, "__") || strings.HasPrefix(fc.Field.Name, "__") {
 			return next(ctx)
 		}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/loaders"

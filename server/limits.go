@@ -678,16 +678,14 @@ func withDeadline(timeout time.Duration) graphql.ResponseMiddleware {
 	}
 }
 
-// stopWhenDone is the field middleware that stops an operation whose
-// context is done (deadline passed, client gone): no resolver starts after
-// that, so the remaining fields fail fast instead of calling DynamoDB.
-func stopWhenDone(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.IsResolver {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+// stopWhenDone stops an operation whose context is done (deadline passed,
+// client gone): no resolver starts after that, so the remaining fields fail
+// fast instead of calling DynamoDB. guardFields calls it for every field.
+func stopWhenDone(ctx context.Context, fc *graphql.FieldContext) error {
+	if fc != nil && fc.IsResolver {
+		return ctx.Err()
 	}
-	return next(ctx)
+	return nil
 }
 
 // timeoutMessage is the message of an ExecutionTimeout error.

@@ -293,8 +293,9 @@ func (h *Handler) graphQL() http.Handler {
 		r.RemoveRule(rules.MaxIntrospectionDepth.Name)
 		return r
 	})
-	srv.AroundFields(stopWhenDone)
-	srv.AroundFields(enforceFieldAuth(es.Schema(), cfg.DefaultAuthMode))
+	// One field middleware, not two: it runs for every field of every
+	// response (a catalog page has over a thousand).
+	srv.AroundFields(guardFields(es.Schema(), cfg.DefaultAuthMode))
 	modes := append([]shopgraph.AuthMode{cfg.DefaultAuthMode}, cfg.AdditionalAuthModes...)
 	for _, w := range appsync.LintAuth(es.Schema(), modes) {
 		cfg.Logger.Warn("schema auth directive", "warning", w)
