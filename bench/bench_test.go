@@ -101,12 +101,16 @@ func runPage(b *testing.B, a *apptest.App, limit int, name string, into *results
 	runtime.GC()
 	var requests int
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		requests += page()
 	}
 	b.StopTimer()
 	reqPerOp := float64(requests) / float64(b.N)
 	b.ReportMetric(reqPerOp, "ddb-requests/op")
+	// The whole process's CPU per page: server and, on the embedded
+	// DynamoDB, the store too (DynamoDB Local's JVM is not counted).
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	into.set(name, result{
 		nsPerOp:  float64(b.Elapsed().Nanoseconds()) / float64(b.N),
 		requests: reqPerOp,

@@ -7,8 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"

@@ -94,7 +94,7 @@ func (db *DB) batchGetItem(ctx context.Context, body []byte) ([]byte, error) {
 		if len(ka.AttributesToGet) > 0 && string(ka.AttributesToGet) != "null" {
 			return nil, validation("The embedded DynamoDB supports only expressions: the legacy parameter AttributesToGet is not supported; use ProjectionExpression")
 		}
-		p, err := expr.NewParams(ka.ExpressionAttributeNames, nil)
+		p, err := newParams(ka.ExpressionAttributeNames, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -31,6 +31,9 @@ func newClient(endpoint string) *sdk.Client {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
 		RetryMaxAttempts: 1,
+		// A transport of its own: closing another test's server must not
+		// touch this client's connections.
+		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	})
 }
 

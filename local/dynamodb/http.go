@@ -95,7 +95,8 @@ func (db *DB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok || h == nil {
 		msg := "Unknown operation " + strconv.Quote(target)
 		if ok && unsupported[op] {
-			writeError(w, reqID, validation("The embedded DynamoDB does not support the operation "+op))
+			writeError(w, reqID, &apiError{status: http.StatusBadRequest, typ: nsService + "UnknownOperationException",
+				msg: "The embedded DynamoDB does not support the operation " + op})
 			return
 		}
 		writeError(w, reqID, &apiError{status: http.StatusBadRequest, typ: nsService + "UnknownOperationException", msg: msg})

@@ -52,7 +52,31 @@ type exprInput struct {
 }
 
 func (e *exprInput) params() (*expr.Params, error) {
-	return expr.NewParams(e.ExpressionAttributeNames, e.ExpressionAttributeValues)
+	return newParams(e.ExpressionAttributeNames, e.ExpressionAttributeValues)
+}
+
+// newParams is expr.NewParams with the checks DynamoDB makes of the maps
+// themselves.
+func newParams(names map[string]string, values attr.Item) (*expr.Params, error) {
+	for _, k := range sortedTables(names) {
+		if names[k] == "" {
+			return nil, validationf("ExpressionAttributeNames contains invalid value: Empty attribute name for key %s", k)
+		}
+	}
+	return expr.NewParams(names, values)
+}
+
+// checkNoExpressions refuses names and values given with no expression to
+// use them (exprs names the request's absent expressions, as DynamoDB words
+// it: "ConditionExpression is null").
+func (e *exprInput) checkNoExpressions(absent string) error {
+	if e.ExpressionAttributeValues != nil {
+		return validation("ExpressionAttributeValues can only be specified when using expressions: " + absent)
+	}
+	if e.ExpressionAttributeNames != nil {
+		return validation("ExpressionAttributeNames can only be specified when using expressions")
+	}
+	return nil
 }
 
 // parseCondition parses an optional ConditionExpression.
@@ -218,6 +242,11 @@ func (db *DB) putItem(ctx context.Context, body []byte) ([]byte, error) {
 	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
+	if in.ConditionExpression == nil {
+		if err := in.checkNoExpressions("ConditionExpression is null"); err != nil {
+			return nil, err
+		}
+	}
 	p, err := in.params()
 	if err != nil {
 		return nil, err
@@ -312,6 +341,9 @@ func (db *DB) getItem(ctx context.Context, body []byte) ([]byte, error) {
 	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
+	if in.ProjectionExpression == nil && in.ExpressionAttributeNames != nil {
+		return nil, validation("ExpressionAttributeNames can only be specified when using expressions")
+	}
 	p, err := in.params()
 	if err != nil {
 		return nil, err
@@ -397,6 +429,11 @@ func (db *DB) deleteItem(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
+	}
+	if in.ConditionExpression == nil {
+		if err := in.checkNoExpressions("ConditionExpression is null"); err != nil {
+			return nil, err
+		}
 	}
 	p, err := in.params()
 	if err != nil {
@@ -507,8 +544,9 @@ func applyUpdate(t *table, u *expr.Update, key attr.Item, old attr.Item) (attr.I
 	return u.Apply(base)
 }
 
-// updatedAttrs returns the top-level attributes of it that u touched (as
-// DynamoDB Local answers UPDATED_OLD and UPDATED_NEW), or nil if none.
+// updatedAttrs answers UPDATED_OLD and UPDATED_NEW as DynamoDB Local
+// does: for each path u updates that exists in it, the whole top-level
+// attribute holding it; nil if none.
 func updatedAttrs(u *expr.Update, it attr.Item) attr.Item {
 	if u == nil || it == nil {
 		return nil
@@ -518,8 +556,8 @@ func updatedAttrs(u *expr.Update, it attr.Item) attr.Item {
 		if len(p) == 0 {
 			continue
 		}
-		if v, ok := it[p[0].Name]; ok {
-			out[p[0].Name] = v
+		if _, ok := p.Get(it); ok {
+			out[p[0].Name] = it[p[0].Name]
 		}
 	}
 	if len(out) == 0 {
@@ -552,6 +590,11 @@ func (db *DB) updateItem(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
+	}
+	if in.ConditionExpression == nil && in.UpdateExpression == nil {
+		if err := in.checkNoExpressions("UpdateExpression and ConditionExpression are null"); err != nil {
+			return nil, err
+		}
 	}
 	p, err := in.params()
 	if err != nil {

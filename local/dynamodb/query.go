@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/fnv"
 	"math/bits"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -282,6 +283,17 @@ func (db *DB) planRead(ctx context.Context, op string, in *readInput) (*readPlan
 	if pl.proj, err = parseProjection(in.ProjectionExpression, p); err != nil {
 		return nil, nil, err
 	}
+	if pl.g != nil && pl.proj != nil && pl.g.projType != "ALL" {
+		var missing []string
+		for _, path := range pl.proj.Paths {
+			if len(path) > 0 && !pl.g.projects(t, path[0].Name) && !contains(missing, path[0].Name) {
+				missing = append(missing, path[0].Name)
+			}
+		}
+		if missing != nil {
+			return nil, nil, validationf("One or more parameter values were invalid: Global secondary index %s does not project [%s]", pl.g.name, strings.Join(missing, ", "))
+		}
+	}
 	pl.rng.bucket = t.bucket
 	if pl.g != nil {
 		pl.rng.bucket = pl.g.bucket
@@ -311,6 +323,11 @@ func (db *DB) query(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	if err := p.CheckUnused(); err != nil {
 		return nil, err
+	}
+	if in.FilterExpression != nil {
+		if name, ok := topLevelNames(*in.FilterExpression, in.ExpressionAttributeNames, hash.Name, rng.Name); ok {
+			return nil, validationf("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", name)
+		}
 	}
 	if kc.Partition.Kind != hash.Kind {
 		return nil, validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
@@ -525,4 +542,57 @@ func (db *DB) runRead(pl *readPlan) ([]byte, error) {
 		return nil, err
 	}
 	return r.bytes(), nil
+}
+
+// topLevelNames scans a (successfully parsed) filter expression for the
+// top-level attribute names its paths start with, and returns the first that
+// is one of keys.
+func topLevelNames(src string, names map[string]string, keys ...string) (string, bool) {
+	isKey := func(n string) bool {
+		for _, k := range keys {
+			if k != "" && n == k {
+				return true
+			}
+		}
+		return false
+	}
+	prev := byte(0) // last non-space character before the current token
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+			continue
+		case c == '#' || c == ':' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			j := i + 1
+			for j < len(src) && (src[j] == '_' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9') {
+				j++
+			}
+			tok := src[i:j]
+			k := j
+			for k < len(src) && src[k] == ' ' {
+				k++
+			}
+			call := k < len(src) && src[k] == '('
+			if prev != '.' && c != ':' && !call {
+				name := tok
+				if c == '#' {
+					name = names[tok]
+				}
+				switch strings.ToUpper(tok) {
+				case "AND", "OR", "NOT", "BETWEEN", "IN":
+				default:
+					if isKey(name) {
+						return name, true
+					}
+				}
+			}
+			prev = 'a'
+			i = j
+			continue
+		}
+		prev = c
+		i++
+	}
+	return "", false
 }

@@ -36,9 +36,15 @@ func decodeStored(v []byte) (attr.Item, error) {
 	return it, nil
 }
 
+// Key value size limits.
+const (
+	maxHashKey  = 2048
+	maxRangeKey = 1024
+)
+
 // keyValue checks one key attribute value of a request (a Key or an Item)
-// and returns it.
-func keyValue(it attr.Item, k keyDef) (attr.Value, error) {
+// and returns it; limit is the key's size limit.
+func keyValue(it attr.Item, k keyDef, limit int) (attr.Value, error) {
 	v, ok := it[k.Name]
 	if !ok {
 		return v, validation("One of the required keys was not given a value")
@@ -51,6 +57,9 @@ func keyValue(it attr.Item, k keyDef) (attr.Value, error) {
 	}
 	if k.Kind == attr.B && len(v.Bin) == 0 {
 		return v, validationf("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: %s", k.Name)
+	}
+	if attr.Size(v) > limit {
+		return v, validation("Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes")
 	}
 	return v, nil
 }
@@ -72,17 +81,25 @@ func (t *table) keyOf(key attr.Item) ([]byte, error) {
 		n = 2
 	}
 	if len(key) != n {
-		return nil, validation("The provided key element does not match the schema")
+		return nil, validation("The number of conditions on the keys is invalid")
 	}
-	if _, err := keyValue(key, t.hash); err != nil {
+	if err := t.checkKeyValues(key); err != nil {
 		return nil, err
 	}
+	return t.encodeKey(key), nil
+}
+
+// checkKeyValues checks the key attributes of a key or an item.
+func (t *table) checkKeyValues(it attr.Item) error {
+	if _, err := keyValue(it, t.hash, maxHashKey); err != nil {
+		return err
+	}
 	if t.rng.Name != "" {
-		if _, err := keyValue(key, t.rng); err != nil {
-			return nil, err
+		if _, err := keyValue(it, t.rng, maxRangeKey); err != nil {
+			return err
 		}
 	}
-	return t.encodeKey(key), nil
+	return nil
 }
 
 // keyAttrs returns the key attributes of item.
@@ -97,13 +114,8 @@ func (t *table) keyAttrs(it attr.Item) attr.Item {
 // checkItem validates a whole item to be written: key attributes, index
 // key types, size. It returns the item's key and size.
 func (t *table) checkItem(it attr.Item, update bool) ([]byte, int, error) {
-	if _, err := keyValue(it, t.hash); err != nil {
+	if err := t.checkKeyValues(it); err != nil {
 		return nil, 0, err
-	}
-	if t.rng.Name != "" {
-		if _, err := keyValue(it, t.rng); err != nil {
-			return nil, 0, err
-		}
 	}
 	for _, g := range t.gsis {
 		for _, k := range []keyDef{g.hash, g.rng} {
@@ -122,9 +134,12 @@ func (t *table) checkItem(it attr.Item, update bool) ([]byte, int, error) {
 			}
 		}
 	}
-	for name := range it {
+	for name, v := range it {
 		if len(name) > 65535 {
 			return nil, 0, validation("One or more parameter values were invalid: An attribute name exceeds the maximum length of 65535 bytes")
+		}
+		if name == "" || !mapKeysNonEmpty(v) {
+			return nil, 0, validation("Empty attribute name")
 		}
 	}
 	size := attr.ItemSize(it)
@@ -135,6 +150,39 @@ func (t *table) checkItem(it attr.Item, update bool) ([]byte, int, error) {
 		return nil, 0, validation("Item size has exceeded the maximum allowed size")
 	}
 	return t.encodeKey(it), size, nil
+}
+
+// mapKeysNonEmpty reports whether no map inside v has an empty key.
+func mapKeysNonEmpty(v attr.Value) bool {
+	switch v.Kind {
+	case attr.M:
+		for k, e := range v.Map {
+			if k == "" || !mapKeysNonEmpty(e) {
+				return false
+			}
+		}
+	case attr.L:
+		for _, e := range v.List {
+			if !mapKeysNonEmpty(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sizeAndKeysPresent is checkItem's part that a transaction reports as a
+// plain ValidationException: every key attribute present, size in bounds.
+func (t *table) sizeAndKeysPresent(it attr.Item) error {
+	for _, k := range []keyDef{t.hash, t.rng} {
+		if _, ok := it[k.Name]; k.Name != "" && !ok {
+			return validation("One of the required keys was not given a value")
+		}
+	}
+	if attr.ItemSize(it) > maxItemSize {
+		return validation("Item size has exceeded the maximum allowed size")
+	}
+	return nil
 }
 
 // gsiKey returns item's key in g, or nil when item lacks g's key

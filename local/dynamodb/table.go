@@ -305,6 +305,9 @@ func (db *DB) createTable(ctx context.Context, body []byte) ([]byte, error) {
 	if len(in.LocalSecondaryIndexes) > 0 && string(in.LocalSecondaryIndexes) != "null" {
 		return nil, validation("The embedded DynamoDB does not support LocalSecondaryIndexes")
 	}
+	if len(in.AttributeDefinitions) == 0 {
+		return nil, validation("No Attribute Schema Defined")
+	}
 	defs := map[string]string{}
 	for i, d := range in.AttributeDefinitions {
 		if kindOf(d.AttributeType) == attr.Invalid {
@@ -328,6 +331,11 @@ func (db *DB) createTable(ctx context.Context, body []byte) ([]byte, error) {
 			return nil, validationf("One or more parameter values were invalid: Duplicate index name: %s", g.IndexName)
 		}
 		names[g.IndexName] = true
+		for _, k := range g.KeySchema {
+			if _, ok := defs[k.AttributeName]; !ok && k.AttributeName != "" {
+				return nil, validationf("Attribute %s is not defined in AttributeDefinitions", k.AttributeName)
+			}
+		}
 		if err := checkKeySchema(g.KeySchema, defs, used); err != nil {
 			return nil, err
 		}
@@ -355,6 +363,9 @@ func (db *DB) createTable(ctx context.Context, body []byte) ([]byte, error) {
 		mode = "PROVISIONED"
 		if in.ProvisionedThroughput == nil {
 			return nil, validation("No provisioned throughput specified for the table")
+		}
+		if p := in.ProvisionedThroughput; p.ReadCapacityUnits == nil || p.WriteCapacityUnits == nil || *p.ReadCapacityUnits < 1 || *p.WriteCapacityUnits < 1 {
+			return nil, validation("Table read and write throughput must be at least 1, and cannot be null")
 		}
 		for _, g := range in.GlobalSecondaryIndexes {
 			if g.ProvisionedThroughput == nil {
@@ -639,6 +650,11 @@ func (db *DB) listTables(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		limit = *in.Limit
 	}
+	if in.ExclusiveStartTableName != "" {
+		if err := checkTableName(in.ExclusiveStartTableName); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := db.checkFaults(ctx, "ListTables"); err != nil {
 		return nil, err
 	}
@@ -657,8 +673,6 @@ func (db *DB) listTables(ctx context.Context, body []byte) ([]byte, error) {
 	}{TableNames: names}
 	if len(names) > limit {
 		out.TableNames = names[:limit]
-		out.LastEvaluatedTableName = names[limit-1]
-	} else if len(names) == limit && in.Limit != nil {
 		out.LastEvaluatedTableName = names[limit-1]
 	}
 	return jsonMarshal(out)

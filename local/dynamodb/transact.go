@@ -58,7 +58,7 @@ func transactLengthError(n int) error {
 	if n == 0 {
 		return validation("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
-	return validationf("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to %d", maxTransactItems)
+	return validationf("Member must have length less than or equal to %d", maxTransactItems)
 }
 
 // prepare validates one action (errors about the request itself are
@@ -99,14 +99,15 @@ func (db *DB) prepareTxOp(kind string, a *txAction) (*txOp, error) {
 		if a.Item == nil {
 			return nil, validation("1 validation error detected: Value null at 'transactItems.member.put.item' failed to satisfy constraint: Member must not be null")
 		}
+		if err := op.t.sizeAndKeysPresent(a.Item); err != nil {
+			return nil, err
+		}
 		op.key, op.size, op.invalid = op.t.checkItem(a.Item, false)
 	} else {
 		op.key, op.invalid = op.t.keyOf(a.Key)
 	}
 	if op.invalid == nil && kind == "Update" {
-		if err := checkUpdatePaths(op.t, op.upd); err != nil {
-			return nil, err
-		}
+		op.invalid = checkUpdatePaths(op.t, op.upd)
 	}
 	return op, nil
 }
@@ -133,7 +134,10 @@ func (db *DB) transactWriteItems(ctx context.Context, body []byte) ([]byte, erro
 	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
-	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
+	if in.ClientRequestToken != nil && *in.ClientRequestToken == "" {
+		in.ClientRequestToken = nil
+	}
+	if in.ClientRequestToken != nil && len(*in.ClientRequestToken) > 36 {
 		return nil, validation("1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
 	}
 	var tables []string
@@ -353,7 +357,7 @@ func (db *DB) transactGetItems(ctx context.Context, body []byte) ([]byte, error)
 	seen := map[string]bool{}
 	for i, ti := range in.TransactItems {
 		g := ti.Get
-		p, err := expr.NewParams(g.ExpressionAttributeNames, nil)
+		p, err := newParams(g.ExpressionAttributeNames, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -370,7 +374,9 @@ func (db *DB) transactGetItems(ctx context.Context, body []byte) ([]byte, error)
 		}
 		key, err := t.keyOf(g.Key)
 		if err != nil {
-			return nil, err
+			// DynamoDB Local cancels the transaction (with no reasons).
+			msg, _ := clientMsg(err)
+			return nil, dynamoErr("TransactionCanceledException", msg)
 		}
 		id := g.TableName + "\x00" + string(key)
 		if seen[id] {
