@@ -81,8 +81,9 @@ func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded DynamoDB in SHOPGRAPH_DATA_DIR %q: %w", cfg.DataDir, err)
 	}
+	opts := append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.HTTPClient = emb.HTTPClient() }}, cfg.ClientOptions...)
 	d := &DynamoDB{
-		Client:      dynamo.NewClient(emb.AWSConfig(cfg.AWS.Region), emb.Endpoint, cfg.ClientOptions...),
+		Client:      dynamo.NewClient(emb.AWSConfig(cfg.AWS.Region), emb.Endpoint, opts...),
 		AWS:         emb.AWSConfig(cfg.AWS.Region),
 		Credentials: emb.Credentials,
 		Endpoint:    emb.Endpoint,

@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -231,4 +232,26 @@ func AWSConfigFor(region string, creds aws.Credentials) aws.Config {
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken),
 	}
+}
+
+// HTTPClient returns the HTTP client for SDK clients of e
+// (dynamodb.Options.HTTPClient): a pooled loopback client that hands the
+// transport the SDK's request body as a plain io.ReadCloser. Against a
+// server that answers as fast as this one, the SDK's own body wrapper
+// sometimes lets net/http's write loop close the connection while a
+// successful response is read ("deserialization failed … use of closed
+// network connection", aws/aws-sdk-go-v2#2737); the plain body avoids it.
+func (e *EmbeddedDynamoDB) HTTPClient() *http.Client {
+	return &http.Client{Transport: plainBody{&http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}}
+}
+
+type plainBody struct{ rt http.RoundTripper }
+
+type readCloser struct{ io.ReadCloser }
+
+func (p plainBody) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = readCloser{r.Body}
+	}
+	return p.rt.RoundTrip(r)
 }

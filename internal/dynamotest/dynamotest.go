@@ -16,6 +16,7 @@ package dynamotest
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -59,11 +60,18 @@ type Target struct {
 	// server's per-start credentials (it verifies SigV4), or dummy ones for
 	// DynamoDB Local.
 	AWS aws.Config
+
+	// httpClient is the embedded DynamoDB's HTTPClient (nil for DynamoDB
+	// Local).
+	httpClient *http.Client
 }
 
 // NewClient builds another client for the target's endpoint (same region
 // and credentials), with extra options such as a fast retryer.
 func (t Target) NewClient(optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+	if t.httpClient != nil {
+		optFns = append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.HTTPClient = t.httpClient }}, optFns...)
+	}
 	return dynamo.NewClient(t.AWS, t.Endpoint, optFns...)
 }
 
@@ -92,13 +100,14 @@ func EmbeddedWith(tb testing.TB, opts local.DynamoDBOptions) Target {
 		}
 	})
 	t := Target{
-		Name:     "embedded",
-		Client:   dynamo.NewClient(emb.AWSConfig(Region), emb.Endpoint),
-		AWS:      emb.AWSConfig(Region),
-		Faults:   emb.DB.Faults(),
-		Close:    emb.Close,
-		Tables:   dynamo.TableNames("test-"),
-		Endpoint: emb.Endpoint,
+		Name:       "embedded",
+		Client:     dynamo.NewClient(emb.AWSConfig(Region), emb.Endpoint, func(o *dynamodb.Options) { o.HTTPClient = emb.HTTPClient() }),
+		httpClient: emb.HTTPClient(),
+		AWS:        emb.AWSConfig(Region),
+		Faults:     emb.DB.Faults(),
+		Close:      emb.Close,
+		Tables:     dynamo.TableNames("test-"),
+		Endpoint:   emb.Endpoint,
 	}
 	createTables(tb, t)
 	return t

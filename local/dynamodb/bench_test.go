@@ -102,7 +102,7 @@ func BenchmarkBatchGet100(b *testing.B) {
 		}
 		out, err := srv.client.BatchGetItem(ctx, &sdk.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"bench": {Keys: keys}}})
 		if err != nil || len(out.Responses["bench"]) != 100 {
-			b.Fatalf("BatchGetItem: %v", err)
+			b.Fatalf("BatchGetItem (i=%d of %d): %v", i, b.N, err)
 		}
 	})
 }

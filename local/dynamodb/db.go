@@ -88,6 +88,8 @@ type DB struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 
+	closeMu   sync.RWMutex // guards closed and sends on writes (see update)
+	closed    bool
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -161,7 +163,10 @@ func (db *DB) Faults() *Faults { return &db.faults }
 // arriving get InternalServerError. Calling it more than once is safe.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		db.closeMu.Lock()
+		db.closed = true
 		close(db.stop)
+		db.closeMu.Unlock()
 		db.wg.Wait()
 		var errs []error
 		if err := db.bolt.Close(); err != nil {
@@ -200,20 +205,22 @@ const maxGroup = 128
 // returned error rolls the transaction back.
 func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	req := &writeReq{fn: fn, done: make(chan error, 1)}
+	// Sends happen under closeMu's read lock and Close closes stop under its
+	// write lock, so every accepted request is answered: by the writer, or
+	// by its drain at Close.
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return errClosed
+	}
 	select {
 	case db.writes <- req:
-	case <-db.stop:
-		return errClosed
 	case <-ctx.Done():
+		db.closeMu.RUnlock()
 		return ctx.Err()
 	}
-	select {
-	case err := <-req.done:
-		return err
-	case <-db.stop:
-		// The writer drains what it accepted before exiting.
-		return <-req.done
-	}
+	db.closeMu.RUnlock()
+	return <-req.done
 }
 
 // writer commits queued write functions in groups: whatever queued while

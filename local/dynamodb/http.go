@@ -25,46 +25,53 @@ const targetPrefix = "DynamoDB_20120810."
 // response JSON.
 type handler func(db *DB, ctx context.Context, body []byte) ([]byte, error)
 
-// handlers are the supported operations.
-var handlers = map[string]handler{
-	"CreateTable":        (*DB).createTable,
-	"DescribeTable":      (*DB).describeTable,
-	"DeleteTable":        (*DB).deleteTable,
-	"ListTables":         (*DB).listTables,
-	"UpdateTimeToLive":   (*DB).updateTimeToLive,
-	"DescribeTimeToLive": (*DB).describeTimeToLive,
-	"PutItem":            (*DB).putItem,
-	"GetItem":            (*DB).getItem,
-	"UpdateItem":         (*DB).updateItem,
-	"DeleteItem":         (*DB).deleteItem,
-	"Query":              (*DB).query,
-	"Scan":               (*DB).scan,
-	"BatchGetItem":       (*DB).batchGetItem,
-	"BatchWriteItem":     (*DB).batchWriteItem,
-	"TransactWriteItems": (*DB).transactWriteItems,
-	"TransactGetItems":   (*DB).transactGetItems,
+// handlerFor returns the handler of a supported operation, or nil.
+func handlerFor(op string) handler {
+	switch op {
+	case "CreateTable":
+		return (*DB).createTable
+	case "DescribeTable":
+		return (*DB).describeTable
+	case "DeleteTable":
+		return (*DB).deleteTable
+	case "ListTables":
+		return (*DB).listTables
+	case "UpdateTimeToLive":
+		return (*DB).updateTimeToLive
+	case "DescribeTimeToLive":
+		return (*DB).describeTimeToLive
+	case "PutItem":
+		return (*DB).putItem
+	case "GetItem":
+		return (*DB).getItem
+	case "UpdateItem":
+		return (*DB).updateItem
+	case "DeleteItem":
+		return (*DB).deleteItem
+	case "Query":
+		return (*DB).query
+	case "Scan":
+		return (*DB).scan
+	case "BatchGetItem":
+		return (*DB).batchGetItem
+	case "BatchWriteItem":
+		return (*DB).batchWriteItem
+	case "TransactWriteItems":
+		return (*DB).transactWriteItems
+	case "TransactGetItems":
+		return (*DB).transactGetItems
+	}
+	return nil
 }
 
-// unsupported are DynamoDB operations this server knows but does not
-// implement: they get a ValidationException saying so.
-var unsupported = map[string]bool{
-	"BatchExecuteStatement": true, "CreateBackup": true, "CreateGlobalTable": true,
-	"DeleteBackup": true, "DeleteResourcePolicy": true, "DescribeBackup": true,
-	"DescribeContinuousBackups": true, "DescribeContributorInsights": true,
-	"DescribeEndpoints": true, "DescribeExport": true, "DescribeGlobalTable": true,
-	"DescribeGlobalTableSettings": true, "DescribeImport": true,
-	"DescribeKinesisStreamingDestination": true, "DescribeLimits": true,
-	"DescribeTableReplicaAutoScaling": true, "DisableKinesisStreamingDestination": true,
-	"EnableKinesisStreamingDestination": true, "ExecuteStatement": true,
-	"ExecuteTransaction": true, "ExportTableToPointInTime": true,
-	"GetResourcePolicy": true, "ImportTable": true, "ListBackups": true,
-	"ListContributorInsights": true, "ListExports": true, "ListGlobalTables": true,
-	"ListImports": true, "ListTagsOfResource": true, "PutResourcePolicy": true,
-	"RestoreTableFromBackup": true, "RestoreTableToPointInTime": true,
-	"TagResource": true, "UntagResource": true, "UpdateContinuousBackups": true,
-	"UpdateContributorInsights": true, "UpdateGlobalTable": true,
-	"UpdateGlobalTableSettings": true, "UpdateKinesisStreamingDestination": true,
-	"UpdateTable": true, "UpdateTableReplicaAutoScaling": true,
+// isUnsupported reports whether op is a DynamoDB operation this server
+// knows but does not implement.
+func isUnsupported(op string) bool {
+	switch op {
+	case "BatchExecuteStatement", "CreateBackup", "CreateGlobalTable", "DeleteBackup", "DeleteResourcePolicy", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints", "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport", "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTableReplicaAutoScaling", "DisableKinesisStreamingDestination", "EnableKinesisStreamingDestination", "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy", "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "ListTagsOfResource", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TagResource", "UntagResource", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable", "UpdateGlobalTableSettings", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling":
+		return true
+	}
+	return false
 }
 
 // ServeHTTP serves the DynamoDB JSON API: POST requests whose X-Amz-Target
@@ -91,10 +98,10 @@ func (db *DB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, targetPrefix)
-	h := handlers[op]
+	h := handlerFor(op)
 	if !ok || h == nil {
 		msg := "Unknown operation " + strconv.Quote(target)
-		if ok && unsupported[op] {
+		if ok && isUnsupported(op) {
 			writeError(w, reqID, &apiError{status: http.StatusBadRequest, typ: nsService + "UnknownOperationException",
 				msg: "The embedded DynamoDB does not support the operation " + op})
 			return

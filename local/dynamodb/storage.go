@@ -2,12 +2,14 @@ package dynamodb
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shopgraph/shopgraph/local/dynamodb/attr"
 )
@@ -231,12 +233,6 @@ func (g *index) projects(t *table, name string) bool {
 	return ok
 }
 
-// stats accumulates count and size changes of one write transaction.
-type stats struct {
-	t  *table
-	st []int64
-}
-
 // writeItem replaces the item at key (old, oldSize: the current item or
 // nil) with nw (nil deletes), maintaining the GSIs, the TTL index and the
 // table's counts, in tx.
@@ -370,7 +366,7 @@ func updateTTLEntry(tx *bolt.Tx, t *table, name string, key []byte, old, nw attr
 // buildTTLIndex indexes every item of t by its attribute name (when TTL
 // is enabled).
 func buildTTLIndex(tx *bolt.Tx, t *table, name string) error {
-	if err := tx.DeleteBucket(t.ttlBkt); err != nil && err != bolt.ErrBucketNotFound {
+	if err := tx.DeleteBucket(t.ttlBkt); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 		return err
 	}
 	ib, err := tx.CreateBucket(t.ttlBkt)

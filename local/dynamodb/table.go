@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shopgraph/shopgraph/local/dynamodb/attr"
 )
@@ -604,7 +606,7 @@ func (db *DB) deleteTable(ctx context.Context, body []byte) ([]byte, error) {
 			buckets = append(buckets, dt.ttlBkt)
 		}
 		for _, b := range buckets {
-			if err := tx.DeleteBucket(b); err != nil && err != bolt.ErrBucketNotFound {
+			if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 				return fmt.Errorf("delete bucket of table %q: %w", in.TableName, err)
 			}
 		}
@@ -741,7 +743,7 @@ func (db *DB) updateTimeToLive(ctx context.Context, body []byte) ([]byte, error)
 				return err
 			}
 		} else {
-			if err := tx.DeleteBucket(t.ttlBkt); err != nil && err != bolt.ErrBucketNotFound {
+			if err := tx.DeleteBucket(t.ttlBkt); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 				return err
 			}
 			if err := meta.Delete(t.ttlKey); err != nil {
