@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
@@ -197,6 +198,35 @@ func checkRVOnFailure(v string) error {
 
 func errReturnValues() error { return validation("Return values set to invalid value") }
 
+// The ReturnValues each write operation accepts ("" is NONE).
+var (
+	writeOnlyOld       = []string{"", "NONE", "ALL_OLD"}
+	updateReturnValues = []string{"", "NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"}
+)
+
+// startWrite runs the checks PutItem, UpdateItem and DeleteItem share, in
+// DynamoDB's order: the table name, injected faults, legacy parameters,
+// ReturnValues (one of allowed), ReturnValuesOnConditionCheckFailure and
+// ReturnConsumedCapacity.
+func (db *DB) startWrite(ctx context.Context, op, table string, lg legacy, returnValues string, allowed []string, rvOnFailure, capacity string) error {
+	if err := checkTableName(table); err != nil {
+		return err
+	}
+	if _, err := db.checkFaults(ctx, op, table); err != nil {
+		return err
+	}
+	if err := lg.check(); err != nil {
+		return err
+	}
+	if !slices.Contains(allowed, returnValues) {
+		return errReturnValues()
+	}
+	if err := checkRVOnFailure(rvOnFailure); err != nil {
+		return err
+	}
+	return checkCapacityMode(capacity)
+}
+
 // itemJSON returns the canonical JSON of it (nil for nil).
 func itemJSON(it attr.Item) []byte {
 	if it == nil {
@@ -222,24 +252,7 @@ func (db *DB) putItem(ctx context.Context, body []byte) ([]byte, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if _, err := db.checkFaults(ctx, "PutItem", in.TableName); err != nil {
-		return nil, err
-	}
-	if err := in.legacy.check(); err != nil {
-		return nil, err
-	}
-	switch in.ReturnValues {
-	case "", "NONE", "ALL_OLD":
-	default:
-		return nil, errReturnValues()
-	}
-	if err := checkRVOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
+	if err := db.startWrite(ctx, "PutItem", in.TableName, in.legacy, in.ReturnValues, writeOnlyOld, in.ReturnValuesOnConditionCheckFailure, in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
 	if in.ConditionExpression == nil {
@@ -410,24 +423,7 @@ func (db *DB) deleteItem(ctx context.Context, body []byte) ([]byte, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if _, err := db.checkFaults(ctx, "DeleteItem", in.TableName); err != nil {
-		return nil, err
-	}
-	if err := in.legacy.check(); err != nil {
-		return nil, err
-	}
-	switch in.ReturnValues {
-	case "", "NONE", "ALL_OLD":
-	default:
-		return nil, errReturnValues()
-	}
-	if err := checkRVOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
+	if err := db.startWrite(ctx, "DeleteItem", in.TableName, in.legacy, in.ReturnValues, writeOnlyOld, in.ReturnValuesOnConditionCheckFailure, in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
 	if in.ConditionExpression == nil {
@@ -571,24 +567,7 @@ func (db *DB) updateItem(ctx context.Context, body []byte) ([]byte, error) {
 	if err := decodeRequest(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkTableName(in.TableName); err != nil {
-		return nil, err
-	}
-	if _, err := db.checkFaults(ctx, "UpdateItem", in.TableName); err != nil {
-		return nil, err
-	}
-	if err := in.legacy.check(); err != nil {
-		return nil, err
-	}
-	switch in.ReturnValues {
-	case "", "NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW":
-	default:
-		return nil, errReturnValues()
-	}
-	if err := checkRVOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
-		return nil, err
-	}
-	if err := checkCapacityMode(in.ReturnConsumedCapacity); err != nil {
+	if err := db.startWrite(ctx, "UpdateItem", in.TableName, in.legacy, in.ReturnValues, updateReturnValues, in.ReturnValuesOnConditionCheckFailure, in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
 	if in.ConditionExpression == nil && in.UpdateExpression == nil {
