@@ -167,16 +167,8 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, err
 	}
 	if cfg.SeedProducts > 0 {
-		empty, err := a.DynamoDB.Empty(ctx)
-		switch {
-		case err != nil:
+		if err := a.seedOnce(ctx, cfg.SeedProducts, log); err != nil {
 			return a, err
-		case empty:
-			if a.Catalog, err = Seed(ctx, a.Store, cfg.SeedProducts, log); err != nil {
-				return a, err
-			}
-		default:
-			log.Info("catalog already stored: not seeding (serve --reseed starts over)", "products_table", cfg.DynamoDB.Tables.Products)
 		}
 	}
 	// Warm the caches and check the tables exist, so a misconfiguration is

@@ -2,14 +2,18 @@ package app_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/internal/testenv"
 	"github.com/shopgraph/shopgraph/local/userpool"
 )
 
@@ -69,5 +73,43 @@ func TestNew_configErrors(t *testing.T) {
 		if a != nil {
 			_ = a.Close(ctx)
 		}
+	}
+}
+
+// TestNew_embeddedSeedsOnce: the embedded default seeds its data directory
+// once; a later start finds the catalog and does not seed again; a start
+// that finds a catalog whose seeding never finished (no marker, as after a
+// Ctrl-C during the first seed) starts over.
+func TestNew_embeddedSeedsOnce(t *testing.T) {
+	ctx := context.Background()
+	data, state := t.TempDir(), t.TempDir()
+	start := func() (*app.App, string) {
+		t.Helper()
+		logs := &testenv.LogBuffer{}
+		a, err := app.New(ctx, app.Config{
+			DynamoDB:     app.DynamoDBConfig{Embedded: true, DataDir: data, Tables: dynamo.TableNames("t-")},
+			SeedProducts: 30,
+			Identity:     app.IdentityConfig{Dev: true, StateDir: state, PasswordIterations: 1000},
+			Logger:       slog.New(slog.NewTextHandler(logs, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return a, logs.String()
+	}
+	if a, logs := start(); len(a.Catalog.Products) != 30 || !strings.Contains(logs, "seeded catalog") {
+		t.Fatalf("first start seeded %d products:\n%s", len(a.Catalog.Products), logs)
+	}
+	if a, logs := start(); len(a.Catalog.Products) != 0 || !strings.Contains(logs, "catalog already stored") {
+		t.Errorf("second start seeded %d products:\n%s", len(a.Catalog.Products), logs)
+	}
+	if err := os.Remove(filepath.Join(data, "catalog-seeded")); err != nil {
+		t.Fatal(err)
+	}
+	if a, logs := start(); len(a.Catalog.Products) != 30 || !strings.Contains(logs, "seeding did not finish last time") {
+		t.Errorf("a start after an unfinished seeding seeded %d products:\n%s", len(a.Catalog.Products), logs)
 	}
 }

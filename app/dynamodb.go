@@ -5,7 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,8 +62,64 @@ type DynamoDB struct {
 	Embedded    bool
 	Tables      dynamo.Tables
 	// Opened is how long the embedded DynamoDB took to open its data.
-	Opened time.Duration
-	close  func(context.Context) error
+	Opened  time.Duration
+	dataDir string // the embedded DynamoDB's; "" otherwise
+	close   func(context.Context) error
+}
+
+// seededMarker is the file, in the embedded DynamoDB's data directory, that
+// says the demo catalog was seeded completely (a seed cut short by Ctrl-C
+// leaves tables that are not empty but not whole either).
+const seededMarker = "catalog-seeded"
+
+// seedOnce seeds the demo catalog into an empty Products table. On the
+// embedded DynamoDB it also starts over when an earlier seeding did not
+// finish, and records when one has.
+func (a *App) seedOnce(ctx context.Context, products int, log *slog.Logger) error {
+	d := a.DynamoDB
+	empty, err := d.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	marker := ""
+	if d.dataDir != "" {
+		marker = filepath.Join(d.dataDir, seededMarker)
+	}
+	if _, statErr := os.Stat(marker); !empty && marker != "" && errors.Is(statErr, fs.ErrNotExist) {
+		log.Warn("the catalog's seeding did not finish last time: seeding again", "data_dir", d.dataDir)
+		if err := deleteTables(ctx, d.Client, d.Tables); err != nil {
+			return err
+		}
+		if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
+			return fmt.Errorf("create tables in the embedded DynamoDB: %w", err)
+		}
+		empty = true
+	}
+	if !empty {
+		log.Info("catalog already stored: not seeding (serve --reseed starts over)", "products_table", d.Tables.Products)
+		return nil
+	}
+	if a.Catalog, err = Seed(ctx, a.Store, products, log); err != nil {
+		return err
+	}
+	if marker != "" {
+		if err := os.WriteFile(marker, []byte(strconv.Itoa(products)+" products\n"), 0o600); err != nil {
+			return fmt.Errorf("record the finished seeding in SHOPGRAPH_DATA_DIR: %w", err)
+		}
+	}
+	return nil
+}
+
+// forgetSeeding removes the seeded marker (--reseed), so that a reseed cut
+// short is redone at the next start.
+func (d *DynamoDB) forgetSeeding() error {
+	if d.dataDir == "" {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(d.dataDir, seededMarker)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reseed: %w", err)
+	}
+	return nil
 }
 
 // OpenDynamoDB connects to the configured DynamoDB, or starts the embedded
@@ -92,7 +152,12 @@ func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
 		Opened:      emb.Opened,
 		close:       emb.Close,
 	}
+	d.dataDir = cfg.DataDir
 	if cfg.Reset {
+		if err := d.forgetSeeding(); err != nil {
+			_ = d.Close(context.Background())
+			return nil, err
+		}
 		if err := deleteTables(ctx, d.Client, d.Tables); err != nil {
 			_ = d.Close(context.Background())
 			return nil, err
