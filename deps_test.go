@@ -47,7 +47,7 @@ func TestDependencyRule(t *testing.T) {
 	if len(imports) < 5 {
 		t.Fatalf("found only %d packages; is the walk broken?", len(imports))
 	}
-	for _, want := range []string{".", "app", "auth", "cognito", "dynamo", "local", "local/userpool", "server", "internal/apptest", "cmd/shopgraph"} {
+	for _, want := range []string{".", "app", "auth", "cognito", "dynamo", "local", "local/userpool", "local/dynamodb", "local/dynamodb/attr", "local/dynamodb/expr", "server", "internal/apptest", "cmd/shopgraph"} {
 		if _, ok := imports[want]; !ok {
 			t.Errorf("package %s not found: update the layout above", want)
 		}
