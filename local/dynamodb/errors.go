@@ -101,7 +101,7 @@ func clientMsg(err error) (string, bool) {
 // appendErrorJSON encodes e as DynamoDB's error body.
 func appendErrorJSON(dst []byte, e *apiError) []byte {
 	dst = append(dst, `{"__type":`...)
-	dst = appendJSONString(dst, e.typ)
+	dst = attr.AppendJSONString(dst, e.typ)
 	if e.reasons != nil {
 		dst = append(dst, `,"CancellationReasons":[`...)
 		for i, r := range e.reasons {
@@ -109,10 +109,10 @@ func appendErrorJSON(dst []byte, e *apiError) []byte {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `{"Code":`...)
-			dst = appendJSONString(dst, r.Code)
+			dst = attr.AppendJSONString(dst, r.Code)
 			if r.Message != "" {
 				dst = append(dst, `,"Message":`...)
-				dst = appendJSONString(dst, r.Message)
+				dst = attr.AppendJSONString(dst, r.Message)
 			}
 			if r.Item != nil {
 				dst = append(dst, `,"Item":`...)
@@ -127,6 +127,6 @@ func appendErrorJSON(dst []byte, e *apiError) []byte {
 		dst = append(dst, e.item...)
 	}
 	dst = append(dst, `,"message":`...)
-	dst = appendJSONString(dst, e.msg)
+	dst = attr.AppendJSONString(dst, e.msg)
 	return append(dst, '}')
 }

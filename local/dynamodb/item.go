@@ -159,7 +159,7 @@ func (r *resp) raw(name string, v []byte) {
 	} else {
 		r.b = append(r.b, ',')
 	}
-	r.b = appendJSONString(r.b, name)
+	r.b = attr.AppendJSONString(r.b, name)
 	r.b = append(r.b, ':')
 	r.b = append(r.b, v...)
 }

@@ -541,7 +541,7 @@ func (db *DB) describeJSON(field string, t *table, st []uint64) ([]byte, error) 
 		}
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}
-	return jsonMarshal(map[string]any{field: d})
+	return json.Marshal(map[string]any{field: d})
 }
 
 type tableNameInput struct{ TableName string }
@@ -677,7 +677,7 @@ func (db *DB) listTables(ctx context.Context, body []byte) ([]byte, error) {
 		out.TableNames = names[:limit]
 		out.LastEvaluatedTableName = names[limit-1]
 	}
-	return jsonMarshal(out)
+	return json.Marshal(out)
 }
 
 type updateTTLInput struct {
@@ -769,7 +769,7 @@ func (db *DB) updateTimeToLive(ctx context.Context, body []byte) ([]byte, error)
 	db.mu.Lock()
 	db.tables[in.TableName] = nt
 	db.mu.Unlock()
-	return jsonMarshal(map[string]any{"TimeToLiveSpecification": map[string]any{"Enabled": enable, "AttributeName": spec.AttributeName}})
+	return json.Marshal(map[string]any{"TimeToLiveSpecification": map[string]any{"Enabled": enable, "AttributeName": spec.AttributeName}})
 }
 
 func (db *DB) describeTimeToLive(ctx context.Context, body []byte) ([]byte, error) {
@@ -791,5 +791,5 @@ func (db *DB) describeTimeToLive(ctx context.Context, body []byte) ([]byte, erro
 	if t.meta.TTLEnabled {
 		d = map[string]any{"TimeToLiveStatus": "ENABLED", "AttributeName": t.meta.TTLAttr}
 	}
-	return jsonMarshal(map[string]any{"TimeToLiveDescription": d})
+	return json.Marshal(map[string]any{"TimeToLiveDescription": d})
 }

@@ -14,9 +14,9 @@ import (
 func AppendValueJSON(dst []byte, v Value) []byte {
 	switch v.Kind {
 	case S:
-		return append(appendJSONString(append(dst, `{"S":`...), v.Str), '}')
+		return append(AppendJSONString(append(dst, `{"S":`...), v.Str), '}')
 	case N:
-		return append(appendJSONString(append(dst, `{"N":`...), v.Str), '}')
+		return append(AppendJSONString(append(dst, `{"N":`...), v.Str), '}')
 	case B:
 		return append(appendBase64(append(dst, `{"B":`...), v.Bin), '}')
 	case BOOL:
@@ -47,7 +47,7 @@ func AppendValueJSON(dst []byte, v Value) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, s)
+			dst = AppendJSONString(dst, s)
 		}
 		return append(dst, "]}"...)
 	case BS:
@@ -92,7 +92,7 @@ func appendMembers(dst []byte, it Item, keys []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
+		dst = AppendJSONString(dst, k)
 		dst = append(dst, ':')
 		dst = AppendValueJSON(dst, it[k])
 	}
@@ -107,10 +107,10 @@ func appendBase64(dst, b []byte) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string literal: '"' and '\\'
+// AppendJSONString appends s as a JSON string literal: '"' and '\\'
 // escaped, control characters as \n, \r, \t or \u00XX, invalid UTF-8 bytes
 // as \ufffd; everything else verbatim.
-func appendJSONString(dst []byte, s string) []byte {
+func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
