@@ -100,6 +100,46 @@ func parseProjection(src *string, p *expr.Params) (*expr.Projection, error) {
 	return expr.ParseProjection(*src, p)
 }
 
+// onlyCondition parses the ConditionExpression src (nil: none) of a request
+// that has no other expression (PutItem, DeleteItem), checking the names and
+// values as DynamoDB does.
+func (e *exprInput) onlyCondition(src *string) (*expr.Condition, error) {
+	if src == nil {
+		if err := e.checkNoExpressions("ConditionExpression is null"); err != nil {
+			return nil, err
+		}
+	}
+	p, err := e.params()
+	if err != nil {
+		return nil, err
+	}
+	cond, err := parseCondition(src, p)
+	if err != nil {
+		return nil, err
+	}
+	return cond, p.CheckUnused()
+}
+
+// checkCondition returns the client error of a write whose condition cond
+// does not hold on the stored item (oldItem, raw its stored bytes; nil when
+// absent): the evaluation's own error, or ConditionalCheckFailedException,
+// with the old item when rvOnFailure is ALL_OLD. It returns nil when cond
+// holds.
+func checkCondition(cond *expr.Condition, oldItem attr.Item, raw []byte, rvOnFailure string) error {
+	ok, err := evalCondition(cond, oldItem)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	var item []byte
+	if rvOnFailure == "ALL_OLD" && raw != nil {
+		item = append([]byte(nil), storedJSON(raw)...)
+	}
+	return errConditionFailed(item)
+}
+
 // evalCondition evaluates cond (nil: true) on item (nil: no item).
 func evalCondition(cond *expr.Condition, it attr.Item) (bool, error) {
 	if cond == nil {
@@ -255,20 +295,8 @@ func (db *DB) putItem(ctx context.Context, body []byte) ([]byte, error) {
 	if err := db.startWrite(ctx, "PutItem", in.TableName, in.legacy, in.ReturnValues, writeOnlyOld, in.ReturnValuesOnConditionCheckFailure, in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
-	if in.ConditionExpression == nil {
-		if err := in.checkNoExpressions("ConditionExpression is null"); err != nil {
-			return nil, err
-		}
-	}
-	p, err := in.params()
+	cond, err := in.onlyCondition(in.ConditionExpression)
 	if err != nil {
-		return nil, err
-	}
-	cond, err := parseCondition(in.ConditionExpression, p)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.CheckUnused(); err != nil {
 		return nil, err
 	}
 	t, err := db.lookup(in.TableName)
@@ -291,17 +319,7 @@ func (db *DB) putItem(ctx context.Context, body []byte) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		ok, err := evalCondition(cond, oldItem)
-		if err != nil {
-			clientErr = err
-			return nil
-		}
-		if !ok {
-			var item []byte
-			if in.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && raw != nil {
-				item = append([]byte(nil), storedJSON(raw)...)
-			}
-			clientErr = errConditionFailed(item)
+		if clientErr = checkCondition(cond, oldItem, raw, in.ReturnValuesOnConditionCheckFailure); clientErr != nil {
 			return nil
 		}
 		if raw != nil && in.ReturnValues == "ALL_OLD" {
@@ -426,20 +444,8 @@ func (db *DB) deleteItem(ctx context.Context, body []byte) ([]byte, error) {
 	if err := db.startWrite(ctx, "DeleteItem", in.TableName, in.legacy, in.ReturnValues, writeOnlyOld, in.ReturnValuesOnConditionCheckFailure, in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
-	if in.ConditionExpression == nil {
-		if err := in.checkNoExpressions("ConditionExpression is null"); err != nil {
-			return nil, err
-		}
-	}
-	p, err := in.params()
+	cond, err := in.onlyCondition(in.ConditionExpression)
 	if err != nil {
-		return nil, err
-	}
-	cond, err := parseCondition(in.ConditionExpression, p)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.CheckUnused(); err != nil {
 		return nil, err
 	}
 	t, err := db.lookup(in.TableName)
@@ -459,17 +465,7 @@ func (db *DB) deleteItem(ctx context.Context, body []byte) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		ok, err := evalCondition(cond, oldItem)
-		if err != nil {
-			clientErr = err
-			return nil
-		}
-		if !ok {
-			var item []byte
-			if in.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && raw != nil {
-				item = append([]byte(nil), storedJSON(raw)...)
-			}
-			clientErr = errConditionFailed(item)
+		if clientErr = checkCondition(cond, oldItem, raw, in.ReturnValuesOnConditionCheckFailure); clientErr != nil {
 			return nil
 		}
 		if oldItem == nil {
@@ -612,17 +608,7 @@ func (db *DB) updateItem(ctx context.Context, body []byte) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		ok, err := evalCondition(cond, oldItem)
-		if err != nil {
-			clientErr = err
-			return nil
-		}
-		if !ok {
-			var item []byte
-			if in.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && raw != nil {
-				item = append([]byte(nil), storedJSON(raw)...)
-			}
-			clientErr = errConditionFailed(item)
+		if clientErr = checkCondition(cond, oldItem, raw, in.ReturnValuesOnConditionCheckFailure); clientErr != nil {
 			return nil
 		}
 		nw, err := applyUpdate(t, u, in.Key, oldItem)
