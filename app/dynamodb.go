@@ -87,11 +87,8 @@ func (a *App) seedOnce(ctx context.Context, products int, log *slog.Logger) erro
 	}
 	if _, statErr := os.Stat(marker); !empty && marker != "" && errors.Is(statErr, fs.ErrNotExist) {
 		log.Warn("the catalog's seeding did not finish last time: seeding again", "data_dir", d.dataDir)
-		if err := deleteTables(ctx, d.Client, d.Tables); err != nil {
+		if err := d.reset(ctx); err != nil {
 			return err
-		}
-		if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
-			return fmt.Errorf("create tables in the embedded DynamoDB: %w", err)
 		}
 		empty = true
 	}
@@ -110,16 +107,28 @@ func (a *App) seedOnce(ctx context.Context, products int, log *slog.Logger) erro
 	return nil
 }
 
-// forgetSeeding removes the seeded marker (--reseed), so that a reseed cut
-// short is redone at the next start.
-func (d *DynamoDB) forgetSeeding() error {
-	if d.dataDir == "" {
-		return nil
-	}
-	if err := os.Remove(filepath.Join(d.dataDir, seededMarker)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reseed: %w", err)
+// createTables creates the embedded DynamoDB's tables that do not exist.
+func (d *DynamoDB) createTables(ctx context.Context) error {
+	if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
+		return fmt.Errorf("create tables in the embedded DynamoDB: %w", err)
 	}
 	return nil
+}
+
+// reset starts the embedded DynamoDB over (--reseed, or a seeding that did
+// not finish): it forgets the finished seeding first, so that a reset cut
+// short is redone at the next start, then deletes the tables and creates
+// them empty.
+func (d *DynamoDB) reset(ctx context.Context) error {
+	if d.dataDir != "" {
+		if err := os.Remove(filepath.Join(d.dataDir, seededMarker)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("reset the embedded DynamoDB: %w", err)
+		}
+	}
+	if err := deleteTables(ctx, d.Client, d.Tables); err != nil {
+		return err
+	}
+	return d.createTables(ctx)
 }
 
 // OpenDynamoDB connects to the configured DynamoDB, or starts the embedded
@@ -154,18 +163,13 @@ func OpenDynamoDB(ctx context.Context, cfg DynamoDBConfig) (*DynamoDB, error) {
 	}
 	d.dataDir = cfg.DataDir
 	if cfg.Reset {
-		if err := d.forgetSeeding(); err != nil {
-			_ = d.Close(context.Background())
-			return nil, err
-		}
-		if err := deleteTables(ctx, d.Client, d.Tables); err != nil {
-			_ = d.Close(context.Background())
-			return nil, err
-		}
+		err = d.reset(ctx)
+	} else {
+		err = d.createTables(ctx)
 	}
-	if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
+	if err != nil {
 		_ = d.Close(context.Background())
-		return nil, fmt.Errorf("create tables in the embedded DynamoDB: %w", err)
+		return nil, err
 	}
 	return d, nil
 }

@@ -208,7 +208,7 @@ func runOp(b *testing.B, t dynamotest.Target, c shopgraph.CatalogSnapshot, op st
 	var n atomic.Int64
 	start := time.Now()
 	if op == "TransactWrite3x8workers" {
-		b.SetParallelism(max(1, 8/runtimeProcs()))
+		b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
 		var workers atomic.Int64
 		b.RunParallel(func(pb *testing.PB) {
 			w := int(workers.Add(1))
@@ -241,8 +241,6 @@ func runOp(b *testing.B, t dynamotest.Target, c shopgraph.CatalogSnapshot, op st
 	b.ReportMetric(f.perSec, "ops/s")
 	return f
 }
-
-func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
 func countIn(c shopgraph.CatalogSnapshot, category string) int {
 	for _, cat := range c.Categories {
@@ -320,8 +318,10 @@ func BenchmarkEmbeddedFileGrowth(b *testing.B) {
 		return map[string]types.AttributeValue{"productId": &types.AttributeValueMemberS{Value: fmt.Sprintf("P%05d", i%items)}, "warehouse": &types.AttributeValueMemberS{Value: "DFW1"}}
 	}
 	for i := range items {
-		if _, err := cl.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(target.Tables.Inventory), Item: withAttrs(key(i), map[string]types.AttributeValue{
-			"available": &types.AttributeValueMemberN{Value: "100"}, "note": &types.AttributeValueMemberS{Value: fmt.Sprintf("%0200d", i)}})}); err != nil {
+		item := key(i)
+		item["available"] = &types.AttributeValueMemberN{Value: "100"}
+		item["note"] = &types.AttributeValueMemberS{Value: fmt.Sprintf("%0200d", i)}
+		if _, err := cl.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(target.Tables.Inventory), Item: item}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -353,11 +353,4 @@ func BenchmarkEmbeddedFileGrowth(b *testing.B) {
 	b.ReportMetric(float64(after)/(1<<20), "file-MiB")
 	fmt.Printf("\nEmbedded DynamoDB data file: %.2f MiB after %d items written, %.2f MiB after %d updates of them on top (%.2fx)\n",
 		float64(before)/(1<<20), items, float64(after)/(1<<20), updates*b.N, float64(after)/float64(before))
-}
-
-func withAttrs(m map[string]types.AttributeValue, more map[string]types.AttributeValue) map[string]types.AttributeValue {
-	for k, v := range more {
-		m[k] = v
-	}
-	return m
 }

@@ -99,10 +99,11 @@ func EmbeddedWith(tb testing.TB, opts local.DynamoDBOptions) Target {
 			tb.Errorf("stop the embedded DynamoDB: %v", err)
 		}
 	})
+	hc := emb.HTTPClient()
 	t := Target{
 		Name:       "embedded",
-		Client:     dynamo.NewClient(emb.AWSConfig(Region), emb.Endpoint, func(o *dynamodb.Options) { o.HTTPClient = emb.HTTPClient() }),
-		httpClient: emb.HTTPClient(),
+		Client:     dynamo.NewClient(emb.AWSConfig(Region), emb.Endpoint, func(o *dynamodb.Options) { o.HTTPClient = hc }),
+		httpClient: hc,
 		AWS:        emb.AWSConfig(Region),
 		Faults:     emb.DB.Faults(),
 		Close:      emb.Close,
