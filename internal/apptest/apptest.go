@@ -142,6 +142,7 @@ func New(tb testing.TB, opts Options) *App {
 	cfg := app.Config{
 		DynamoDB: app.DynamoDBConfig{
 			Endpoint: target.Endpoint, AWS: target.AWS, Tables: target.Tables,
+			ClientOptions: target.ClientOptions(),
 		},
 		CursorSecret: []byte(dynamotest.CursorSecret),
 		Identity: app.IdentityConfig{
@@ -165,9 +166,9 @@ func New(tb testing.TB, opts Options) *App {
 		cfg.SeedProducts = opts.Products
 	}
 	if opts.RequestDelay > 0 {
-		cfg.DynamoDB.ClientOptions = []func(*dynamodb.Options){func(o *dynamodb.Options) {
+		cfg.DynamoDB.ClientOptions = append(cfg.DynamoDB.ClientOptions, func(o *dynamodb.Options) {
 			o.HTTPClient = delayClient{delay: opts.RequestDelay, next: o.HTTPClient}
-		}}
+		})
 	}
 	built, err := app.New(context.Background(), cfg)
 	if err != nil {

@@ -66,13 +66,22 @@ type Target struct {
 	httpClient *http.Client
 }
 
+// ClientOptions are the SDK options every client of the target needs: for
+// the embedded DynamoDB, its HTTPClient (the SDK's default client hits
+// aws/aws-sdk-go-v2#2737 against it and retries, which breaks exact request
+// counts); none for DynamoDB Local. Give them to app.DynamoDBConfig when
+// an application runs on the target.
+func (t Target) ClientOptions() []func(*dynamodb.Options) {
+	if t.httpClient == nil {
+		return nil
+	}
+	return []func(*dynamodb.Options){func(o *dynamodb.Options) { o.HTTPClient = t.httpClient }}
+}
+
 // NewClient builds another client for the target's endpoint (same region
 // and credentials), with extra options such as a fast retryer.
 func (t Target) NewClient(optFns ...func(*dynamodb.Options)) *dynamodb.Client {
-	if t.httpClient != nil {
-		optFns = append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.HTTPClient = t.httpClient }}, optFns...)
-	}
-	return dynamo.NewClient(t.AWS, t.Endpoint, optFns...)
+	return dynamo.NewClient(t.AWS, t.Endpoint, append(t.ClientOptions(), optFns...)...)
 }
 
 // Embedded starts a fresh in-process embedded DynamoDB on a temporary store
