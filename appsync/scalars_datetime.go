@@ -112,6 +112,23 @@ func UnmarshalAWSDateTime(v any) (string, error) {
 	return unmarshalString("AWSDateTime", v, "a date-time string: "+dateTimeForm, ValidateAWSDateTime)
 }
 
+// MarshalAWSDateTimeValue writes t as an AWSDateTime in UTC with as many
+// fractional digits as it has (RFC 3339, e.g. 2026-01-02T03:04:05.5Z), so a
+// time.Time field binds to AWSDateTime without a resolver.
+func MarshalAWSDateTimeValue(t time.Time) graphql.Marshaler {
+	return graphql.MarshalString(t.UTC().Format(time.RFC3339Nano))
+}
+
+// UnmarshalAWSDateTimeValue accepts what UnmarshalAWSDateTime accepts and
+// returns the instant it denotes.
+func UnmarshalAWSDateTimeValue(v any) (time.Time, error) {
+	s, err := UnmarshalAWSDateTime(v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return ParseAWSDateTime(s)
+}
+
 // ValidateAWSDateTime reports whether s is a valid AWSDateTime: an AWSDate
 // without zone, an uppercase T, an AWSTime without zone, and a MANDATORY zone
 // (Z, ±hh:mm or ±hh:mm:ss). Example: 1970-01-01T12:00:00.277Z. It returns nil

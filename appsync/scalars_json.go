@@ -57,3 +57,33 @@ func UnmarshalAWSJSON(v any) (json.RawMessage, error) {
 	}
 	return json.RawMessage(b), nil
 }
+
+// MarshalAWSJSONObject writes m, encoded as JSON, as an AWSJSON string, so
+// a field holding a decoded object binds to AWSJSON without a resolver. A nil
+// m writes null (graphql.Null). m must be encodable by encoding/json (values
+// decoded from JSON or DynamoDB always are); one that is not writes null.
+func MarshalAWSJSONObject(m map[string]any) graphql.Marshaler {
+	if m == nil {
+		return graphql.Null
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return graphql.Null
+	}
+	return graphql.MarshalString(string(b))
+}
+
+// UnmarshalAWSJSONObject accepts what UnmarshalAWSJSON accepts, provided the
+// JSON is an object, and returns it decoded. Anything else yields a
+// BadRequest *shopgraph.Error.
+func UnmarshalAWSJSONObject(v any) (map[string]any, error) {
+	raw, err := UnmarshalAWSJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, invalidf("AWSJSON", truncate(string(raw)), "not a JSON object; expected %s", jsonForm)
+	}
+	return m, nil
+}

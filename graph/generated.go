@@ -5,12 +5,12 @@ package graph
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
@@ -182,9 +182,6 @@ type MutationResolver interface {
 type ProductResolver interface {
 	ID(ctx context.Context, obj *shopgraph.Product) (string, error)
 
-	Attributes(ctx context.Context, obj *shopgraph.Product) (json.RawMessage, error)
-
-	CreatedAt(ctx context.Context, obj *shopgraph.Product) (string, error)
 	IsNew(ctx context.Context, obj *shopgraph.Product, asOf *string) (bool, error)
 	Inventory(ctx context.Context, obj *shopgraph.Product) (*shopgraph.Inventory, error)
 }
@@ -2757,18 +2754,18 @@ func (ec *executionContext) _Product_attributes(ctx context.Context, field graph
 			return ec.fieldContext_Product_attributes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().Attributes(ctx, obj)
+			return obj.Attributes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
-			return ec.marshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOAWSJSON2map(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Product_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Product", field, true, true, "AWSJSON")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "AWSJSON")
 }
 
 func (ec *executionContext) _Product_images(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Product) (ret graphql.Marshaler) {
@@ -2803,18 +2800,18 @@ func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphq
 			return ec.fieldContext_Product_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().CreatedAt(ctx, obj)
+			return obj.CreatedAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNAWSDateTime2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNAWSDateTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Product", field, true, true, "AWSDateTime")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "AWSDateTime")
 }
 
 func (ec *executionContext) _Product_isNew(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Product) (ret graphql.Marshaler) {
@@ -5114,22 +5111,20 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "attributes":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_attributes(ctx, field, obj)
-				})
+			out.Values[i] = ec._Product_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "images":
 			out.Values[i] = ec._Product_images(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_createdAt(ctx, field, obj)
-				})
+			out.Values[i] = ec._Product_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "isNew":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -5876,6 +5871,20 @@ func (ec *executionContext) marshalNAWSDateTime2string(ctx context.Context, sel 
 	return res
 }
 
+func (ec *executionContext) unmarshalNAWSDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := appsync.UnmarshalAWSDateTimeValue(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAWSDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := appsync.MarshalAWSDateTimeValue(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AWSDateTime!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNAWSEmail2string(ctx context.Context, v any) (string, error) {
 	res, err := appsync.UnmarshalAWSEmail(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -6374,21 +6383,21 @@ func (ec *executionContext) marshalOAWSEmail2string(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
+func (ec *executionContext) unmarshalOAWSJSON2map(ctx context.Context, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := appsync.UnmarshalAWSJSON(v)
+	res, err := appsync.UnmarshalAWSJSONObject(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, sel ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+func (ec *executionContext) marshalOAWSJSON2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	_ = sel
 	_ = ctx
-	res := appsync.MarshalAWSJSON(v)
+	res := appsync.MarshalAWSJSONObject(v)
 	return res
 }
 

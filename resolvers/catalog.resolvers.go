@@ -7,7 +7,6 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/graph"
@@ -16,14 +15,6 @@ import (
 
 func (r *productResolver) ID(ctx context.Context, obj *shopgraph.Product) (string, error) {
 	return EncodeProductID(obj.Key()), nil
-}
-
-func (r *productResolver) Attributes(ctx context.Context, obj *shopgraph.Product) (json.RawMessage, error) {
-	return awsJSON(obj.Attributes)
-}
-
-func (r *productResolver) CreatedAt(ctx context.Context, obj *shopgraph.Product) (string, error) {
-	return awsDateTime(obj.CreatedAt), nil
 }
 
 func (r *productResolver) IsNew(ctx context.Context, obj *shopgraph.Product, asOf *string) (bool, error) {

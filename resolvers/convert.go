@@ -2,8 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,18 +25,6 @@ func pageLimit(limit *int) (int, error) {
 
 // awsDateTime formats t as an AWSDateTime (UTC, RFC 3339 with a Z zone).
 func awsDateTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// awsJSON encodes attributes as AWSJSON; nil attributes are null.
-func awsJSON(v map[string]any) (json.RawMessage, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encode attributes: %w", err)
-	}
-	return b, nil
-}
 
 func optional(s string) *string {
 	if s == "" {

@@ -89,7 +89,8 @@ func setExt(e *gqlerror.Error, k string, v any) {
 	e.Extensions[k] = v
 }
 
-// wireResponse is a GraphQL response in AppSync's shape.
+// wireResponse is a GraphQL response in AppSync's shape (encodeResponse
+// writes it in this field order).
 type wireResponse struct {
 	Data       json.RawMessage `json:"data"`
 	Errors     []wireError     `json:"errors,omitempty"`
@@ -138,9 +139,40 @@ func wireErrorOf(e *gqlerror.Error) wireError {
 	return w
 }
 
+// encodeResponse is toWire(resp) as JSON. The data, which gqlgen has
+// already encoded, is copied as it is: json.Marshal would validate and
+// compact the whole (often the largest) part of the response a second time.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	wire := toWire(resp)
+	b := make([]byte, 0, len(wire.Data)+64)
+	b = append(b, `{"data":`...)
+	b = append(b, wire.Data...)
+	var err error
+	if len(wire.Errors) > 0 {
+		if b, err = appendMember(b, "errors", wire.Errors); err != nil {
+			return nil, err
+		}
+	}
+	if len(wire.Extensions) > 0 {
+		if b, err = appendMember(b, "extensions", wire.Extensions); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendMember appends `,"name":<v as JSON>` to b.
+func appendMember(b []byte, name string, v any) ([]byte, error) {
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(append(append(b, `,"`...), name...), `":`...), j...), nil
+}
+
 // writeResponse writes a GraphQL response with the given HTTP status.
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
-	b, err := json.Marshal(toWire(resp))
+	b, err := encodeResponse(resp)
 	if err != nil {
 		// Only reachable with an unencodable extension value: a bug.
 		status = http.StatusInternalServerError
