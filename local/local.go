@@ -22,9 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -53,13 +51,8 @@ type EmbeddedDynamoDB struct {
 	// it).
 	Opened time.Duration
 
-	http *http.Server
-	done chan error // receives Serve's result, then is closed
-
+	server *loopback
 	region string // DynamoDBOptions.Region
-
-	mu     sync.Mutex
-	active map[net.Conn]struct{} // connections carrying a request now
 
 	closeDB sync.Once
 	dbErr   error
@@ -109,10 +102,8 @@ func StartDynamoDB(ctx context.Context) (*EmbeddedDynamoDB, error) {
 // UnrecognizedClientException (another access key id or session token) or
 // InvalidSignatureException (a wrong signature, scope or date).
 func StartDynamoDBWith(ctx context.Context, opts DynamoDBOptions) (*EmbeddedDynamoDB, error) {
-	creds := opts.Credentials
-	if creds == (aws.Credentials{}) {
-		creds = GenerateCredentials()
-	} else if err := validateCredentials(creds); err != nil {
+	creds, err := credentialsOrGenerated("embedded DynamoDB", opts.Credentials)
+	if err != nil {
 		return nil, err
 	}
 	opened := time.Now()
@@ -123,31 +114,19 @@ func StartDynamoDBWith(ctx context.Context, opts DynamoDBOptions) (*EmbeddedDyna
 		return nil, fmt.Errorf("open embedded DynamoDB: %w", err)
 	}
 	took := time.Since(opened)
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	srv, err := serveLoopback(ctx, "embedded DynamoDB", newSigV4Verifier(creds, opts.Region, "dynamodb", db))
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("listen for embedded DynamoDB: %w", err)
+		return nil, err
 	}
-	srv := &http.Server{Handler: newSigV4Verifier(creds, opts.Region, db), ReadHeaderTimeout: 10 * time.Second}
-	e := &EmbeddedDynamoDB{
-		Endpoint:    "http://" + ln.Addr().String(),
+	return &EmbeddedDynamoDB{
+		Endpoint:    srv.endpoint,
 		Credentials: creds,
 		DB:          db,
 		Opened:      took,
-		http:        srv,
-		done:        make(chan error, 1),
+		server:      srv,
 		region:      opts.Region,
-		active:      map[net.Conn]struct{}{},
-	}
-	srv.ConnState = e.connState
-	go func() {
-		defer close(e.done)
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			e.done <- err
-		}
-	}()
-	return e, nil
+	}, nil
 }
 
 // Close shuts the server down gracefully: it stops accepting connections,
@@ -159,45 +138,12 @@ func StartDynamoDBWith(ctx context.Context, opts DynamoDBOptions) (*EmbeddedDyna
 // off). It then closes the data store (every acknowledged write is already
 // on disk). Calling it more than once is safe.
 func (e *EmbeddedDynamoDB) Close(ctx context.Context) error {
-	shutdown := make(chan error, 1)
-	go func() { shutdown <- e.http.Shutdown(ctx) }()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	var err error
-	for e.busy() && err == nil {
-		select {
-		case <-ctx.Done():
-			err = ctx.Err()
-		case <-tick.C:
-		}
-	}
-	_ = e.http.Close()
-	<-shutdown
+	err := e.server.close(ctx)
 	e.closeDB.Do(func() { e.dbErr = e.DB.Close() })
-	if serveErr, ok := <-e.done; ok && serveErr != nil {
-		return fmt.Errorf("embedded DynamoDB: %w", serveErr)
-	}
 	if err == nil && e.dbErr != nil {
 		err = fmt.Errorf("close embedded DynamoDB data: %w", e.dbErr)
 	}
 	return err
-}
-
-// connState tracks which connections are carrying a request.
-func (e *EmbeddedDynamoDB) connState(c net.Conn, s http.ConnState) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s == http.StateActive {
-		e.active[c] = struct{}{}
-	} else {
-		delete(e.active, c)
-	}
-}
-
-func (e *EmbeddedDynamoDB) busy() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.active) > 0
 }
 
 // AWSConfig returns an AWS configuration for e: the region (e's required
@@ -235,23 +181,5 @@ func AWSConfigFor(region string, creds aws.Credentials) aws.Config {
 }
 
 // HTTPClient returns the HTTP client for SDK clients of e
-// (dynamodb.Options.HTTPClient): a pooled loopback client that hands the
-// transport the SDK's request body as a plain io.ReadCloser. Against a
-// server that answers as fast as this one, the SDK's own body wrapper
-// sometimes lets net/http's write loop close the connection while a
-// successful response is read ("deserialization failed … use of closed
-// network connection", aws/aws-sdk-go-v2#2737); the plain body avoids it.
-func (e *EmbeddedDynamoDB) HTTPClient() *http.Client {
-	return &http.Client{Transport: plainBody{&http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}}
-}
-
-type plainBody struct{ rt http.RoundTripper }
-
-type readCloser struct{ io.ReadCloser }
-
-func (p plainBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = readCloser{r.Body}
-	}
-	return p.rt.RoundTrip(r)
-}
+// (dynamodb.Options.HTTPClient): see loopbackHTTPClient.
+func (e *EmbeddedDynamoDB) HTTPClient() *http.Client { return loopbackHTTPClient() }

@@ -22,22 +22,22 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// Signature Version 4, as DynamoDB checks it.
+// Signature Version 4, as AWS's JSON APIs check it.
 const (
 	sigV4Algorithm  = "AWS4-HMAC-SHA256"
-	sigV4Service    = "dynamodb"
 	sigV4Terminator = "aws4_request"
 	amzDateFormat   = "20060102T150405Z"
 	// maxClockSkew is how far a request's X-Amz-Date may be from the
 	// server's clock, either way (AWS allows 15 minutes).
 	maxClockSkew = 15 * time.Minute
 	// maxRequestBytes bounds the body read before verification (DynamoDB's
-	// largest request, a BatchWriteItem, is 16 MB).
+	// largest request, a BatchWriteItem, is 16 MB; Step Functions' are far
+	// smaller and are bounded again by the service).
 	maxRequestBytes = 16 << 20
 )
 
 // GenerateCredentials returns fresh random credentials for an embedded
-// DynamoDB: an access key id of 20 characters starting with "LOCAL" and a
+// service: an access key id of 20 characters starting with "LOCAL" and a
 // 40-character secret access key (240 bits from crypto/rand), without a
 // session token and without expiry.
 func GenerateCredentials() aws.Credentials {
@@ -50,35 +50,38 @@ func GenerateCredentials() aws.Credentials {
 	}
 }
 
-// validateCredentials checks credentials given to StartDynamoDBWith.
-func validateCredentials(c aws.Credentials) error {
+// validateCredentials checks credentials given to an embedded service
+// (what names it in messages, e.g. "embedded DynamoDB").
+func validateCredentials(what string, c aws.Credentials) error {
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return errors.New("embedded DynamoDB credentials need both an access key id and a secret access key (or neither, to generate them)")
+		return fmt.Errorf("%s credentials need both an access key id and a secret access key (or neither, to generate them)", what)
 	}
 	if strings.ContainsAny(c.AccessKeyID, "/,= \t\r\n") {
-		return fmt.Errorf("embedded DynamoDB access key id %q contains a character SigV4 cannot carry (/ , = or space)", c.AccessKeyID)
+		return fmt.Errorf("%s access key id %q contains a character SigV4 cannot carry (/ , = or space)", what, c.AccessKeyID)
 	}
 	return nil
 }
 
 // sigV4Verifier is an http.Handler that passes a request on to next only
 // when it is signed (AWS Signature Version 4, Authorization header) with
-// creds for service dynamodb, within maxClockSkew of now. Anything else is
-// answered the way DynamoDB answers it: HTTP 400 with a JSON error whose
+// creds for its service (the credential scope's "dynamodb" or "states"),
+// within maxClockSkew of now. Anything else is answered the way AWS's JSON
+// APIs answer it: HTTP 400 with a JSON error whose
 // __type and x-amzn-ErrorType the SDK turns into an API error.
 type sigV4Verifier struct {
-	creds  aws.Credentials
-	region string // the region the credential scope must name; "" accepts any
-	next   http.Handler
-	now    func() time.Time
-	signer *v4.Signer
+	creds   aws.Credentials
+	region  string // the region the credential scope must name; "" accepts any
+	service string // the signing name the credential scope must name
+	next    http.Handler
+	now     func() time.Time
+	signer  *v4.Signer
 }
 
-func newSigV4Verifier(creds aws.Credentials, region string, next http.Handler) *sigV4Verifier {
-	return &sigV4Verifier{creds: creds, region: region, next: next, now: time.Now, signer: v4.NewSigner()}
+func newSigV4Verifier(creds aws.Credentials, region, service string, next http.Handler) *sigV4Verifier {
+	return &sigV4Verifier{creds: creds, region: region, service: service, next: next, now: time.Now, signer: v4.NewSigner()}
 }
 
-// apiError is a DynamoDB error answer.
+// apiError is an AWS JSON API error answer.
 type apiError struct {
 	status  int
 	code    string // short name, e.g. "InvalidSignatureException"
@@ -249,8 +252,8 @@ func (v *sigV4Verifier) verify(r *http.Request, body []byte) *apiError {
 	if a.region == "" || (v.region != "" && a.region != v.region) {
 		scopeMsg = append(scopeMsg, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", a.region))
 	}
-	if a.service != sigV4Service {
-		scopeMsg = append(scopeMsg, fmt.Sprintf("Credential should be scoped to correct service: '%s'.", sigV4Service))
+	if a.service != v.service {
+		scopeMsg = append(scopeMsg, fmt.Sprintf("Credential should be scoped to correct service: '%s'.", v.service))
 	}
 	if a.terminator != sigV4Terminator {
 		scopeMsg = append(scopeMsg, fmt.Sprintf("Credential should be scoped with a valid terminator: '%s', not '%s'.", sigV4Terminator, a.terminator))
@@ -322,7 +325,7 @@ func (v *sigV4Verifier) expectedAuthorization(r *http.Request, a sigV4Auth, body
 		}
 	}
 	sum := sha256.Sum256(body)
-	if err := v.signer.SignHTTP(r.Context(), v.creds, c, hex.EncodeToString(sum[:]), sigV4Service, a.region, signedAt); err != nil {
+	if err := v.signer.SignHTTP(r.Context(), v.creds, c, hex.EncodeToString(sum[:]), v.service, a.region, signedAt); err != nil {
 		return sigV4Auth{}, invalidSignature("%s", signatureMismatch)
 	}
 	want, aerr := parseAuthorization(c.Header.Get("Authorization"))
