@@ -14,11 +14,13 @@ run: build ## start shopgraph on the embedded default (seeded DynamoDB in proces
 build: ## build bin/shopgraph
 	$(GO) build -o bin/shopgraph ./cmd/shopgraph
 
-generate: ## regenerate graph/ from schema/ with gqlgen
+generate: ## regenerate graph/ from schema/ with gqlgen (and internal/tools/seqlists)
 	$(GO) tool gqlgen generate
+	$(GO) run ./internal/tools/seqlists graph/generated.go
 
 check-generate: ## fail when graph/ or the resolver stubs are stale
 	@$(GO) tool gqlgen generate
+	@$(GO) run ./internal/tools/seqlists graph/generated.go >/dev/null
 	@if [ -n "$$(git status --porcelain -- graph resolvers)" ]; then \
 		git status --porcelain -- graph resolvers; git --no-pager diff --stat -- graph resolvers; \
 		echo "graph/ is stale: run 'make generate' and commit the result" >&2; exit 1; fi

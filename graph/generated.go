@@ -6007,7 +6007,7 @@ func (ec *executionContext) marshalNCategory2githubᚗcomᚋshopgraphᚋshopgrap
 }
 
 func (ec *executionContext) marshalNCategory2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []shopgraph.Category) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategory2githubᚗcomᚋshopgraphᚋshopgraphᚐCategory(ctx, sel, v[i])
@@ -6176,7 +6176,7 @@ func (ec *executionContext) marshalNWarehouse2githubᚗcomᚋshopgraphᚋshopgra
 }
 
 func (ec *executionContext) marshalNWarehouse2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐWarehouseᚄ(ctx context.Context, sel ast.SelectionSet, v []shopgraph.Warehouse) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWarehouse2githubᚗcomᚋshopgraphᚋshopgraphᚐWarehouse(ctx, sel, v[i])
@@ -6196,7 +6196,7 @@ func (ec *executionContext) marshalNWarehouseStock2githubᚗcomᚋshopgraphᚋsh
 }
 
 func (ec *executionContext) marshalNWarehouseStock2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐStockLevelᚄ(ctx context.Context, sel ast.SelectionSet, v []shopgraph.StockLevel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWarehouseStock2githubᚗcomᚋshopgraphᚋshopgraphᚐStockLevel(ctx, sel, v[i])
@@ -6260,7 +6260,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -6507,7 +6507,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -6587,3 +6587,28 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// marshalSliceSequentially is graphql.MarshalSliceConcurrently for lists
+// whose elements resolve nothing (no resolver below them): the same result,
+// field contexts and panic recovery, without a goroutine per element.
+// Added by internal/tools/seqlists.
+func marshalSliceSequentially(ctx context.Context, length int, _ int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	ret := make(graphql.Array, length)
+	for i := range length {
+		childCtx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+		if omitPanicHandler {
+			ret[i] = marshalElement(childCtx, i)
+			continue
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					graphql.AddError(childCtx, graphql.Recover(childCtx, r))
+					ret[i] = graphql.Null
+				}
+			}()
+			ret[i] = marshalElement(childCtx, i)
+		}()
+	}
+	return ret
+}
