@@ -29,9 +29,12 @@ var (
 	// wing is the embedded-default wing: stand-ins for AWS services. Its
 	// packages import at most the root package and the wing's engines;
 	// engines (the embedded DynamoDB, the local ASL engine, each with its
-	// sub-packages) import nothing of the module but their own packages.
-	wing    = "local"
-	engines = []string{"local/dynamodb", "local/stepfunctions"}
+	// sub-packages) import nothing of the module but their own packages and
+	// engineSupport, the storage code they share (the data-directory lock,
+	// the bbolt group committer), which imports nothing of the module.
+	wing          = "local"
+	engines       = []string{"local/dynamodb", "local/stepfunctions"}
+	engineSupport = "local/internal"
 	// compositionRoot builds the application; only it and cmd/ know the
 	// concrete adapters and the wing.
 	compositionRoot = "app"
@@ -47,7 +50,8 @@ func TestDependencyRule(t *testing.T) {
 	if len(imports) < 5 {
 		t.Fatalf("found only %d packages; is the walk broken?", len(imports))
 	}
-	for _, want := range []string{".", "app", "auth", "cognito", "dynamo", "local", "local/userpool", "local/dynamodb", "local/dynamodb/attr", "local/dynamodb/expr", "server", "internal/apptest", "cmd/shopgraph"} {
+	for _, want := range []string{".", "app", "auth", "cognito", "dynamo", "local", "local/userpool", "local/dynamodb", "local/dynamodb/attr", "local/dynamodb/expr",
+		"local/stepfunctions", "local/stepfunctions/asl", "local/stepfunctions/asl/intrinsic", "local/internal/boltstore", "server", "internal/apptest", "cmd/shopgraph"} {
 		if _, ok := imports[want]; !ok {
 			t.Errorf("package %s not found: update the layout above", want)
 		}
@@ -89,6 +93,9 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{"local/dynamodb", module + "/local"},
 		{"local/dynamodb/expr", module + "/local/userpool"},
 		{"local/userpool", module + "/local"},
+		{"local/stepfunctions", module + "/local/dynamodb"},
+		{"local/internal/boltstore", module + "/local/dynamodb"},
+		{"local/internal/boltstore", module},
 		{"internal/apptest", module + "/cmd/shopgraph"},
 	} {
 		if violation(c[0], c[1]) == "" {
@@ -109,6 +116,9 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{"local", module + "/local/dynamodb"},
 		{"local/dynamodb", module + "/local/dynamodb/expr"},
 		{"local/dynamodb/expr", module + "/local/dynamodb/attr"},
+		{"local/dynamodb", module + "/local/internal/boltstore"},
+		{"local/stepfunctions", module + "/local/stepfunctions/asl"},
+		{"local", module + "/local/stepfunctions"},
 		{"internal/dynamotest", module + "/local"},
 		{"internal/apptest", module + "/app"},
 	} {
@@ -133,7 +143,7 @@ func violation(pkg, dep string) string {
 		return "only tests and test support import internal/ (test support)"
 	case isModule && depTop == compositionRoot && top != "cmd" && top != testSupport && top != compositionRoot:
 		return "only cmd/ and test support import the composition root"
-	case dep == module && engineOf(pkg) == "":
+	case dep == module && engineOf(pkg) == "" && !isEngineSupport(pkg):
 		return ""
 	}
 	switch {
@@ -141,11 +151,16 @@ func violation(pkg, dep string) string {
 		if !stdlib {
 			return "the root package imports only the standard library"
 		}
+	case isEngineSupport(pkg):
+		if dep == module || isModule {
+			return "the engines' shared support imports nothing of the module"
+		}
 	case top == wing:
-		if e := engineOf(pkg); e != "" && (dep == module || isModule && engineOf(internal) != e) {
+		support := isModule && isEngineSupport(internal)
+		if e := engineOf(pkg); e != "" && (dep == module || isModule && engineOf(internal) != e && !support) {
 			return "the wing's engines import nothing of the module but their own packages"
 		}
-		if isModule && engineOf(internal) == "" {
+		if isModule && engineOf(internal) == "" && !support {
 			return "the wing imports at most the root package and the wing's engines"
 		}
 	case slices.Contains(graphQLPackages, top) || slices.Contains(shared, top):
@@ -161,6 +176,11 @@ func violation(pkg, dep string) string {
 		}
 	}
 	return ""
+}
+
+// isEngineSupport reports whether dir is in the engines' shared support.
+func isEngineSupport(dir string) bool {
+	return dir == engineSupport || strings.HasPrefix(dir, engineSupport+"/")
 }
 
 // engineOf returns the engine (one of engines) that package dir belongs to,

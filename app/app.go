@@ -33,6 +33,8 @@ import (
 type Config struct {
 	// DynamoDB is where the tables are.
 	DynamoDB DynamoDBConfig
+	// StepFunctions is where order workflows run.
+	StepFunctions StepFunctionsConfig
 	// SeedProducts, when positive, seeds the demo catalog (that many
 	// products) at start if the Products table is empty: the embedded
 	// default does, once; its data then survives restarts.
@@ -113,6 +115,9 @@ type App struct {
 	// DynamoDB is the open DynamoDB and Store the stores over it.
 	DynamoDB *DynamoDB
 	Store    *dynamo.Store
+	// StepFunctions runs the order workflows (the local engine in the
+	// embedded default).
+	StepFunctions *StepFunctions
 	// Catalog is what SeedProducts seeded (empty when nothing was seeded,
 	// this time).
 	Catalog shopgraph.CatalogSnapshot
@@ -159,6 +164,16 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	} else {
 		log.Info("using DynamoDB", "endpoint", orDefault(cfg.DynamoDB.Endpoint, "AWS "+cfg.DynamoDB.AWS.Region),
 			"products_table", cfg.DynamoDB.Tables.Products)
+	}
+	if a.StepFunctions, err = OpenStepFunctions(ctx, cfg.StepFunctions, a.DynamoDB.Client, log); err != nil {
+		return a, err
+	}
+	if a.StepFunctions.Local != nil {
+		st := a.StepFunctions.Local.Service.Stats()
+		log.Info("embedded default: in-process Step Functions", "endpoint", a.StepFunctions.Endpoint,
+			"data_dir", orDefault(cfg.StepFunctions.DataDir, "(temporary)"), "resumed_executions", st.Resumed)
+	} else {
+		log.Info("using Step Functions", "endpoint", orDefault(cfg.StepFunctions.Endpoint, "AWS "+cfg.StepFunctions.AWS.Region))
 	}
 	if cfg.CursorSecret == nil && !a.DynamoDB.Embedded {
 		return a, errors.New("SHOPGRAPH_CURSOR_SECRET must be set (at least 16 bytes, the same on every instance) when using a configured DynamoDB")
@@ -270,15 +285,21 @@ func openDevIssuer(stateDir string, now func() time.Time) (*userpool.Issuer, err
 	return iss, nil
 }
 
-// Close releases the application: background work stops and the embedded
-// DynamoDB, if any, shuts down (waiting, as long as ctx allows, for requests
-// in flight). Call it after the HTTP server has stopped.
+// Close releases the application: background work stops, the local Step
+// Functions, if any, stops its executions where they are (they resume at
+// the next start), and the embedded DynamoDB, if any, shuts down (waiting,
+// as long as ctx allows, for requests in flight). Call it after the HTTP
+// server has stopped.
 func (a *App) Close(ctx context.Context) error {
 	a.stop()
-	if a.DynamoDB != nil {
-		return a.DynamoDB.Close(ctx)
+	var errs []error
+	if a.StepFunctions != nil {
+		errs = append(errs, a.StepFunctions.Close(ctx))
 	}
-	return nil
+	if a.DynamoDB != nil {
+		errs = append(errs, a.DynamoDB.Close(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 func orDefault(s, def string) string {

@@ -110,9 +110,10 @@ func appConfig(ctx context.Context, cfg config, getenv func(string) string, embe
 		return app.Config{}, err
 	}
 	acfg := app.Config{
-		DynamoDB:     ddb,
-		CursorSecret: secret,
-		CacheTTL:     cfg.CacheTTL,
+		DynamoDB:      ddb,
+		StepFunctions: stepFunctionsConfig(cfg, ddb),
+		CursorSecret:  secret,
+		CacheTTL:      cfg.CacheTTL,
 		Identity: app.IdentityConfig{
 			Dev:             embedded,
 			StateDir:        cfg.StateDir,

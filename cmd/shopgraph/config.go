@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ type config struct {
 	Addr            string
 	Mode            string
 	DynamoEndpoint  string
+	SFNEndpoint     string
 	Region          string
 	TablePrefix     string
 	SeedProducts    int
@@ -64,6 +66,20 @@ type setting struct {
 
 func str(dst func(*config) *string) func(*config, string) error {
 	return func(c *config, v string) error { *dst(c) = v; return nil }
+}
+
+// httpURL accepts an empty value or an http(s) URL with a host.
+func httpURL(name string, dst func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("%s must be an http(s) URL such as http://127.0.0.1:8083, got %q", name, v)
+			}
+		}
+		*dst(c) = v
+		return nil
+	}
 }
 
 func positiveInt[T int | int64](env string, dst func(*config) *T) func(*config, string) error {
@@ -155,6 +171,8 @@ var settings = []setting{
 	{"SHOPGRAPH_MODE", "auto", "auto, embedded or aws: auto is embedded unless SHOPGRAPH_DYNAMODB_ENDPOINT or AWS settings (AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID) are present",
 		oneOf("SHOPGRAPH_MODE", []string{"auto", "embedded", "aws"}, func(c *config) *string { return &c.Mode })},
 	{"SHOPGRAPH_DYNAMODB_ENDPOINT", "", "DynamoDB endpoint URL, e.g. http://127.0.0.1:8000 for DynamoDB Local (empty: AWS's regional endpoint)", str(func(c *config) *string { return &c.DynamoEndpoint })},
+	{"SHOPGRAPH_SFN_ENDPOINT", "", "Step Functions endpoint URL in aws mode (empty: AWS's regional endpoint; same region and credentials as DynamoDB); the embedded default runs its own in process",
+		httpURL("SHOPGRAPH_SFN_ENDPOINT", func(c *config) *string { return &c.SFNEndpoint })},
 	{"AWS_REGION", "us-east-1", "AWS region (AWS_DEFAULT_REGION is read too)", str(func(c *config) *string { return &c.Region })},
 	{"SHOPGRAPH_TABLE_PREFIX", "shopgraph-", "prefix of every DynamoDB table name", str(func(c *config) *string { return &c.TablePrefix })},
 	{"SHOPGRAPH_SEED_PRODUCTS", "5000", "products the embedded default seeds at start, and the seed command loads (flag --products)", positiveInt("SHOPGRAPH_SEED_PRODUCTS", func(c *config) *int { return &c.SeedProducts })},

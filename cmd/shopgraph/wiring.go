@@ -65,6 +65,16 @@ func dynamoConfig(ctx context.Context, cfg config, getenv func(string) string, a
 	return out, nil
 }
 
+// stepFunctionsConfig is where the order workflows run: the local Step
+// Functions beside the embedded DynamoDB's data, or SHOPGRAPH_SFN_ENDPOINT
+// (else AWS) with DynamoDB's region and credentials.
+func stepFunctionsConfig(cfg config, ddb app.DynamoDBConfig) app.StepFunctionsConfig {
+	if ddb.Embedded {
+		return app.StepFunctionsConfig{Embedded: true, DataDir: filepath.Join(ddb.DataDir, "stepfunctions"), AWS: ddb.AWS}
+	}
+	return app.StepFunctionsConfig{Endpoint: cfg.SFNEndpoint, AWS: ddb.AWS}
+}
+
 // dataDir is SHOPGRAPH_DATA_DIR, or its default inside SHOPGRAPH_STATE_DIR.
 func dataDir(cfg config) string {
 	if cfg.DataDir != "" {

@@ -144,7 +144,8 @@ func New(tb testing.TB, opts Options) *App {
 			Endpoint: target.Endpoint, AWS: target.AWS, Tables: target.Tables,
 			ClientOptions: target.ClientOptions(),
 		},
-		CursorSecret: []byte(dynamotest.CursorSecret),
+		StepFunctions: app.StepFunctionsConfig{Embedded: true, AWS: target.AWS},
+		CursorSecret:  []byte(dynamotest.CursorSecret),
 		Identity: app.IdentityConfig{
 			Dev: true, StateDir: issuerDir, PasswordIterations: 1000, DeliverCode: codes.deliver,
 		},

@@ -39,6 +39,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopgraph/shopgraph/local/internal/boltstore"
 )
 
 // Options configure Open.
@@ -60,14 +62,7 @@ type Options struct {
 
 // LockedError is returned by Open when another process (or another DB in
 // this process) holds the data directory.
-type LockedError struct {
-	Dir string // the data directory
-	PID int    // the process id written in the lock file (0 if unreadable)
-}
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("embedded DynamoDB: data directory %s is in use by process %d", e.Dir, e.PID)
-}
+type LockedError = boltstore.LockedError
 
 // DB is an open embedded DynamoDB. It is safe for concurrent use; serve it
 // with net/http (it implements http.Handler).
@@ -84,12 +79,10 @@ type DB struct {
 	mu     sync.RWMutex
 	tables map[string]*table // by name
 
-	writes chan *writeReq
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	commits *boltstore.Committer
+	stop    chan struct{} // closed at Close: stops the TTL sweeper
+	wg      sync.WaitGroup
 
-	closeMu   sync.RWMutex // guards closed and sends on writes (see update)
-	closed    bool
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -129,7 +122,7 @@ func Open(opts Options) (*DB, error) {
 		}
 		return nil, err
 	}
-	unlock, err := lockDir(db.dir)
+	unlock, err := boltstore.LockDir("embedded DynamoDB", db.dir)
 	if err != nil {
 		return fail(err)
 	}
@@ -147,10 +140,9 @@ func Open(opts Options) (*DB, error) {
 	if err := db.loadTables(); err != nil {
 		return fail(err)
 	}
-	db.writes = make(chan *writeReq, 256)
+	db.commits = boltstore.NewCommitter(bdb, errClosed)
 	db.stop = make(chan struct{})
-	db.wg.Add(2)
-	go db.writer()
+	db.wg.Add(1)
 	go db.sweeper()
 	return db, nil
 }
@@ -163,11 +155,9 @@ func (db *DB) Faults() *Faults { return &db.faults }
 // arriving get InternalServerError. Calling it more than once is safe.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.closeMu.Lock()
-		db.closed = true
 		close(db.stop)
-		db.closeMu.Unlock()
 		db.wg.Wait()
+		db.commits.Stop()
 		var errs []error
 		if err := db.bolt.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("embedded DynamoDB: close store: %w", err))
@@ -188,127 +178,11 @@ func (db *DB) Close() error {
 // errClosed answers requests that arrive after Close.
 var errClosed = errors.New("embedded DynamoDB is closed")
 
-// writeReq is one write function waiting for the writer goroutine.
-type writeReq struct {
-	fn   func(tx *bolt.Tx) error
-	done chan error
-}
-
-// maxGroup bounds how many write functions share one commit.
-const maxGroup = 128
-
 // update runs fn in a write transaction, sharing the commit (and its fsync)
-// with other writers queued at the same time. fn may run more than once (if
-// a function of its group fails, each is rerun alone), so it must set its
-// outputs afresh on each run and report client-level failures (a failed
-// condition) as values, returning an error only for storage failures: a
-// returned error rolls the transaction back.
+// with other writers queued at the same time (boltstore.Committer.Update:
+// fn may run more than once).
 func (db *DB) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	req := &writeReq{fn: fn, done: make(chan error, 1)}
-	// Sends happen under closeMu's read lock and Close closes stop under its
-	// write lock, so every accepted request is answered: by the writer, or
-	// by its drain at Close.
-	db.closeMu.RLock()
-	if db.closed {
-		db.closeMu.RUnlock()
-		return errClosed
-	}
-	select {
-	case db.writes <- req:
-	case <-ctx.Done():
-		db.closeMu.RUnlock()
-		return ctx.Err()
-	}
-	db.closeMu.RUnlock()
-	return <-req.done
-}
-
-// writer commits queued write functions in groups: whatever queued while
-// the previous commit ran shares the next one.
-func (db *DB) writer() {
-	defer db.wg.Done()
-	group := make([]*writeReq, 0, maxGroup)
-	for {
-		var first *writeReq
-		select {
-		case first = <-db.writes:
-		case <-db.stop:
-			// Fail whatever is still queued.
-			for {
-				select {
-				case req := <-db.writes:
-					req.done <- errClosed
-				default:
-					return
-				}
-			}
-		}
-		group = append(group[:0], first)
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case req := <-db.writes:
-				group = append(group, req)
-			default:
-				break drain
-			}
-		}
-		db.commit(group)
-	}
-}
-
-// commit runs group in one transaction; if that fails, each alone.
-func (db *DB) commit(group []*writeReq) {
-	if len(group) == 1 {
-		group[0].done <- db.runWrite(group[0].fn)
-		return
-	}
-	err := db.runWrite(func(tx *bolt.Tx) error {
-		for _, req := range group {
-			if err := req.fn(tx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		for _, req := range group {
-			req.done <- nil
-		}
-		return
-	}
-	for _, req := range group {
-		req.done <- db.runWrite(req.fn)
-	}
-}
-
-// runWrite runs fn in a write transaction and commits it, or rolls it back
-// when fn fails or changed nothing (a group of failed conditions costs no
-// fsync). A panic in fn becomes an error, so one bad request cannot kill the
-// writer.
-func (db *DB) runWrite(fn func(tx *bolt.Tx) error) (err error) {
-	tx, err := db.bolt.Begin(true)
-	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic in write: %v", p)
-		}
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if st := tx.Stats(); st.GetNodeCount() == 0 {
-		return tx.Rollback()
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.commits.Update(ctx, fn)
 }
 
 // checkedUpdate runs fn, a write function that reports client errors in

@@ -171,3 +171,15 @@ type Result struct {
 	Output any    // when it succeeded
 	Error  *Error // when it failed (the execution's error and cause)
 }
+
+// DecodeJSON decodes one JSON value as the engine represents it (numbers as
+// json.Number); trailing data is an error.
+func DecodeJSON(data []byte) (any, error) { return decodeJSON(data) }
+
+// EncodeJSON is v's compact JSON text as AWS prints it (HTML characters not
+// escaped).
+func EncodeJSON(v any) string { return encodeJSON(v) }
+
+// EqualJSON reports whether a and b are the same JSON value: numbers by
+// value, objects regardless of key order.
+func EqualJSON(a, b any) bool { return equalJSON(a, b) }

@@ -27,10 +27,10 @@ func TestTask_timeoutSecondsOnTheClock(t *testing.T) {
 		}
 		done <- res
 	}()
-	if !clock.waitSleepers(2) { // the task and the timeout watcher
+	if !clock.WaitSleepers(2) { // the task and the timeout watcher
 		t.Fatal("task and watcher never slept")
 	}
-	clock.advance(5 * time.Second)
+	clock.Advance(5 * time.Second)
 	res := <-done
 	wantError(t, res, "States.Timeout")
 	types := strings.Join(rec.types(), ",")
@@ -51,10 +51,10 @@ func TestExecution_timeoutSeconds(t *testing.T) {
 		}
 		done <- res
 	}()
-	if !clock.waitSleepers(2) {
+	if !clock.WaitSleepers(2) {
 		t.Fatal("wait and watcher never slept")
 	}
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	res := <-done
 	wantError(t, res, "States.Timeout")
 	if ev := rec.list(); ev[len(ev)-1].Type != "ExecutionTimedOut" {

@@ -114,7 +114,7 @@ func TestWait_timestampAndPaths(t *testing.T) {
 	res, _, clock := runDef(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.at","Next":"S"},
 		"S":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`, `{"at":"2026-04-14T23:52:04.943Z","s":7}`, nil)
 	wantOutput(t, res, `{"at":"2026-04-14T23:52:04.943Z","s":7}`)
-	if got := clock.slept(); len(got) != 2 || got[0].Seconds() != 10 || got[1].Seconds() != 7 {
+	if got := clock.Slept(); len(got) != 2 || got[0].Seconds() != 10 || got[1].Seconds() != 7 {
 		t.Fatalf("slept %v, want [10s 7s]", got)
 	}
 	res, _, _ = runDef(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`, `{"s":-1}`, nil)

@@ -43,10 +43,10 @@ func TestResume_waitResumesAtItsDueTime(t *testing.T) {
 		_, err := d.Run(ctx, Execution{Input: map[string]any{}}, Env{Clock: clock, Checkpoint: cps.hook, Event: rec.hook})
 		errc <- err
 	}()
-	if !clock.waitSleepers(1) {
+	if !clock.WaitSleepers(1) {
 		t.Fatal("the Wait never slept")
 	}
-	clock.advance(20 * time.Second)
+	clock.Advance(20 * time.Second)
 	stop() // a shutdown 20 s into the wait
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run returned %v, want context.Canceled", err)
@@ -57,7 +57,7 @@ func TestResume_waitResumesAtItsDueTime(t *testing.T) {
 	}
 	stoppedAt := len(rec.list())
 
-	clock.advance(10 * time.Second) // the service restarts 30 s after the Wait was entered
+	clock.Advance(10 * time.Second) // the service restarts 30 s after the Wait was entered
 	rec2 := &recorder{}
 	done := make(chan Result, 1)
 	go func() {
@@ -67,16 +67,16 @@ func TestResume_waitResumesAtItsDueTime(t *testing.T) {
 		}
 		done <- res
 	}()
-	if !clock.waitSleepers(1) {
+	if !clock.WaitSleepers(1) {
 		t.Fatal("the resumed Wait never slept")
 	}
-	clock.advance(29 * time.Second)
+	clock.Advance(29 * time.Second)
 	select {
 	case <-done:
 		t.Fatal("the Wait ended before its due time")
 	case <-time.After(20 * time.Millisecond):
 	}
-	clock.advance(time.Second) // 60 s after the Wait was first entered
+	clock.Advance(time.Second) // 60 s after the Wait was first entered
 	res := <-done
 	wantOutput(t, res, `{"step":"b","seen":"yes","prev":"a"}`)
 	ev := rec2.list()

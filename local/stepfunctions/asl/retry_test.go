@@ -18,7 +18,7 @@ func TestRetry_backoffIntervalsRateAndMaxDelay(t *testing.T) {
 		"Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":2,"MaxAttempts":4,"BackoffRate":3,"MaxDelaySeconds":10}],"End":true}}}`, `{}`, tasks)
 	wantError(t, res, "Boom")
 	want := []time.Duration{2 * time.Second, 6 * time.Second, 10 * time.Second, 10 * time.Second}
-	got := clock.slept()
+	got := clock.Slept()
 	if len(got) != len(want) {
 		t.Fatalf("slept %v, want %v", got, want)
 	}
@@ -44,7 +44,7 @@ func TestRetry_backoffIntervalsRateAndMaxDelay(t *testing.T) {
 func TestRetry_jitterFullStaysWithinBounds(t *testing.T) {
 	_, _, clock := runDef(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::x:y",
 		"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":10,"MaxAttempts":40,"BackoffRate":1,"JitterStrategy":"FULL"}],"End":true}}}`, `{}`, failing(errBoom))
-	got := clock.slept()
+	got := clock.Slept()
 	if len(got) != 40 {
 		t.Fatalf("%d sleeps, want 40", len(got))
 	}

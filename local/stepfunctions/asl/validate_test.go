@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -99,8 +100,8 @@ func TestParse_accessors(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "..", "shared", "conformance", "asl", "cases", "*.json"))
 	for _, file := range files {
-		c, err := loadCase(file)
-		if err == nil {
+		var c struct{ Definition json.RawMessage }
+		if data, err := os.ReadFile(file); err == nil && json.Unmarshal(data, &c) == nil {
 			f.Add([]byte(c.Definition))
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package dynamodb
+package boltstore
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"strings"
 )
 
-// lockDir creates <dir>/LOCK exclusively (a lock that a crashed process
+// LockDir creates <dir>/LOCK exclusively (a lock that a crashed process
 // leaves behind must be removed by hand on these platforms).
-func lockDir(dir string) (func() error, error) {
+func LockDir(what, dir string) (func() error, error) {
 	path := filepath.Join(dir, "LOCK")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -21,9 +21,9 @@ func lockDir(dir string) (func() error, error) {
 			if b, rerr := os.ReadFile(path); rerr == nil {
 				pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 			}
-			return nil, &LockedError{Dir: dir, PID: pid}
+			return nil, &LockedError{What: what, Dir: dir, PID: pid}
 		}
-		return nil, fmt.Errorf("embedded DynamoDB: create lock file: %w", err)
+		return nil, fmt.Errorf("%s: create lock file: %w", what, err)
 	}
 	_, _ = f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 	return func() error {
