@@ -26,6 +26,22 @@ type execution struct {
 	pending []storedEvent // emitted since the last commit
 	lastID  int64         // last event id emitted
 	stopErr *asl.Error    // StopExecution's error and cause, once asked
+	effects bool          // a pending event is more than a pure state's
+}
+
+// effectful are the state types whose checkpoint is always stored: they
+// call out, wait or fan out.
+var effectful = map[string]bool{"Task": true, "Wait": true, "Map": true, "Parallel": true}
+
+// pureEvent reports an event of a state that only computes (Pass, Choice,
+// Succeed, Fail) or the execution's start.
+func pureEvent(typ string) bool {
+	for _, p := range []string{"Pass", "Choice", "Succeed", "Fail"} {
+		if strings.HasPrefix(typ, p+"State") {
+			return true
+		}
+	}
+	return typ == "ExecutionStarted"
 }
 
 // errStopped is the cancellation cause of StopExecution.
@@ -245,14 +261,25 @@ func (e *execution) onEvent(s *Service) func(asl.Event) error {
 		e.mu.Lock()
 		e.pending = append(e.pending, se)
 		e.lastID = ev.ID
+		if !pureEvent(ev.Type) {
+			e.effects = true
+		}
 		e.mu.Unlock()
 		return nil
 	}
 }
 
-// checkpoint commits e's pending events and cp.
+// checkpoint commits e's pending events and cp, unless nothing since the
+// last commit needs it: before a Pass, Choice, Succeed or Fail state that
+// follows only such states, the checkpoint stays in memory (a restart
+// resumes at the last stored one and runs those states again, with the same
+// result). It saves a commit, and its fsync, per such transition.
 func (s *Service) checkpoint(ctx context.Context, e *execution, cp asl.Checkpoint) error {
 	e.mu.Lock()
+	if !e.effects && !effectful[cp.Type] {
+		e.mu.Unlock()
+		return nil
+	}
 	rec := e.rec
 	rec.Checkpoint = toCheckpointRec(cp)
 	e.mu.Unlock()
@@ -277,6 +304,7 @@ func (s *Service) store(ctx context.Context, e *execution, rec execRec) error {
 	e.mu.Lock()
 	e.rec = rec
 	e.pending = e.pending[len(events):]
+	e.effects = false
 	e.mu.Unlock()
 	return nil
 }

@@ -128,6 +128,9 @@ type Event struct {
 // it was entered (a Wait resumes at EnteredTime + its wait, not later), and
 // the next event id.
 type Checkpoint struct {
+	// Type is the state's Type ("Task", "Wait", "Pass", …): a caller may
+	// store only the checkpoints before states with effects or waits.
+	Type            string
 	State           string
 	Input           any
 	Variables       map[string]any

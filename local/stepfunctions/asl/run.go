@@ -179,7 +179,7 @@ func (th *thread) runMachine(ctx context.Context, m *machine, start string, inpu
 		}
 		if th.top && th.r.env.Checkpoint != nil {
 			th.r.mu.Lock()
-			cp := Checkpoint{State: name, Input: input, Variables: th.vars.snapshot(), EnteredTime: entered,
+			cp := Checkpoint{State: name, Type: st.typ, Input: input, Variables: th.vars.snapshot(), EnteredTime: entered,
 				NextEventID: th.r.nextID, PreviousEventID: th.prevID}
 			th.r.mu.Unlock()
 			if err := th.r.env.Checkpoint(cp); err != nil {
