@@ -280,6 +280,9 @@ func (s *Service) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("%s: executions still stopping: %w", what, ctx.Err()))
 		}
 		s.commits.Stop()
+		st := s.Stats()
+		s.log.Info("local Step Functions: stopped", "started", st.Started, "resumed", st.Resumed, "succeeded", st.Succeeded,
+			"failed", st.Failed, "timed_out", st.TimedOut, "aborted", st.Aborted, "transitions", st.Transitions, "left_running", st.Running)
 		if err := s.bolt.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: close store: %w", what, err))
 		}
