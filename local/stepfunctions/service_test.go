@@ -432,3 +432,48 @@ func TestSNSPublish(t *testing.T) {
 		t.Fatalf("published %+v", pub.msgs)
 	}
 }
+
+// TestLambdaARNResource runs a plain Lambda function ARN as the Resource:
+// the handler gets the state's input and its response is the result, and a
+// handler's LambdaError or plain error is the Task's error name (Retry and
+// Catch match it), an unknown function Lambda.ResourceNotFoundException.
+func TestLambdaARNResource(t *testing.T) {
+	var calls atomic.Int32
+	h := start(t, stepfunctions.Options{Clock: asltest.NewFastClock(), Lambda: map[string]stepfunctions.LambdaHandler{
+		"double": handler(func(_ context.Context, in map[string]any) (any, error) {
+			return map[string]any{"n": in["n"].(float64) * 2}, nil
+		}),
+		"flaky": func(context.Context, json.RawMessage) (json.RawMessage, error) {
+			if calls.Add(1) < 3 {
+				return nil, &stepfunctions.LambdaError{Type: "Payment.Transient", Message: "try again"}
+			}
+			return nil, fmt.Errorf("declined")
+		},
+	}})
+	m := h.create(t, "arn", `{"StartAt": "Double", "States": {
+		"Double": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:double", "Next": "Flaky"},
+		"Flaky": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:flaky:live", "ResultPath": "$.flaky",
+			"Retry": [{"ErrorEquals": ["Payment.Transient"], "IntervalSeconds": 1, "MaxAttempts": 5}],
+			"Catch": [{"ErrorEquals": ["Error"], "ResultPath": "$.declined", "Next": "Missing"}], "End": true},
+		"Missing": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:nobody",
+			"Catch": [{"ErrorEquals": ["Lambda.ResourceNotFoundException"], "ResultPath": "$.missing", "Next": "Done"}], "End": true},
+		"Done": {"Type": "Pass", "End": true}}}`)
+	d := h.wait(t, h.startExec(t, m, "", `{"n": 21}`))
+	if d.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("%s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	out := decodeObject(t, aws.ToString(d.Output))
+	declined, _ := out["declined"].(map[string]any)
+	missing, _ := out["missing"].(map[string]any)
+	if out["n"] != json.Number("42") || calls.Load() != 3 || declined["Error"] != "Error" ||
+		!strings.Contains(declined["Cause"].(string), `"errorMessage":"declined"`) || missing["Error"] != "Lambda.ResourceNotFoundException" {
+		t.Fatalf("output %s after %d calls", aws.ToString(d.Output), calls.Load())
+	}
+	var types []string
+	for _, e := range h.history(t, *d.ExecutionArn) {
+		types = append(types, string(e.Type))
+	}
+	if !strings.Contains(strings.Join(types, ","), "LambdaFunctionScheduled,LambdaFunctionStarted,LambdaFunctionSucceeded") {
+		t.Fatalf("history %v has no LambdaFunction* events", types)
+	}
+}
