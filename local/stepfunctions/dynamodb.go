@@ -205,7 +205,7 @@ func attributeValue(v any) (types.AttributeValue, error) {
 			if s, ok := x.(string); ok {
 				b, err := base64.StdEncoding.DecodeString(s)
 				if err != nil {
-					return nil, fmt.Errorf("B must be base64")
+					return nil, fmt.Errorf("the B value must be base64")
 				}
 				return &types.AttributeValueMemberB{Value: b}, nil
 			}
@@ -237,7 +237,7 @@ func attributeValue(v any) (types.AttributeValue, error) {
 				if typ == "BS" {
 					b, err := base64.StdEncoding.DecodeString(s)
 					if err != nil {
-						return nil, fmt.Errorf("BS must be base64")
+						return nil, fmt.Errorf("the BS values must be base64")
 					}
 					bs = append(bs, b)
 				} else {

@@ -181,7 +181,7 @@ func (s *Service) invokeLambda(ctx context.Context, req asl.TaskRequest) (any, e
 func functionName(fn string) string {
 	if _, rest, ok := strings.Cut(fn, functionARNInfix); ok {
 		fn = rest
-	} else if strings.HasPrefix(fn, "function:") {
+	} else {
 		fn = strings.TrimPrefix(fn, "function:")
 	}
 	name, _, _ := strings.Cut(fn, ":")
