@@ -68,7 +68,7 @@ const (
 func ErrorCodes() []ErrorCode {
 	return append([]ErrorCode{
 		CodeBadRequest, CodeNotFound, CodeConflict, CodeOutOfStock, CodeLimitExceeded,
-		CodeUnauthorized, CodeUnauthenticated, CodeExecutionTimeout, CodeInternal,
+		CodeNotCancellable, CodeNotReturnable, CodeUnauthorized, CodeUnauthenticated, CodeExecutionTimeout, CodeInternal,
 	}, AccountErrorCodes()...)
 }
 

@@ -1,8 +1,8 @@
 // Package shopgraph is the domain vocabulary of the shopgraph GraphQL BFF: the
 // types the store deals in (products, inventory, warehouses, categories, the
-// catalog snapshot, partner API keys, sessions), the ports the application
-// needs (CatalogStore, InventoryStore, APIKeyStore, APIKeyAdmin, Accounts,
-// Authenticator), the identity vocabulary (auth modes, Identity, Credentials,
+// catalog snapshot, partner API keys, sessions, carts and their rules), the
+// ports the application needs (CatalogStore, InventoryStore, CartStore,
+// APIKeyStore, APIKeyAdmin, Accounts, Authenticator), the identity vocabulary (auth modes, Identity, Credentials,
 // groups, scopes, token uses), the closed set of error codes every adapter
 // translates its failures into, and the request-scoped context accessors.
 //

@@ -216,7 +216,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 
 	scfg := cfg.Server
 	scfg.Auth = a.Authenticator
-	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Accounts: accounts, Keys: a.Keys}
+	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Accounts: accounts, Keys: a.Keys}
 	scfg.Ready = a.DynamoDB.Ready
 	scfg.Logger = log
 	scfg.Now = cfg.Now

@@ -92,16 +92,18 @@ func getChunk(ctx context.Context, api API, b backoff, table string, keys []item
 	}
 }
 
-// writeRequest is one put in a BatchWriteItem.
+// writeRequest is one put in a BatchWriteItem, or with del one delete (item
+// is then the key).
 type writeRequest struct {
 	table string
 	item  item
+	del   bool
 }
 
-// batchWrite puts the items in chunks of 25 (several tables may share a
-// chunk) with a few concurrent workers, retrying UnprocessedItems with b's
-// backoff. progress, when not nil, is called after every chunk with the
-// number of items written so far (serialized, never concurrently).
+// batchWrite puts (or deletes) the items in chunks of 25 (several tables may
+// share a chunk) with a few concurrent workers, retrying UnprocessedItems
+// with b's backoff. progress, when not nil, is called after every chunk
+// with the number of items written so far (serialized, never concurrently).
 func batchWrite(ctx context.Context, api API, b backoff, reqs []writeRequest, progress func(done, total int)) error {
 	var (
 		mu   sync.Mutex
@@ -127,11 +129,15 @@ func batchWrite(ctx context.Context, api API, b backoff, reqs []writeRequest, pr
 	return g.Wait()
 }
 
-// writeChunk writes at most 25 items, retrying UnprocessedItems.
+// writeChunk writes (or deletes) at most 25 items, retrying UnprocessedItems.
 func writeChunk(ctx context.Context, api API, b backoff, chunk []writeRequest) error {
 	pending := map[string][]types.WriteRequest{}
 	for _, r := range chunk {
-		pending[r.table] = append(pending[r.table], types.WriteRequest{PutRequest: &types.PutRequest{Item: r.item}})
+		w := types.WriteRequest{PutRequest: &types.PutRequest{Item: r.item}}
+		if r.del {
+			w = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: r.item}}
+		}
+		pending[r.table] = append(pending[r.table], w)
 	}
 	for attempt := 1; ; attempt++ {
 		res, err := api.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})

@@ -316,7 +316,7 @@ func TestNew_validatesOptions(t *testing.T) {
 
 func TestTableNames(t *testing.T) {
 	got := dynamo.TableNames("dev-")
-	want := dynamo.Tables{Products: "dev-Products", Inventory: "dev-Inventory", Warehouses: "dev-Warehouses", Categories: "dev-Categories", APIKeys: "dev-ApiKeys"}
+	want := dynamo.Tables{Products: "dev-Products", Inventory: "dev-Inventory", Warehouses: "dev-Warehouses", Categories: "dev-Categories", APIKeys: "dev-ApiKeys", Carts: "dev-Carts", Orders: "dev-Orders"}
 	if got != want {
 		t.Errorf("TableNames = %+v, want %+v", got, want)
 	}
@@ -328,8 +328,8 @@ func TestCreateTables_embedded(t *testing.T) {
 	ctx := context.Background()
 	tables := dynamo.TableNames("other-")
 	created, err := dynamo.CreateTables(ctx, target.Client, tables)
-	if err != nil || !slices.Equal(created, tables.All()) || len(created) != 5 {
-		t.Fatalf("CreateTables on an empty prefix = %v, %v; want all five created, in Tables.All order", created, err)
+	if err != nil || !slices.Equal(created, tables.All()) || len(created) != 7 {
+		t.Fatalf("CreateTables on an empty prefix = %v, %v; want all seven created, in Tables.All order", created, err)
 	}
 	created, err = dynamo.CreateTables(ctx, target.Client, tables)
 	if err != nil || len(created) != 0 {
@@ -342,6 +342,11 @@ func TestCreateTables_embedded(t *testing.T) {
 		t.Errorf("CreateTables with Products named like an existing Inventory table: %v, want a key schema error", err)
 	}
 	clash = tables
+	clash.Carts = tables.Inventory
+	if _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") || !strings.Contains(err.Error(), "ownerId") {
+		t.Errorf("CreateTables with Carts named like an existing Inventory table: %v, want a key schema error naming ownerId", err)
+	}
+	clash = tables
 	clash.APIKeys = tables.Warehouses
 	if _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") || !strings.Contains(err.Error(), "keyId") {
 		t.Errorf("CreateTables with ApiKeys named like an existing Warehouses table: %v, want a key schema error naming keyId", err)
@@ -352,13 +357,23 @@ func TestCreateTables_embedded(t *testing.T) {
 	if _, err := dynamo.CreateTables(ctx, target.Client, noKeys); err == nil || !strings.Contains(err.Error(), "ApiKeys") {
 		t.Errorf("CreateTables without an ApiKeys name: %v, want an error naming ApiKeys", err)
 	}
+	noCarts := tables
+	noCarts.Carts = ""
+	if _, err := dynamo.CreateTables(ctx, target.Client, noCarts); err == nil || !strings.Contains(err.Error(), "Carts") {
+		t.Errorf("CreateTables without a Carts name: %v, want an error naming Carts", err)
+	}
+	noOrders := tables
+	noOrders.Orders = ""
+	if _, err := dynamo.CreateTables(ctx, target.Client, noOrders); err == nil || !strings.Contains(err.Error(), "Orders") {
+		t.Errorf("CreateTables without an Orders name: %v, want an error naming Orders", err)
+	}
 	// Request accounting sees CreateTables' calls too.
 	sctx, stats := withStats(ctx)
 	if _, err := dynamo.CreateTables(sctx, target.Client, dynamo.TableNames("third-")); err != nil {
 		t.Fatal(err)
 	}
-	if by := ops(stats); by["DescribeTable"] != 5 || by["CreateTable"] != 5 {
-		t.Errorf("CreateTables of 5 new tables made %v, want 5 DescribeTable and 5 CreateTable", by)
+	if by := ops(stats); by["DescribeTable"] != 7 || by["CreateTable"] != 7 {
+		t.Errorf("CreateTables of 7 new tables made %v, want 7 DescribeTable and 7 CreateTable", by)
 	}
 }
 

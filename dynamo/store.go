@@ -1,10 +1,11 @@
-// Package dynamo implements shopgraph's catalog, inventory and partner API
-// key stores on Amazon DynamoDB with aws-sdk-go-v2: table definitions
+// Package dynamo implements shopgraph's catalog, inventory, partner API key
+// and cart stores on Amazon DynamoDB with aws-sdk-go-v2: table definitions
 // (CreateTables), key builders and item ↔ domain converters, batched reads
 // (BatchGetItem in chunks of 100, UnprocessedKeys retried with capped,
 // jittered backoff), category paging with tamper-evident cursors, cached
 // warehouse and category lists, seeding (BatchWriteItem), API keys
-// (conditional PutItem and UpdateItem, see apikeys.go), and request
+// (conditional PutItem and UpdateItem, see apikeys.go), carts (conditional
+// UpdateItem, consistent Query, see carts.go), and request
 // accounting middleware (CountRequests) for the SDK client (NewClient).
 //
 // The same code runs against AWS DynamoDB, DynamoDB Local and the embedded
@@ -19,11 +20,14 @@
 //	Categories  PK name (S); productCount (N)
 //	ApiKeys     PK keyId (S); partner, scopes (L), rateLimit (N), secretHash (B),
 //	            createdAt, expiresAt, revokedAt
+//	Carts       PK ownerId (S), SK productId (S); category, quantity (N),
+//	            createdAt, updatedAt
 //
 // Errors are wrapped with the operation and ids. Where the meaning is known
 // they carry a *shopgraph.Error code: NotFound (no product with a SKU,
 // unknown category, no API key), Conflict (an API key id taken) and
-// BadRequest (page size, nextToken, an API key that cannot be stored).
+// BadRequest (page size, nextToken, an API key that cannot be stored, a
+// cart change the cart rules refuse).
 // Everything else (DynamoDB errors, exhausted retries) is an internal error
 // whose details are for logs only.
 package dynamo
@@ -50,8 +54,10 @@ type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 }
@@ -82,17 +88,19 @@ type Options struct {
 	// CacheTTL is how long Categories and Warehouses are cached: 0 means
 	// DefaultCacheTTL, a negative value disables caching.
 	CacheTTL time.Duration
-	// Now is the caches' clock; nil means time.Now.
+	// Now is the caches' clock and the carts' (the lines' timestamps); nil
+	// means time.Now.
 	Now func() time.Time
 }
 
-// Store is the DynamoDB catalog, inventory and API key store. It is safe for
-// concurrent use. Build it with New.
+// Store is the DynamoDB catalog, inventory, API key and cart store. It is
+// safe for concurrent use. Build it with New.
 type Store struct {
 	api     API
 	tables  Tables
 	secret  []byte
 	backoff backoff
+	now     func() time.Time // the carts' timestamps
 
 	categories *cache[[]shopgraph.Category]
 	warehouses *cache[[]shopgraph.Warehouse]
@@ -125,6 +133,7 @@ func New(api API, opts Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
+	s.now = now
 	s.categories = newCache(ttl, now, s.scanCategories)
 	s.warehouses = newCache(ttl, now, s.scanWarehouses)
 	return s, nil

@@ -20,24 +20,27 @@ const (
 	attrCode      = "code"
 	attrName      = "name"
 	attrKeyID     = "keyId"
+	attrOwnerID   = "ownerId"
 )
 
 // IndexBySKU is the name of the Products table's global secondary index keyed
 // by productId (the SKU), projecting all attributes.
 const IndexBySKU = "bySku"
 
-// Tables names the five tables a Store uses.
+// Tables names the seven tables a Store uses.
 type Tables struct {
 	Products   string
 	Inventory  string
 	Warehouses string
 	Categories string
 	APIKeys    string
+	Carts      string
+	Orders     string
 }
 
 // TableNames returns the table names for a prefix: prefix + "Products",
 // prefix + "Inventory", prefix + "Warehouses", prefix + "Categories",
-// prefix + "ApiKeys".
+// prefix + "ApiKeys", prefix + "Carts", prefix + "Orders".
 func TableNames(prefix string) Tables {
 	return Tables{
 		Products:   prefix + "Products",
@@ -45,20 +48,22 @@ func TableNames(prefix string) Tables {
 		Warehouses: prefix + "Warehouses",
 		Categories: prefix + "Categories",
 		APIKeys:    prefix + "ApiKeys",
+		Carts:      prefix + "Carts",
+		Orders:     prefix + "Orders",
 	}
 }
 
-// All returns the five names in a fixed order: Products, Inventory,
-// Warehouses, Categories, ApiKeys.
+// All returns the seven names in a fixed order: Products, Inventory,
+// Warehouses, Categories, ApiKeys, Carts, Orders.
 func (t Tables) All() []string {
-	return []string{t.Products, t.Inventory, t.Warehouses, t.Categories, t.APIKeys}
+	return []string{t.Products, t.Inventory, t.Warehouses, t.Categories, t.APIKeys, t.Carts, t.Orders}
 }
 
 func (t Tables) missing() []string {
 	var out []string
 	for i, name := range t.All() {
 		if name == "" {
-			out = append(out, [...]string{"Products", "Inventory", "Warehouses", "Categories", "ApiKeys"}[i])
+			out = append(out, [...]string{"Products", "Inventory", "Warehouses", "Categories", "ApiKeys", "Carts", "Orders"}[i])
 		}
 	}
 	return out
@@ -113,6 +118,23 @@ func tableDefinitions(t Tables) []*dynamodb.CreateTableInput {
 			AttributeDefinitions: []types.AttributeDefinition{attr(attrKeyID)},
 			KeySchema:            []types.KeySchemaElement{hash(attrKeyID)},
 			BillingMode:          onDemand,
+		},
+		{
+			TableName:            aws.String(t.Carts),
+			AttributeDefinitions: []types.AttributeDefinition{attr(attrOwnerID), attr(attrProductID)},
+			KeySchema:            []types.KeySchemaElement{hash(attrOwnerID), rng(attrProductID)},
+			BillingMode:          onDemand,
+		},
+		{
+			TableName:            aws.String(t.Orders),
+			AttributeDefinitions: []types.AttributeDefinition{attr(attrOrderID), attr(attrCustomerID), attr(attrCreatedAt)},
+			KeySchema:            []types.KeySchemaElement{hash(attrOrderID)},
+			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+				IndexName:  aws.String(IndexByCustomer),
+				KeySchema:  []types.KeySchemaElement{hash(attrCustomerID), rng(attrCreatedAt)},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			}},
+			BillingMode: onDemand,
 		},
 	}
 }

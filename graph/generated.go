@@ -62,6 +62,19 @@ type ComplexityRoot struct {
 		RefreshToken func(childComplexity int) int
 	}
 
+	Cart struct {
+		ItemCount func(childComplexity int) int
+		Lines     func(childComplexity int) int
+		Subtotal  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	CartLine struct {
+		LineTotal func(childComplexity int) int
+		Product   func(childComplexity int) int
+		Quantity  func(childComplexity int) int
+	}
+
 	Category struct {
 		Name         func(childComplexity int) int
 		ProductCount func(childComplexity int) int
@@ -73,15 +86,19 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddToCart             func(childComplexity int, productID string, quantity int) int
+		ClearCart             func(childComplexity int) int
 		ConfirmForgotPassword func(childComplexity int, username string, code string, newPassword string) int
 		ConfirmSignUp         func(childComplexity int, username string, code string) int
 		CreateAPIKey          func(childComplexity int, partner string, scopes []string, expiresAt *string, rateLimit *int) int
 		ForgotPassword        func(childComplexity int, username string) int
 		RefreshSession        func(childComplexity int, refreshToken string) int
+		RemoveFromCart        func(childComplexity int, productID string) int
 		RevokeAPIKey          func(childComplexity int, id string) int
 		SignIn                func(childComplexity int, username string, password string) int
 		SignOut               func(childComplexity int, refreshToken string) int
 		SignUp                func(childComplexity int, username string, password string, email string) int
+		UpdateCartItem        func(childComplexity int, productID string, quantity int) int
 	}
 
 	NewApiKey struct {
@@ -121,6 +138,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys      func(childComplexity int) int
+		Cart         func(childComplexity int) int
 		Categories   func(childComplexity int) int
 		Me           func(childComplexity int) int
 		Product      func(childComplexity int, id string) int
@@ -178,6 +196,10 @@ type MutationResolver interface {
 	ConfirmForgotPassword(ctx context.Context, username string, code string, newPassword string) (bool, error)
 	CreateAPIKey(ctx context.Context, partner string, scopes []string, expiresAt *string, rateLimit *int) (*model.NewAPIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) (*shopgraph.APIKeyRecord, error)
+	AddToCart(ctx context.Context, productID string, quantity int) (*shopgraph.Cart, error)
+	UpdateCartItem(ctx context.Context, productID string, quantity int) (*shopgraph.Cart, error)
+	RemoveFromCart(ctx context.Context, productID string) (*shopgraph.Cart, error)
+	ClearCart(ctx context.Context) (*shopgraph.Cart, error)
 }
 type ProductResolver interface {
 	ID(ctx context.Context, obj *shopgraph.Product) (string, error)
@@ -196,6 +218,7 @@ type QueryResolver interface {
 	Warehouses(ctx context.Context) ([]shopgraph.Warehouse, error)
 	Me(ctx context.Context) (*shopgraph.UserProfile, error)
 	APIKeys(ctx context.Context) ([]shopgraph.APIKeyRecord, error)
+	Cart(ctx context.Context) (*shopgraph.Cart, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -296,6 +319,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthSession.RefreshToken(childComplexity), true
 
+	case "Cart.itemCount":
+		if e.ComplexityRoot.Cart.ItemCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.ItemCount(childComplexity), true
+	case "Cart.lines":
+		if e.ComplexityRoot.Cart.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.Lines(childComplexity), true
+	case "Cart.subtotal":
+		if e.ComplexityRoot.Cart.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.Subtotal(childComplexity), true
+	case "Cart.updatedAt":
+		if e.ComplexityRoot.Cart.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.UpdatedAt(childComplexity), true
+
+	case "CartLine.lineTotal":
+		if e.ComplexityRoot.CartLine.LineTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.LineTotal(childComplexity), true
+	case "CartLine.product":
+		if e.ComplexityRoot.CartLine.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.Product(childComplexity), true
+	case "CartLine.quantity":
+		if e.ComplexityRoot.CartLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.Quantity(childComplexity), true
+
 	case "Category.name":
 		if e.ComplexityRoot.Category.Name == nil {
 			break
@@ -322,6 +389,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "Mutation.addToCart":
+		if e.ComplexityRoot.Mutation.AddToCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addToCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddToCart(childComplexity, args["productId"].(string), args["quantity"].(int)), true
+	case "Mutation.clearCart":
+		if e.ComplexityRoot.Mutation.ClearCart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ClearCart(childComplexity), true
 	case "Mutation.confirmForgotPassword":
 		if e.ComplexityRoot.Mutation.ConfirmForgotPassword == nil {
 			break
@@ -377,6 +461,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshSession(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.removeFromCart":
+		if e.ComplexityRoot.Mutation.RemoveFromCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeFromCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveFromCart(childComplexity, args["productId"].(string)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -421,6 +516,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["username"].(string), args["password"].(string), args["email"].(string)), true
+	case "Mutation.updateCartItem":
+		if e.ComplexityRoot.Mutation.UpdateCartItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCartItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCartItem(childComplexity, args["productId"].(string), args["quantity"].(int)), true
 
 	case "NewApiKey.expiresAt":
 		if e.ComplexityRoot.NewApiKey.ExpiresAt == nil {
@@ -575,6 +681,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.cart":
+		if e.ComplexityRoot.Query.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Cart(childComplexity), true
 	case "Query.categories":
 		if e.ComplexityRoot.Query.Categories == nil {
 			break
@@ -919,6 +1031,56 @@ extend type Mutation {
   revokeApiKey(id: ID!): ApiKey! @aws_cognito_user_pools(cognito_groups: ["admin"])
 }
 `, BuiltIn: false},
+	{Name: "../schema/cart.graphql", Input: `"""
+The signed-in customer's shopping cart (Cognito users only: API keys cannot
+read or change carts). Every customer has one cart, which only they see. It
+holds at most 100 lines, each of 1 to 99 units of one product. Prices are
+the catalog's current ones, read whenever the cart is: a client never sends
+a price.
+"""
+type Cart @aws_cognito_user_pools {
+  """
+  The lines, oldest first. A product that has left the catalog is left out
+  (remove it with removeFromCart to free its line).
+  """
+  lines: [CartLine!]!
+  "The sum of the lines' totals."
+  subtotal: Money!
+  "Units across all lines."
+  itemCount: Int!
+  "When a line was last added or changed; null for an empty cart."
+  updatedAt: AWSDateTime
+}
+
+type CartLine @aws_cognito_user_pools {
+  product: Product!
+  "1..99."
+  quantity: Int!
+  "The product's current price times quantity."
+  lineTotal: Money!
+}
+
+extend type Query {
+  "The signed-in customer's cart (empty until something is added)."
+  cart: Cart! @aws_cognito_user_pools
+}
+
+extend type Mutation {
+  """
+  Adds ` + "`" + `quantity` + "`" + ` (1..99) units of a product (its ` + "`" + `Product.id` + "`" + `): to its
+  line when the cart has one, which may then hold at most 99 units, or as a
+  new line, of which a cart has at most 100. An unknown product or a
+  quantity out of range is a ` + "`" + `BadRequest` + "`" + ` saying why.
+  """
+  addToCart(productId: ID!, quantity: Int!): Cart! @aws_cognito_user_pools
+  "Sets the quantity (1..99) of a product's line, which must be in the cart."
+  updateCartItem(productId: ID!, quantity: Int!): Cart! @aws_cognito_user_pools
+  "Removes a product's line (removing a product that is not in the cart changes nothing)."
+  removeFromCart(productId: ID!): Cart! @aws_cognito_user_pools
+  "Removes every line."
+  clearCart: Cart! @aws_cognito_user_pools
+}
+`, BuiltIn: false},
 	{Name: "../schema/catalog.graphql", Input: `"""
 The catalog: products by category, by id and by SKU, with their stock.
 """
@@ -1038,6 +1200,32 @@ func (ec *executionContext) childFields_AuthSession(ctx context.Context, field g
 		return ec.fieldContext_AuthSession_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthSession", field.Name)
+}
+
+func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lines":
+		return ec.fieldContext_Cart_lines(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_Cart_subtotal(ctx, field)
+	case "itemCount":
+		return ec.fieldContext_Cart_itemCount(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Cart_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Cart", field.Name)
+}
+
+func (ec *executionContext) childFields_CartLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_CartLine_product(ctx, field)
+	case "quantity":
+		return ec.fieldContext_CartLine_quantity(ctx, field)
+	case "lineTotal":
+		return ec.fieldContext_CartLine_lineTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartLine", field.Name)
 }
 
 func (ec *executionContext) childFields_Category(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1292,6 +1480,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_addToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "productId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "quantity",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["quantity"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_confirmForgotPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1410,6 +1620,20 @@ func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeFromCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "productId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1487,6 +1711,28 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["email"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCartItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "productId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "quantity",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["quantity"] = arg1
 	return args, nil
 }
 
@@ -1947,6 +2193,203 @@ func (ec *executionContext) _AuthSession_expiresAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuthSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthSession", field, true, true, "AWSDateTime")
+}
+
+func (ec *executionContext) _Cart_lines(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []shopgraph.CartLine) graphql.Marshaler {
+			return ec.marshalNCartLine2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐCartLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_subtotal(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_subtotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subtotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shopgraph.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋshopgraphᚋshopgraphᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_itemCount(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_itemCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_itemCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cart", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Cart_updatedAt(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOAWSDateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cart", field, false, false, "AWSDateTime")
+}
+
+func (ec *executionContext) _CartLine_product(ctx context.Context, field graphql.CollectedField, obj *shopgraph.CartLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartLine_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shopgraph.Product) graphql.Marshaler {
+			return ec.marshalNProduct2githubᚗcomᚋshopgraphᚋshopgraphᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartLine_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CartLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CartLine_quantity(ctx context.Context, field graphql.CollectedField, obj *shopgraph.CartLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartLine_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CartLine_lineTotal(ctx context.Context, field graphql.CollectedField, obj *shopgraph.CartLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartLine_lineTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LineTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shopgraph.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋshopgraphᚋshopgraphᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartLine_lineTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CartLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Category_name(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Category) (ret graphql.Marshaler) {
@@ -2433,6 +2876,170 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addToCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddToCart(ctx, fc.Args["productId"].(string), fc.Args["quantity"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addToCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addToCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCartItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCartItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCartItem(ctx, fc.Args["productId"].(string), fc.Args["quantity"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCartItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCartItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeFromCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveFromCart(ctx, fc.Args["productId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeFromCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeFromCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_clearCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_clearCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ClearCart(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_clearCart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -3278,6 +3885,38 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ApiKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Cart(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4830,6 +5469,97 @@ func (ec *executionContext) _AuthSession(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var cartImplementors = []string{"Cart"}
+
+func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *shopgraph.Cart) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Cart")
+		case "lines":
+			out.Values[i] = ec._Cart_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subtotal":
+			out.Values[i] = ec._Cart_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "itemCount":
+			out.Values[i] = ec._Cart_itemCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Cart_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cartLineImplementors = []string{"CartLine"}
+
+func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet, obj *shopgraph.CartLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CartLine")
+		case "product":
+			out.Values[i] = ec._CartLine_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._CartLine_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lineTotal":
+			out.Values[i] = ec._CartLine_lineTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var categoryImplementors = []string{"Category"}
 
 func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet, obj *shopgraph.Category) graphql.Marshaler {
@@ -4984,6 +5714,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeApiKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addToCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addToCart(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCartItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCartItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeFromCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeFromCart(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clearCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_clearCart(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -5296,6 +6054,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
+				})
+		case "cart":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_cart(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -6002,6 +6766,34 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCart2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐCart(ctx context.Context, sel ast.SelectionSet, v *shopgraph.Cart) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Cart!")
+		return graphql.Null
+	}
+	return ec._Cart(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCartLine2githubᚗcomᚋshopgraphᚋshopgraphᚐCartLine(ctx context.Context, sel ast.SelectionSet, v shopgraph.CartLine) graphql.Marshaler {
+	return ec._CartLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCartLine2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐCartLineᚄ(ctx context.Context, sel ast.SelectionSet, v []shopgraph.CartLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCartLine2githubᚗcomᚋshopgraphᚋshopgraphᚐCartLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCategory2githubᚗcomᚋshopgraphᚋshopgraphᚐCategory(ctx context.Context, sel ast.SelectionSet, v shopgraph.Category) graphql.Marshaler {
 	return ec._Category(ctx, sel, &v)
 }
@@ -6368,6 +7160,24 @@ func (ec *executionContext) marshalOAWSDateTime2ᚖstring(ctx context.Context, s
 	_ = sel
 	_ = ctx
 	res := appsync.MarshalAWSDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOAWSDateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := appsync.UnmarshalAWSDateTimeValue(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAWSDateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := appsync.MarshalAWSDateTimeValue(*v)
 	return res
 }
 

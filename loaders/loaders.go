@@ -53,18 +53,20 @@ type Loaders struct {
 	inventory *dataloader.Loader[string, shopgraph.Inventory]
 	// disabled: one request per Load, nothing cached (Config.Disabled).
 	disabled bool
-	// loadInventory is the inventory loader's batch function, for
-	// PrefetchInventory.
+	// loadProduct and loadInventory are the loaders' batch functions, for
+	// Products and PrefetchInventory.
+	loadProduct   dataloader.BatchFunc[shopgraph.ProductKey, shopgraph.Product]
 	loadInventory dataloader.BatchFunc[string, shopgraph.Inventory]
 }
 
 // New returns a fresh set of loaders for one operation.
 func New(s Stores, cfg Config) *Loaders {
-	inv := inventoryBatch(s.Catalog, s.Inventory)
+	prod, inv := productBatch(s.Catalog), inventoryBatch(s.Catalog, s.Inventory)
 	return &Loaders{
 		disabled:      cfg.Disabled,
+		loadProduct:   prod,
 		loadInventory: inv,
-		product:       newLoader(cfg, productBatch(s.Catalog)),
+		product:       newLoader(cfg, prod),
 		inventory:     newLoader(cfg, inv),
 	}
 }
@@ -100,6 +102,54 @@ func load[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], 
 // *shopgraph.Error.
 func (l *Loaders) Product(ctx context.Context, key shopgraph.ProductKey) (shopgraph.Product, error) {
 	return load(ctx, l.product, key)
+}
+
+// Products loads several products at once and returns those that exist: a
+// missing product is simply absent from the map; any other failure is the
+// error. Unlike Product it waits for no batch window: the keys
+// (deduplicated) are fetched now, in one batch (one BatchGetItem per
+// MaxBatch keys), and primed into the product cache, so the fields that
+// later Load them cost nothing and, however the executor schedules them, a
+// cart's products never straddle batch windows (as PrefetchInventory does
+// for a listing's inventory). Products already cached are fetched again,
+// fresh. With the loaders disabled, each product is its own request.
+func (l *Loaders) Products(ctx context.Context, keys []shopgraph.ProductKey) (map[shopgraph.ProductKey]shopgraph.Product, error) {
+	out := make(map[shopgraph.ProductKey]shopgraph.Product, len(keys))
+	if l.disabled {
+		for _, k := range keys {
+			p, err := l.Product(ctx, k)
+			if shopgraph.IsCode(err, shopgraph.CodeNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			out[k] = p
+		}
+		return out, nil
+	}
+	seen := make(map[shopgraph.ProductKey]bool, len(keys))
+	unique := make([]shopgraph.ProductKey, 0, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			unique = append(unique, k)
+		}
+	}
+	if len(unique) == 0 {
+		return out, nil
+	}
+	for i, r := range l.loadProduct(ctx, unique) {
+		switch {
+		case r.Error == nil:
+			l.product.Prime(ctx, unique[i], r.Data)
+			out[unique[i]] = r.Data
+		case shopgraph.IsCode(r.Error, shopgraph.CodeNotFound):
+		default:
+			return nil, r.Error
+		}
+	}
+	return out, nil
 }
 
 // PrimeProducts seeds the product cache with products the operation already

@@ -268,3 +268,48 @@ func TestLoaders_PrefetchInventory(t *testing.T) {
 		t.Errorf("disabled loaders prefetched: %v", f.batches)
 	}
 }
+
+// TestLoaders_Products: several products are one batch, made at once (no
+// window), deduplicated; missing products are absent, not errors; later
+// loads of them cost nothing; a failure is the error and is not cached;
+// with the loaders disabled, each product is its own request.
+func TestLoaders_Products(t *testing.T) {
+	ctx := context.Background()
+	key := func(id string) shopgraph.ProductKey { return shopgraph.ProductKey{Category: "c", ProductID: id} }
+	f := newFake()
+	l := newLoaders(f, loaders.Config{Wait: time.Hour}) // a Load alone would wait an hour
+	got, err := l.Products(ctx, []shopgraph.ProductKey{key("p2"), key("missing"), key("p1"), key("p2")})
+	if err != nil || len(got) != 2 || got[key("p1")].Name != "name-p1" || got[key("p2")].Name != "name-p2" {
+		t.Fatalf("Products = %v, %v; want p1 and p2", got, err)
+	}
+	if len(f.batches) != 1 || !slices.Equal(f.batches[0], []string{"p2", "missing", "p1"}) {
+		t.Fatalf("batches = %v, want one of p2, missing, p1", f.batches)
+	}
+	for _, id := range []string{"p1", "p2"} {
+		if p, err := l.Product(ctx, key(id)); err != nil || p.ProductID != id {
+			t.Errorf("Product(%s) after Products = %+v, %v", id, p, err)
+		}
+	}
+	if len(f.batches) != 1 {
+		t.Errorf("loads after Products made %d more batches", len(f.batches)-1)
+	}
+	if got, err := l.Products(ctx, nil); err != nil || len(got) != 0 || len(f.batches) != 1 {
+		t.Errorf("Products of no keys = %v, %v after %d batches; want nothing and no request", got, err, len(f.batches))
+	}
+
+	f = newFake()
+	f.fail.Store(1)
+	l = newLoaders(f, loaders.Config{Wait: time.Millisecond})
+	if _, err := l.Products(ctx, []shopgraph.ProductKey{key("p1")}); shopgraph.CodeOf(err) != shopgraph.CodeInternal {
+		t.Fatalf("Products with a failing store: %v, want the internal error", err)
+	}
+	if p, err := l.Product(ctx, key("p1")); err != nil || p.ProductID != "p1" || len(f.batches) != 2 {
+		t.Errorf("after a failed Products: %+v, %v, %d batches (want the load to try again)", p, err, len(f.batches))
+	}
+
+	f = newFake()
+	got, err = newLoaders(f, loaders.Config{Disabled: true}).Products(ctx, []shopgraph.ProductKey{key("p1"), key("missing"), key("p2")})
+	if err != nil || len(got) != 2 || len(f.batches) != 3 {
+		t.Errorf("disabled loaders: Products = %v, %v in %d requests; want p1 and p2 in 3", got, err, len(f.batches))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/appsync"
@@ -98,21 +99,33 @@ func newAPIKey(rec shopgraph.APIKeyRecord, key string) *model.NewAPIKey {
 // selectsItemsInventory reports whether the current field's selection (a
 // ProductPage) reads items { inventory }, following fragments.
 func selectsItemsInventory(ctx context.Context) bool {
+	return selects(ctx, typeField{"ProductPage", "items"}, typeField{"Product", "inventory"})
+}
+
+// typeField names a field of an object type.
+type typeField struct{ typ, field string }
+
+// selects reports whether the current field's selection reads the path of
+// fields given, each a field of the object type before it (the first one
+// a field of the current field's type), following fragments.
+func selects(ctx context.Context, path ...typeField) bool {
 	fc, opCtx := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
 	if fc == nil || opCtx == nil {
 		return false
 	}
-	for _, items := range graphql.CollectFields(opCtx, fc.Field.Selections, []string{"ProductPage"}) {
-		if items.Name != "items" {
-			continue
+	var in func(sel ast.SelectionSet, path []typeField) bool
+	in = func(sel ast.SelectionSet, path []typeField) bool {
+		if len(path) == 0 {
+			return true
 		}
-		for _, f := range graphql.CollectFields(opCtx, items.Selections, []string{"Product"}) {
-			if f.Name == "inventory" {
+		for _, f := range graphql.CollectFields(opCtx, sel, []string{path[0].typ}) {
+			if f.Name == path[0].field && in(f.Selections, path[1:]) {
 				return true
 			}
 		}
+		return false
 	}
-	return false
+	return in(fc.Field.Selections, path)
 }
 
 // productIDs lists the products' ids.

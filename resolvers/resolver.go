@@ -22,6 +22,8 @@ type Ports struct {
 	Accounts shopgraph.Accounts
 	// Keys issues, lists and revokes partner API keys (the admin API).
 	Keys shopgraph.APIKeyAdmin
+	// Carts keeps the signed-in customers' carts.
+	Carts shopgraph.CartStore
 }
 
 // Missing names the ports that are nil.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -29,7 +30,10 @@ var inventoryFields = map[string]bool{
 }
 
 // userOnlyFields are for signed-in users only: no API key may read them.
-var userOnlyFields = map[string]bool{"Query.me": true, "User.*": true}
+var userOnlyFields = map[string]bool{
+	"Query.me": true, "User.*": true,
+	"Query.cart": true, "Cart.*": true, "CartLine.*": true,
+}
 
 // adminFields are for users in the admin group only.
 var adminFields = map[string]bool{"Query.apiKeys": true, "ApiKey.*": true}
@@ -220,6 +224,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"garbage", map[string]string{"Authorization": "not a token"}, http.StatusUnauthorized, nil},
 	}
 	fields := fieldQueries(t, a)
+	for _, want := range []string{"Query.me", "Query.cart", "Cart.lines", "Cart.subtotal", "Cart.itemCount", "Cart.updatedAt",
+		"CartLine.product", "CartLine.quantity", "CartLine.lineTotal"} {
+		if !slices.ContainsFunc(fields, func(f fieldQuery) bool { return f.typ+"."+f.field == want }) {
+			t.Errorf("the matrix does not reach %s", want)
+		}
+	}
 	for _, c := range creds {
 		t.Run(c.name, func(t *testing.T) {
 			for _, f := range fields {
@@ -334,6 +344,64 @@ func TestAuthorizationMatrix_accountMutations(t *testing.T) {
 				r.Errors[0].Message == "Not Authorized to access "+name+" on type Mutation"
 			if denied == c.allowed {
 				t.Errorf("%s, %s: allowed %v, got %s", c.name, name, c.allowed, r.Raw)
+			}
+		}
+	}
+}
+
+// TestAuthorizationMatrix_cartMutations: the cart mutations are for
+// signed-in users (customers, staff, admins alike: each has their own
+// cart); every API key is refused field by field, whatever its scopes, and
+// a request without a credential is refused before execution.
+func TestAuthorizationMatrix_cartMutations(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5})
+	id := resolvers.EncodeProductID(a.Catalog.Products[0].Key())
+	key := func(scopes ...string) map[string]string {
+		k, full, err := auth.IssueAPIKey("app", scopes, 1000, nil, time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.PutKey(t, k)
+		return map[string]string{"x-api-key": full}
+	}
+	// In this order, each valid for a signed-in user.
+	mutations := []struct{ name, query string }{
+		{"addToCart", fmt.Sprintf(`mutation { addToCart(productId: %q, quantity: 2) { itemCount } }`, id)},
+		{"updateCartItem", fmt.Sprintf(`mutation { updateCartItem(productId: %q, quantity: 3) { itemCount } }`, id)},
+		{"removeFromCart", fmt.Sprintf(`mutation { removeFromCart(productId: %q) { itemCount } }`, id)},
+		{"clearCart", `mutation { clearCart { itemCount } }`},
+	}
+	for _, c := range []struct {
+		name    string
+		headers map[string]string
+		status  int
+		allowed bool
+	}{
+		{"anonymous", nil, http.StatusUnauthorized, false},
+		{"dev partner key (every scope)", map[string]string{"x-api-key": auth.DevAPIKey}, 200, false},
+		{"API key with catalog:read and inventory:read", key(shopgraph.ScopeCatalogRead, shopgraph.ScopeInventoryRead), 200, false},
+		{"API key with account:write", key(shopgraph.ScopeAccountWrite), 200, false},
+		{"customer (ID token)", map[string]string{"Authorization": a.Token(t, "alice", shopgraph.TokenUseID)}, 200, true},
+		{"customer (access token)", map[string]string{"Authorization": a.Token(t, "bob", shopgraph.TokenUseAccess)}, 200, true},
+		{"warehouse staff", map[string]string{"Authorization": a.Token(t, "wanda", shopgraph.TokenUseID)}, 200, true},
+		{"admin", map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseAccess)}, 200, true},
+	} {
+		for _, m := range mutations {
+			r := a.DoWith(t, c.headers, m.query, nil)
+			switch {
+			case c.status == http.StatusUnauthorized:
+				if r.Status != 401 || len(r.Errors) != 1 || r.Errors[0].ErrorType != "UnauthorizedException" {
+					t.Errorf("%s, %s: want 401 UnauthorizedException, got %d %s", c.name, m.name, r.Status, r.Raw)
+				}
+			case c.allowed:
+				if r.Status != 200 || len(r.Errors) > 0 || r.Data[m.name] == nil {
+					t.Errorf("%s, %s: want it to run, got %d %s", c.name, m.name, r.Status, r.Raw)
+				}
+			default:
+				if r.Status != 200 || r.Data != nil || len(r.Errors) != 1 || r.Errors[0].ErrorType != "Unauthorized" ||
+					r.Errors[0].Message != "Not Authorized to access "+m.name+" on type Mutation" {
+					t.Errorf("%s, %s: want Unauthorized, got %d %s", c.name, m.name, r.Status, r.Raw)
+				}
 			}
 		}
 	}

@@ -74,6 +74,9 @@ func TestCost_table(t *testing.T) {
 		{"Amplify's introspection query", amplifyIntrospectionQuery, nil, -1, true},
 		{"the largest page", pageQuery, map[string]any{"category": cat, "limit": 100}, 3603, false},
 		{"API keys count as 100", `{ apiKeys { id partner } }`, nil, 1 + 100*2, false},
+		{"a cart reads 100 products whatever is selected", `{ cart { itemCount } }`, nil, 1 + 100 + 1, false},
+		{"a cart's lines count as 100", `{ cart { lines { quantity } } }`, nil, 1 + 100 + (1 + 100*1), false},
+		{"so does a cart mutation's", `mutation { clearCart { itemCount } }`, nil, 1 + 100 + 1, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

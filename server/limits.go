@@ -56,7 +56,8 @@ var mutationGroups = map[string]string{
 // cost by its length: a products page by its limit; an introspection list
 // by its real length in this schema (the cost of introspection is exact);
 // and a list whose length is the store's data rather than the client's
-// choice by the length in listSizes.
+// choice by the length in listSizes. A value that reads a list whatever is
+// selected (a cart) adds that list's length (readCosts).
 //
 // listSizes are the assumed lengths of the data lists. The catalog has
 // four warehouses (seed.Warehouses), so a product's stock list has four
@@ -69,6 +70,7 @@ var listSizes = map[string]int{
 	"ProductInventory.warehouses": warehouses,
 	"Query.categories":            50,
 	"Query.apiKeys":               100,
+	"Cart.lines":                  shopgraph.MaxCartLines,
 }
 
 const (
@@ -77,6 +79,13 @@ const (
 	// from listSizes.
 	defaultListSize = 100
 )
+
+// readCosts are what a value of these types costs besides its selected
+// fields, because it reads a list whatever is selected: a Cart is priced
+// from every line's product (up to MaxCartLines of them), so even
+// cart { itemCount } costs as much as a page of that many products, and
+// aliased carts or cart mutations cannot multiply reads cheaply.
+var readCosts = map[string]int{"Cart": shopgraph.MaxCartLines}
 
 // saturation caps the counts, so that fragment bombs (fragments that
 // spread others several times, nested) neither overflow nor take
@@ -398,7 +407,7 @@ func (c *coster) field(f *ast.Field, page int) int {
 			n = size
 		}
 	}
-	return add(1, mul(n, c.set(f.SelectionSet, page)))
+	return add(1, mul(n, add(readCosts[f.Definition.Type.Name()], c.set(f.SelectionSet, page))))
 }
 
 // pageSize is the most items a products field with this limit returns:

@@ -223,7 +223,7 @@ func loopbackAddr(addr string) bool {
 func runTables(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "Usage: "+cli+" tables create\n\nCreates the Products, Inventory, Warehouses, Categories and ApiKeys tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
+			fmt.Fprintln(stdout, "Usage: "+cli+" tables create\n\nCreates the Products, Inventory, Warehouses, Categories, ApiKeys, Carts and Orders tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
 			return nil
 		}
 		return usageError{"usage: " + cli + " tables create"}

@@ -1,0 +1,186 @@
+package workflows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/shopgraph/shopgraph"
+)
+
+// Error names the task handlers fail with; the definitions' Retry and
+// Catch match them.
+const (
+	ErrOutOfStock       = "OutOfStock"
+	ErrPaymentDeclined  = "PaymentDeclined"
+	ErrPaymentTransient = "PaymentTransient"
+	ErrSuperseded       = "Superseded"
+	// ErrStoreUnavailable is any other failure of a step: the definitions
+	// retry it with backoff.
+	ErrStoreUnavailable = "Store.Unavailable"
+	// ErrBadTask is a payload no handler understands (never retried).
+	ErrBadTask = "BadTask"
+)
+
+// TaskError is a task handler's failure: Type is the error name the
+// workflow sees (the Lambda function error's errorType).
+type TaskError struct{ Type, Message string }
+
+func (e *TaskError) Error() string { return e.Type + ": " + e.Message }
+
+// Tasks are the order workflows' task handlers: one Lambda function,
+// dispatching on the payload's "task". Each is idempotent per order (a
+// step may run twice: Step Functions tasks are at-least-once).
+type Tasks struct {
+	Orders     shopgraph.OrderStore
+	Payments   shopgraph.PaymentProvider
+	Fulfilment shopgraph.Fulfilment
+	Logger     *slog.Logger
+}
+
+// request is a task payload.
+type request struct {
+	Task      string `json:"task"`
+	OrderID   string `json:"orderId"`
+	TaskToken string `json:"taskToken"`
+}
+
+// Handle runs the task the payload names and returns its result payload.
+// A failure is a *TaskError.
+func (t *Tasks) Handle(ctx context.Context, payload []byte) ([]byte, error) {
+	var req request
+	if err := json.Unmarshal(payload, &req); err != nil || req.OrderID == "" {
+		return nil, &TaskError{Type: ErrBadTask, Message: "the payload must be an object with task and orderId"}
+	}
+	log := t.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var out any
+	var err error
+	switch req.Task {
+	case "reserveInventory":
+		out, err = t.reserve(ctx, req.OrderID)
+	case "releaseInventory":
+		err = t.Orders.ReleaseInventory(ctx, req.OrderID)
+	case "authorizePayment":
+		out, err = t.authorize(ctx, req.OrderID)
+	case "requestShipment":
+		err = t.requestShipment(ctx, req)
+	case "awaitDelivery":
+		err = t.callback(ctx, req, "delivery")
+	case "undoOrder":
+		err = t.undo(ctx, req.OrderID)
+	default:
+		return nil, &TaskError{Type: ErrBadTask, Message: fmt.Sprintf("unknown task %q", req.Task)}
+	}
+	if err != nil {
+		te := taskError(err)
+		log.Debug("order task failed", "task", req.Task, "order", req.OrderID, "error", te.Type, "message", te.Message)
+		return nil, te
+	}
+	log.Debug("order task done", "task", req.Task, "order", req.OrderID)
+	if out == nil {
+		out = map[string]any{}
+	}
+	return json.Marshal(out)
+}
+
+// taskError names a failure for the workflow.
+func taskError(err error) *TaskError {
+	if te, ok := errors.AsType[*TaskError](err); ok {
+		return te
+	}
+	switch {
+	case errors.Is(err, shopgraph.ErrOrderSuperseded):
+		return &TaskError{Type: ErrSuperseded, Message: err.Error()}
+	case shopgraph.IsCode(err, shopgraph.CodeOutOfStock):
+		return &TaskError{Type: ErrOutOfStock, Message: shopgraph.ErrorMessage(err)}
+	}
+	if pe, ok := errors.AsType[*shopgraph.PaymentError](err); ok {
+		if pe.Declined {
+			return &TaskError{Type: ErrPaymentDeclined, Message: pe.Message}
+		}
+		return &TaskError{Type: ErrPaymentTransient, Message: pe.Message}
+	}
+	return &TaskError{Type: ErrStoreUnavailable, Message: err.Error()}
+}
+
+func (t *Tasks) reserve(ctx context.Context, orderID string) (any, error) {
+	o, err := t.Orders.ReserveInventory(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	var allocations []map[string]any
+	for _, l := range o.Lines {
+		for _, a := range l.Allocations {
+			allocations = append(allocations, map[string]any{"productId": l.Product.ProductID, "warehouse": a.Warehouse, "quantity": a.Quantity})
+		}
+	}
+	return map[string]any{"allocations": allocations}, nil
+}
+
+// authorize authorizes the order's total once: a retry after a success
+// returns the recorded authorization.
+func (t *Tasks) authorize(ctx context.Context, orderID string) (any, error) {
+	o, err := t.Orders.Order(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if o.AuthorizationID != "" {
+		return map[string]any{"authorizationId": o.AuthorizationID}, nil
+	}
+	if o.Status != shopgraph.OrderPending {
+		return nil, shopgraph.ErrOrderSuperseded
+	}
+	auth, err := t.Payments.Authorize(ctx, o.PaymentRef, o.Total, o.ID+"/authorize")
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Orders.RecordPayment(ctx, orderID, auth); err != nil {
+		if errors.Is(err, shopgraph.ErrOrderSuperseded) {
+			// Cancelled meanwhile: give the money back now.
+			if rerr := t.Payments.Refund(ctx, auth, o.Total, o.ID+"/refund"); rerr != nil {
+				return nil, rerr
+			}
+		}
+		return nil, err
+	}
+	return map[string]any{"authorizationId": auth}, nil
+}
+
+func (t *Tasks) requestShipment(ctx context.Context, req request) error {
+	if err := t.callback(ctx, req, "shipment"); err != nil {
+		return err
+	}
+	o, err := t.Orders.Order(ctx, req.OrderID)
+	if err != nil {
+		return err
+	}
+	return t.Fulfilment.RequestShipment(ctx, o)
+}
+
+func (t *Tasks) callback(ctx context.Context, req request, purpose string) error {
+	if req.TaskToken == "" {
+		return &TaskError{Type: ErrBadTask, Message: purpose + " needs the task token"}
+	}
+	return t.Orders.RecordCallback(ctx, req.OrderID, purpose, req.TaskToken)
+}
+
+// undo gives back what an order superseded while it was placed holds: its
+// reservation and its payment.
+func (t *Tasks) undo(ctx context.Context, orderID string) error {
+	if err := t.Orders.ReleaseInventory(ctx, orderID); err != nil {
+		return err
+	}
+	o, err := t.Orders.Order(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if o.AuthorizationID != "" {
+		return t.Payments.Refund(ctx, o.AuthorizationID, o.Total, o.ID+"/refund")
+	}
+	return nil
+}
