@@ -26,6 +26,7 @@ import (
 	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
+	"github.com/shopgraph/shopgraph/workflows"
 )
 
 // Config is everything New needs. cmd/shopgraph fills it from settings; the
@@ -35,6 +36,9 @@ type Config struct {
 	DynamoDB DynamoDBConfig
 	// StepFunctions is where order workflows run.
 	StepFunctions StepFunctionsConfig
+	// Orders configures orders: the payment provider, the simulated
+	// warehouse, the deployed workflows.
+	Orders OrdersConfig
 	// SeedProducts, when positive, seeds the demo catalog (that many
 	// products) at start if the Products table is empty: the embedded
 	// default does, once; its data then survives restarts.
@@ -118,6 +122,13 @@ type App struct {
 	// StepFunctions runs the order workflows (the local engine in the
 	// embedded default).
 	StepFunctions *StepFunctions
+	// Orders places and reads orders; Workflows starts and answers their
+	// workflows; OrderEvents gets every order-status event the embedded
+	// default's workflows publish.
+	Orders      *shopgraph.OrderDesk
+	Workflows   *workflows.Engine
+	OrderEvents *OrderEvents
+	orders      *orders
 	// Catalog is what SeedProducts seeded (empty when nothing was seeded,
 	// this time).
 	Catalog shopgraph.CatalogSnapshot
@@ -165,16 +176,6 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		log.Info("using DynamoDB", "endpoint", orDefault(cfg.DynamoDB.Endpoint, "AWS "+cfg.DynamoDB.AWS.Region),
 			"products_table", cfg.DynamoDB.Tables.Products)
 	}
-	if a.StepFunctions, err = OpenStepFunctions(ctx, cfg.StepFunctions, a.DynamoDB.Client, log); err != nil {
-		return a, err
-	}
-	if a.StepFunctions.Local != nil {
-		st := a.StepFunctions.Local.Service.Stats()
-		log.Info("embedded default: in-process Step Functions", "endpoint", a.StepFunctions.Endpoint,
-			"data_dir", orDefault(cfg.StepFunctions.DataDir, "(temporary)"), "resumed_executions", st.Resumed)
-	} else {
-		log.Info("using Step Functions", "endpoint", orDefault(cfg.StepFunctions.Endpoint, "AWS "+cfg.StepFunctions.AWS.Region))
-	}
 	if cfg.CursorSecret == nil && !a.DynamoDB.Embedded {
 		return a, errors.New("SHOPGRAPH_CURSOR_SECRET must be set (at least 16 bytes, the same on every instance) when using a configured DynamoDB")
 	}
@@ -194,6 +195,9 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if _, err := a.Store.Categories(ctx); err != nil {
 		return a, fmt.Errorf("read categories from table %s: %w", cfg.DynamoDB.Tables.Categories, err)
+	}
+	if err := a.openOrders(ctx, cfg); err != nil {
+		return a, err
 	}
 
 	a.Keys = auth.NewKeyManager(a.Store, auth.KeyManagerOptions{Now: cfg.Now, Logger: log})
@@ -216,7 +220,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 
 	scfg := cfg.Server
 	scfg.Auth = a.Authenticator
-	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Accounts: accounts, Keys: a.Keys}
+	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Orders, Accounts: accounts, Keys: a.Keys}
 	scfg.Ready = a.DynamoDB.Ready
 	scfg.Logger = log
 	scfg.Now = cfg.Now
@@ -230,6 +234,36 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, err
 	}
 	return a, nil
+}
+
+// openOrders builds the order side and starts Step Functions with its task
+// handlers and events (the local engine in the embedded default, with the
+// workflows installed).
+func (a *App) openOrders(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	o, err := a.newOrders(cfg)
+	if err != nil {
+		return err
+	}
+	a.orders, a.Orders, a.Workflows = o, o.desk, o.engine
+	a.OrderEvents = &OrderEvents{log: log}
+	sfcfg := cfg.StepFunctions
+	lambda := o.lambda()
+	for name, h := range sfcfg.Lambda {
+		lambda[name] = h
+	}
+	sfcfg.Lambda, sfcfg.SNS = lambda, a.OrderEvents
+	if a.StepFunctions, err = OpenStepFunctions(ctx, sfcfg, a.DynamoDB.Client, log); err != nil {
+		return err
+	}
+	if a.StepFunctions.Local != nil {
+		st := a.StepFunctions.Local.Service.Stats()
+		log.Info("embedded default: in-process Step Functions", "endpoint", a.StepFunctions.Endpoint,
+			"data_dir", orDefault(cfg.StepFunctions.DataDir, "(temporary)"), "resumed_executions", st.Resumed)
+	} else {
+		log.Info("using Step Functions", "endpoint", orDefault(cfg.StepFunctions.Endpoint, "AWS "+cfg.StepFunctions.AWS.Region))
+	}
+	return o.wire(ctx, a.StepFunctions, cfg.DynamoDB.Tables.Orders, log)
 }
 
 // identity builds the account port and the list of trusted issuers: the
@@ -293,6 +327,9 @@ func openDevIssuer(stateDir string, now func() time.Time) (*userpool.Issuer, err
 func (a *App) Close(ctx context.Context) error {
 	a.stop()
 	var errs []error
+	if a.orders != nil {
+		a.orders.warehouse.Close()
+	}
 	if a.StepFunctions != nil {
 		errs = append(errs, a.StepFunctions.Close(ctx))
 	}

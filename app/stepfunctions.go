@@ -31,6 +31,9 @@ type StepFunctionsConfig struct {
 	// Lambda handlers by function name, for the local engine's lambda:invoke
 	// tasks.
 	Lambda map[string]stepfunctions.LambdaHandler
+	// SNS receives the local engine's sns:publish tasks (nil: they are
+	// rejected at CreateStateMachine).
+	SNS stepfunctions.Publisher
 	// Endpoint is the Step Functions endpoint URL (SHOPGRAPH_SFN_ENDPOINT);
 	// empty means AWS's regional endpoint.
 	Endpoint string
@@ -63,7 +66,7 @@ func OpenStepFunctions(ctx context.Context, cfg StepFunctionsConfig, ddb *dynamo
 		return &StepFunctions{Client: client, Endpoint: cfg.Endpoint}, nil
 	}
 	emb, err := local.StartStepFunctions(ctx, local.StepFunctionsOptions{
-		Dir: cfg.DataDir, Region: cfg.AWS.Region, Clock: cfg.Clock, Lambda: cfg.Lambda, DynamoDB: ddb, Logger: log,
+		Dir: cfg.DataDir, Region: cfg.AWS.Region, Clock: cfg.Clock, Lambda: cfg.Lambda, DynamoDB: ddb, SNS: cfg.SNS, Logger: log,
 	})
 	if locked, ok := errors.AsType[*stepfunctions.LockedError](err); ok {
 		return nil, fmt.Errorf("SHOPGRAPH_DATA_DIR %s is in use by process %d (another shopgraph serve?): stop it, or give this server another SHOPGRAPH_DATA_DIR", locked.Dir, locked.PID)

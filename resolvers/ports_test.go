@@ -6,7 +6,7 @@ import (
 )
 
 func TestPorts_Missing(t *testing.T) {
-	if got := (Ports{}).Missing(); !slices.Equal(got, []string{"Catalog", "Inventory", "Accounts", "Keys", "Carts"}) {
+	if got := (Ports{}).Missing(); !slices.Equal(got, []string{"Catalog", "Inventory", "Accounts", "Keys", "Carts", "Orders"}) {
 		t.Errorf("Missing() of no ports = %v", got)
 	}
 }

@@ -24,6 +24,9 @@ type Ports struct {
 	Keys shopgraph.APIKeyAdmin
 	// Carts keeps the signed-in customers' carts.
 	Carts shopgraph.CartStore
+	// Orders places and reads orders and takes the warehouse's
+	// confirmations.
+	Orders shopgraph.OrderService
 }
 
 // Missing names the ports that are nil.

@@ -33,6 +33,8 @@ var inventoryFields = map[string]bool{
 var userOnlyFields = map[string]bool{
 	"Query.me": true, "User.*": true,
 	"Query.cart": true, "Cart.*": true, "CartLine.*": true,
+	"Query.order": true, "Query.myOrders": true, "Order.*": true, "OrderLine.*": true, "Address.*": true,
+	"OrderStatusChange.*": true, "OrderPage.*": true,
 }
 
 // adminFields are for users in the admin group only.
@@ -74,6 +76,8 @@ func fieldQueries(t *testing.T, a *apptest.App) []fieldQuery {
 		"Query.product":      fmt.Sprintf("(id: %q)", resolvers.EncodeProductID(p.Key())),
 		"Query.productBySku": fmt.Sprintf("(sku: %q)", p.ProductID),
 		"Query.products":     fmt.Sprintf("(category: %q, limit: 1)", p.Category),
+		"Query.order":        `(id: "ord_none")`,
+		"Query.myOrders":     "(limit: 1)",
 	}
 	type node struct {
 		typ    string
@@ -225,7 +229,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	fields := fieldQueries(t, a)
 	for _, want := range []string{"Query.me", "Query.cart", "Cart.lines", "Cart.subtotal", "Cart.itemCount", "Cart.updatedAt",
-		"CartLine.product", "CartLine.quantity", "CartLine.lineTotal"} {
+		"CartLine.product", "CartLine.quantity", "CartLine.lineTotal", "Query.order", "Query.myOrders", "Order.status",
+		"OrderLine.product", "OrderPage.items", "OrderStatusChange.status", "Address.country"} {
 		if !slices.ContainsFunc(fields, func(f fieldQuery) bool { return f.typ+"."+f.field == want }) {
 			t.Errorf("the matrix does not reach %s", want)
 		}

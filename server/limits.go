@@ -71,6 +71,9 @@ var listSizes = map[string]int{
 	"Query.categories":            50,
 	"Query.apiKeys":               100,
 	"Cart.lines":                  shopgraph.MaxCartLines,
+	"Order.lines":                 shopgraph.MaxOrderLines,
+	// An order's statuses: at most the 7 steps of its longest path.
+	"Order.statusHistory": 8,
 }
 
 const (
@@ -352,7 +355,8 @@ type introAt struct {
 }
 
 // set is the cost of a selection set on one of the API's types; page is the
-// length of ProductPage.items (the limit of the enclosing products field).
+// length of ProductPage.items and OrderPage.items (the limit of the
+// enclosing products or myOrders field).
 func (c *coster) set(set ast.SelectionSet, page int) int {
 	total := 0
 	for _, sel := range set {
@@ -397,9 +401,9 @@ func (c *coster) field(f *ast.Field, page int) int {
 	key := f.ObjectDefinition.Name + "." + f.Name
 	n := 1
 	switch {
-	case key == "Query.products":
+	case key == "Query.products" || key == "Query.myOrders":
 		page = pageSize(c.arg(f, "limit"))
-	case key == "ProductPage.items":
+	case key == "ProductPage.items" || key == "OrderPage.items":
 		n = page
 	case f.Definition.Type.Elem != nil:
 		n = defaultListSize

@@ -112,6 +112,7 @@ func appConfig(ctx context.Context, cfg config, getenv func(string) string, embe
 	acfg := app.Config{
 		DynamoDB:      ddb,
 		StepFunctions: stepFunctionsConfig(cfg, ddb),
+		Orders:        ordersConfig(cfg, embedded),
 		CursorSecret:  secret,
 		CacheTTL:      cfg.CacheTTL,
 		Identity: app.IdentityConfig{

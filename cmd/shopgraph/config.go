@@ -18,6 +18,10 @@ type config struct {
 	Mode            string
 	DynamoEndpoint  string
 	SFNEndpoint     string
+	NewOrderSFN     string
+	Payments        string
+	ShipDelay       time.Duration
+	DeliverDelay    time.Duration
 	Region          string
 	TablePrefix     string
 	SeedProducts    int
@@ -173,6 +177,14 @@ var settings = []setting{
 	{"SHOPGRAPH_DYNAMODB_ENDPOINT", "", "DynamoDB endpoint URL, e.g. http://127.0.0.1:8000 for DynamoDB Local (empty: AWS's regional endpoint)", str(func(c *config) *string { return &c.DynamoEndpoint })},
 	{"SHOPGRAPH_SFN_ENDPOINT", "", "Step Functions endpoint URL in aws mode (empty: AWS's regional endpoint; same region and credentials as DynamoDB); the embedded default runs its own in process",
 		httpURL("SHOPGRAPH_SFN_ENDPOINT", func(c *config) *string { return &c.SFNEndpoint })},
+	{"SHOPGRAPH_NEW_ORDER_STATE_MACHINE_ARN", "", "the deployed NewOrder state machine (aws mode; deploy/); unset, orders are stored PENDING and started once it is set. The embedded default installs its own",
+		str(func(c *config) *string { return &c.NewOrderSFN })},
+	{"SHOPGRAPH_PAYMENTS", "simulated", "the payment provider: simulated (the only one so far: tok_declined is declined, tok_flaky fails twice then succeeds)",
+		oneOf("SHOPGRAPH_PAYMENTS", []string{"simulated"}, func(c *config) *string { return &c.Payments })},
+	{"SHOPGRAPH_WAREHOUSE_SHIP_DELAY", "10s", "how long the embedded default's simulated warehouse takes to ship a confirmed order; 0 turns it off (markOrderShipped)",
+		duration("SHOPGRAPH_WAREHOUSE_SHIP_DELAY", func(c *config) *time.Duration { return &c.ShipDelay })},
+	{"SHOPGRAPH_WAREHOUSE_DELIVER_DELAY", "30s", "how long the simulated warehouse takes to deliver a shipped order; 0 turns it off (markOrderDelivered)",
+		duration("SHOPGRAPH_WAREHOUSE_DELIVER_DELAY", func(c *config) *time.Duration { return &c.DeliverDelay })},
 	{"AWS_REGION", "us-east-1", "AWS region (AWS_DEFAULT_REGION is read too)", str(func(c *config) *string { return &c.Region })},
 	{"SHOPGRAPH_TABLE_PREFIX", "shopgraph-", "prefix of every DynamoDB table name", str(func(c *config) *string { return &c.TablePrefix })},
 	{"SHOPGRAPH_SEED_PRODUCTS", "5000", "products the embedded default seeds at start, and the seed command loads (flag --products)", positiveInt("SHOPGRAPH_SEED_PRODUCTS", func(c *config) *int { return &c.SeedProducts })},

@@ -75,6 +75,16 @@ func stepFunctionsConfig(cfg config, ddb app.DynamoDBConfig) app.StepFunctionsCo
 	return app.StepFunctionsConfig{Endpoint: cfg.SFNEndpoint, AWS: ddb.AWS}
 }
 
+// ordersConfig is the order side's settings; the simulated warehouse runs
+// only in the embedded default.
+func ordersConfig(cfg config, embedded bool) app.OrdersConfig {
+	o := app.OrdersConfig{Payments: cfg.Payments, NewOrderStateMachine: cfg.NewOrderSFN}
+	if embedded {
+		o.ShipDelay, o.DeliverDelay = cfg.ShipDelay, cfg.DeliverDelay
+	}
+	return o
+}
+
 // dataDir is SHOPGRAPH_DATA_DIR, or its default inside SHOPGRAPH_STATE_DIR.
 func dataDir(cfg config) string {
 	if cfg.DataDir != "" {

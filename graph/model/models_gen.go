@@ -9,6 +9,16 @@ import (
 	"strconv"
 )
 
+type AddressInput struct {
+	Name       string  `json:"name"`
+	Line1      string  `json:"line1"`
+	Line2      *string `json:"line2,omitempty"`
+	City       string  `json:"city"`
+	Region     *string `json:"region,omitempty"`
+	PostalCode string  `json:"postalCode"`
+	Country    string  `json:"country"`
+}
+
 // Signing up, in and out: Cognito's user-pool flows. Every request still needs
 // a credential (as on AppSync): apps call these with their API key (which needs
 // the account:write scope), or as a signed-in user.
@@ -24,6 +34,25 @@ type NewAPIKey struct {
 	Scopes    []string `json:"scopes"`
 	ExpiresAt *string  `json:"expiresAt,omitempty"`
 	RateLimit *int     `json:"rateLimit,omitempty"`
+}
+
+type OrderLineInput struct {
+	// A Product.id.
+	ProductID string `json:"productId"`
+	// 1..99.
+	Quantity int `json:"quantity"`
+}
+
+type PlaceOrderInput struct {
+	// The client's key for this order (1..64 printable ASCII characters): placing
+	// it again with the same key returns the same order; the same key with a
+	// different order is a Conflict.
+	IdempotencyKey  string        `json:"idempotencyKey"`
+	ShippingAddress *AddressInput `json:"shippingAddress"`
+	// The payment provider's one-time token for the customer's card (never stored).
+	PaymentToken string `json:"paymentToken"`
+	// The lines to order; omitted, the cart is ordered (and then cleared).
+	Lines []OrderLineInput `json:"lines,omitempty"`
 }
 
 // The catalog: products by category, by id and by SKU, with their stock.

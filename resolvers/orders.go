@@ -1,0 +1,51 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/graph/model"
+	"github.com/shopgraph/shopgraph/loaders"
+)
+
+// placeOrderInput converts placeOrder's input (decoding the product ids).
+func placeOrderInput(in model.PlaceOrderInput) (shopgraph.PlaceOrderInput, error) {
+	a := in.ShippingAddress
+	out := shopgraph.PlaceOrderInput{
+		IdempotencyKey: in.IdempotencyKey, PaymentToken: in.PaymentToken,
+		ShippingAddress: shopgraph.Address{Name: a.Name, Line1: a.Line1, Line2: deref(a.Line2), City: a.City,
+			Region: deref(a.Region), PostalCode: a.PostalCode, Country: a.Country},
+	}
+	if in.Lines != nil {
+		out.Lines = make([]shopgraph.OrderLineInput, 0, len(in.Lines))
+		for _, l := range in.Lines {
+			key, err := DecodeProductID(l.ProductID)
+			if err != nil {
+				return out, err
+			}
+			out.Lines = append(out.Lines, shopgraph.OrderLineInput{Product: key, Quantity: l.Quantity})
+		}
+	}
+	return out, nil
+}
+
+func orderResult(o shopgraph.Order, err error) (*shopgraph.Order, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// orderLineProduct is the line's product through the loader; a product
+// that has left the catalog is shown as the order recorded it (its id,
+// name and price when ordered).
+func orderLineProduct(ctx context.Context, l *shopgraph.OrderLine) (*shopgraph.Product, error) {
+	p, err := loaders.FromContext(ctx).Product(ctx, l.Product)
+	if shopgraph.IsCode(err, shopgraph.CodeNotFound) {
+		return &shopgraph.Product{Category: l.Product.Category, ProductID: l.Product.ProductID, Name: l.Name, Price: l.UnitPrice}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
