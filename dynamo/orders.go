@@ -366,18 +366,7 @@ func (s *Store) commitReservation(ctx context.Context, planned shopgraph.Order) 
 	if err != nil {
 		return err
 	}
-	var items []types.TransactWriteItem
-	for _, l := range planned.Lines {
-		for _, a := range l.Allocations {
-			items = append(items, types.TransactWriteItem{Update: &types.Update{
-				TableName:                 &s.tables.Inventory,
-				Key:                       inventoryKey(l.Product.ProductID, a.Warehouse),
-				UpdateExpression:          aws.String("SET available = available - :q, reserved = reserved + :q, version = version + :one"),
-				ConditionExpression:       aws.String("available >= :q"),
-				ExpressionAttributeValues: item{":q": number(a.Quantity), ":one": number(1)},
-			}})
-		}
-	}
+	items := s.stockUpdates(planned, "SET available = available - :q, reserved = reserved + :q, version = version + :one", aws.String("available >= :q"))
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.tables.Orders,
 		Key:                       orderKey(planned.ID),
@@ -390,6 +379,24 @@ func (s *Store) commitReservation(ctx context.Context, planned shopgraph.Order) 
 	return err
 }
 
+// stockUpdates are the transaction's Inventory updates of o's allocations:
+// update (with :q the allocation's quantity) on condition cond, if any.
+func (s *Store) stockUpdates(o shopgraph.Order, update string, cond *string) []types.TransactWriteItem {
+	var items []types.TransactWriteItem
+	for _, l := range o.Lines {
+		for _, a := range l.Allocations {
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName:                 &s.tables.Inventory,
+				Key:                       inventoryKey(l.Product.ProductID, a.Warehouse),
+				UpdateExpression:          &update,
+				ConditionExpression:       cond,
+				ExpressionAttributeValues: item{":q": number(a.Quantity), ":one": number(1)},
+			}})
+		}
+	}
+	return items
+}
+
 // ReleaseInventory implements shopgraph.OrderStore: one TransactWriteItems
 // returning every allocation and marking the order released, on condition
 // that it is reserved (so a second release changes nothing).
@@ -398,17 +405,7 @@ func (s *Store) ReleaseInventory(ctx context.Context, orderID string) error {
 	if err != nil || !o.Reserved {
 		return err
 	}
-	var items []types.TransactWriteItem
-	for _, l := range o.Lines {
-		for _, a := range l.Allocations {
-			items = append(items, types.TransactWriteItem{Update: &types.Update{
-				TableName:                 &s.tables.Inventory,
-				Key:                       inventoryKey(l.Product.ProductID, a.Warehouse),
-				UpdateExpression:          aws.String("SET available = available + :q, reserved = reserved - :q, version = version + :one"),
-				ExpressionAttributeValues: item{":q": number(a.Quantity), ":one": number(1)},
-			}})
-		}
-	}
+	items := s.stockUpdates(o, "SET available = available + :q, reserved = reserved - :q, version = version + :one", nil)
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.tables.Orders,
 		Key:                       orderKey(orderID),

@@ -37,17 +37,7 @@ type orderFixture struct {
 // stock sets a product's available units per warehouse (0 elsewhere).
 func (f orderFixture) stock(t *testing.T, productID string, available map[string]int) {
 	t.Helper()
-	for _, wh := range f.whs {
-		_, err := f.target.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(f.target.Tables.Inventory),
-			Item: map[string]types.AttributeValue{
-				"productId": &types.AttributeValueMemberS{Value: productID}, "warehouse": &types.AttributeValueMemberS{Value: wh},
-				"available": &types.AttributeValueMemberN{Value: fmt.Sprint(available[wh])}, "reserved": &types.AttributeValueMemberN{Value: "0"},
-				"version": &types.AttributeValueMemberN{Value: "1"},
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	dynamotest.SetStock(t, f.target.Client, f.target.Tables.Inventory, productID, f.whs, available)
 }
 
 // levels is a product's [available, reserved] per warehouse with stock.

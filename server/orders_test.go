@@ -9,12 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
 	"github.com/shopgraph/shopgraph/resolvers"
 )
 
@@ -73,20 +70,7 @@ func setStock(t *testing.T, a *apptest.App, p shopgraph.Product, units int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, w := range whs {
-		n := 0
-		if i == 0 {
-			n = units
-		}
-		_, err := a.DynamoDB.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(a.Target.Tables.Inventory),
-			Item: map[string]types.AttributeValue{
-				"productId": &types.AttributeValueMemberS{Value: p.ProductID}, "warehouse": &types.AttributeValueMemberS{Value: w.Code},
-				"available": &types.AttributeValueMemberN{Value: fmt.Sprint(n)}, "reserved": &types.AttributeValueMemberN{Value: "0"},
-				"version": &types.AttributeValueMemberN{Value: "1"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	dynamotest.SetStock(t, a.DynamoDB.Client, a.Target.Tables.Inventory, p.ProductID, codes(whs), map[string]int{whs[0].Code: units})
 }
 
 // awaitOrder polls order(id) as headers until its status is want.

@@ -11,13 +11,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/internal/asltest"
+	"github.com/shopgraph/shopgraph/internal/dynamotest"
 	"github.com/shopgraph/shopgraph/local"
 	"github.com/shopgraph/shopgraph/local/payments"
 	"github.com/shopgraph/shopgraph/local/stepfunctions"
@@ -122,18 +121,11 @@ func (r *rig) stock(t *testing.T, productID string, available map[string]int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var codes []string
 	for _, w := range whs {
-		wh, n := w.Code, available[w.Code]
-		_, err := r.app.DynamoDB.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(r.app.Target.Tables.Inventory),
-			Item: map[string]types.AttributeValue{
-				"productId": &types.AttributeValueMemberS{Value: productID}, "warehouse": &types.AttributeValueMemberS{Value: wh},
-				"available": &types.AttributeValueMemberN{Value: fmt.Sprint(n)}, "reserved": &types.AttributeValueMemberN{Value: "0"},
-				"version": &types.AttributeValueMemberN{Value: "1"},
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		codes = append(codes, w.Code)
 	}
+	dynamotest.SetStock(t, r.app.DynamoDB.Client, r.app.Target.Tables.Inventory, productID, codes, available)
 }
 
 // levels reads a product's stock per warehouse: available and reserved.

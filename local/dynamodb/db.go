@@ -30,11 +30,8 @@ package dynamodb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -71,9 +68,7 @@ type DB struct {
 	opts   Options
 	log    *slog.Logger
 	now    func() time.Time
-	dir    string
-	temp   bool // dir is a temporary directory removed at Close
-	unlock func() error
+	store  *boltstore.Store
 	faults Faults
 
 	mu     sync.RWMutex
@@ -91,7 +86,7 @@ type DB struct {
 // another open DB fails at once with *LockedError. Open reads only the
 // table descriptions: its cost does not grow with the number of items.
 func Open(opts Options) (*DB, error) {
-	db := &DB{opts: opts, log: opts.Logger, now: opts.Now, dir: opts.Dir}
+	db := &DB{opts: opts, log: opts.Logger, now: opts.Now}
 	if db.log == nil {
 		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -101,46 +96,19 @@ func Open(opts Options) (*DB, error) {
 	if db.opts.TTLInterval <= 0 {
 		db.opts.TTLInterval = time.Second
 	}
-	if db.dir == "" {
-		dir, err := os.MkdirTemp("", "embedded-dynamodb-")
-		if err != nil {
-			return nil, fmt.Errorf("embedded DynamoDB: create temporary directory: %w", err)
-		}
-		db.dir, db.temp = dir, true
-	} else if err := os.MkdirAll(db.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("embedded DynamoDB: create data directory: %w", err)
-	}
-	fail := func(err error) (*DB, error) {
-		if db.bolt != nil {
-			_ = db.bolt.Close()
-		}
-		if db.unlock != nil {
-			_ = db.unlock()
-		}
-		if db.temp {
-			_ = os.RemoveAll(db.dir)
-		}
+	store, err := boltstore.Open("embedded DynamoDB", opts.Dir, "dynamodb.db", "embedded-dynamodb-", opts.NoSync)
+	if err != nil {
 		return nil, err
 	}
-	unlock, err := boltstore.LockDir("embedded DynamoDB", db.dir)
-	if err != nil {
-		return fail(err)
+	db.store, db.bolt = store, store.DB
+	fail := func(err error) (*DB, error) {
+		_ = store.Close()
+		return nil, err
 	}
-	db.unlock = unlock
-	bdb, err := bolt.Open(filepath.Join(db.dir, "dynamodb.db"), 0o600, &bolt.Options{
-		Timeout:        time.Second,
-		NoSync:         opts.NoSync,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
-	if err != nil {
-		return fail(fmt.Errorf("embedded DynamoDB: open %s: %w", db.dir, err))
-	}
-	db.bolt = bdb
 	if err := db.loadTables(); err != nil {
 		return fail(err)
 	}
-	db.commits = boltstore.NewCommitter(bdb, errClosed)
+	db.commits = boltstore.NewCommitter(db.bolt, errClosed)
 	db.stop = make(chan struct{})
 	db.wg.Add(1)
 	go db.sweeper()
@@ -158,19 +126,7 @@ func (db *DB) Close() error {
 		close(db.stop)
 		db.wg.Wait()
 		db.commits.Stop()
-		var errs []error
-		if err := db.bolt.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("embedded DynamoDB: close store: %w", err))
-		}
-		if err := db.unlock(); err != nil {
-			errs = append(errs, fmt.Errorf("embedded DynamoDB: release lock: %w", err))
-		}
-		if db.temp {
-			if err := os.RemoveAll(db.dir); err != nil {
-				errs = append(errs, fmt.Errorf("embedded DynamoDB: remove temporary directory: %w", err))
-			}
-		}
-		db.closeErr = errors.Join(errs...)
+		db.closeErr = db.store.Close()
 	})
 	return db.closeErr
 }

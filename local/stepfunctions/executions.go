@@ -21,12 +21,13 @@ type execution struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 
-	mu      sync.Mutex
-	rec     execRec       // as last stored, or being stored
-	pending []storedEvent // emitted since the last commit
-	lastID  int64         // last event id emitted
-	stopErr *asl.Error    // StopExecution's error and cause, once asked
-	effects bool          // a pending event is more than a pure state's
+	mu       sync.Mutex
+	rec      execRec       // as last stored, or being stored
+	pending  []storedEvent // emitted since the last commit
+	lastID   int64         // last event id emitted
+	lastType string        // and its type
+	stopErr  *asl.Error    // StopExecution's error and cause, once asked
+	effects  bool          // a pending event is more than a pure state's
 }
 
 // effectful are the state types whose checkpoint is always stored: they
@@ -188,7 +189,7 @@ func (s *Service) execute(ctx context.Context, e *execution, def *asl.Definition
 	case res.Error == nil:
 		out := asl.EncodeJSON(res.Output)
 		rec.Status, rec.Output = statusSucceeded, &out
-	case res.Error.Name == "States.Timeout" && e.lastEventType() == "ExecutionTimedOut":
+	case res.Error.Name == "States.Timeout" && e.lastType == "ExecutionTimedOut":
 		rec.Status, rec.Error, rec.Cause = statusTimedOut, res.Error.Name, res.Error.Cause
 	default:
 		rec.Status, rec.Error, rec.Cause = statusFailed, res.Error.Name, res.Error.Cause
@@ -206,16 +207,6 @@ func (s *Service) execute(ctx context.Context, e *execution, def *asl.Definition
 	default:
 		s.failed.Add(1)
 	}
-}
-
-// lastEventType is the type of the last pending event (e.mu held).
-func (e *execution) lastEventType() string {
-	if len(e.pending) == 0 {
-		return ""
-	}
-	var ev struct{ Type string }
-	_ = json.Unmarshal(e.pending[len(e.pending)-1].json, &ev)
-	return ev.Type
 }
 
 // finishAborted stores e as ABORTED, with an ExecutionAborted event after
@@ -260,7 +251,7 @@ func (e *execution) onEvent(s *Service) func(asl.Event) error {
 		}
 		e.mu.Lock()
 		e.pending = append(e.pending, se)
-		e.lastID = ev.ID
+		e.lastID, e.lastType = ev.ID, ev.Type
 		if !pureEvent(ev.Type) {
 			e.effects = true
 		}

@@ -197,21 +197,24 @@ func (s *Service) listExecutions(_ context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Newest first; the token is the last listed execution's sort key.
 	sortKey := func(r *execRec) string { return fmt.Sprintf("%020d %s", -r.Start.UnixNano()+1<<62, r.ARN) }
-	sort.Slice(recs, func(i, j int) bool { return sortKey(recs[i]) < sortKey(recs[j]) })
+	keys := make(map[*execRec]string, len(recs))
+	for _, r := range recs {
+		keys[r] = sortKey(r)
+	}
+	sort.Slice(recs, func(i, j int) bool { return keys[recs[i]] < keys[recs[j]] })
 	list := []any{}
 	next := ""
-	lastListed := 0
 	for i, r := range recs {
-		if after != "" && sortKey(r) <= after {
+		if after != "" && keys[r] <= after {
 			continue
 		}
 		if len(list) == limit {
-			next = encodeToken(sortKey(recs[lastListed]))
+			next = encodeToken(keys[recs[i-1]])
 			break
 		}
 		list = append(list, executionSummary(r))
-		lastListed = i
 	}
 	out := map[string]any{"executions": list}
 	if next != "" {

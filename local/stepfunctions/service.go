@@ -46,11 +46,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	bolt "go.etcd.io/bbolt"
@@ -152,10 +149,8 @@ type Service struct {
 	account string
 
 	bolt    *bolt.DB
+	files   *boltstore.Store
 	commits *boltstore.Committer
-	unlock  func() error
-	dir     string
-	temp    bool
 
 	defMu sync.Mutex
 	defs  map[string]*asl.Definition // parsed definitions by hash
@@ -184,7 +179,7 @@ const what = "local Step Functions"
 // Open opens (or creates) the store in opts.Dir and resumes every execution
 // that was running.
 func Open(ctx context.Context, opts Options) (*Service, error) {
-	s := &Service{opts: opts, log: opts.Logger, clock: opts.Clock, region: opts.Region, account: opts.AccountID, dir: opts.Dir,
+	s := &Service{opts: opts, log: opts.Logger, clock: opts.Clock, region: opts.Region, account: opts.AccountID,
 		defs: map[string]*asl.Definition{}, runs: map[string]*execution{}, tokens: map[string]*waiter{}}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -198,43 +193,19 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	if s.account == "" {
 		s.account = "123456789012"
 	}
-	if s.dir == "" {
-		dir, err := os.MkdirTemp("", "local-stepfunctions-")
-		if err != nil {
-			return nil, fmt.Errorf("%s: create temporary directory: %w", what, err)
-		}
-		s.dir, s.temp = dir, true
-	} else if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("%s: create data directory: %w", what, err)
-	}
-	fail := func(err error) (*Service, error) {
-		if s.bolt != nil {
-			_ = s.bolt.Close()
-		}
-		if s.unlock != nil {
-			_ = s.unlock()
-		}
-		if s.temp {
-			_ = os.RemoveAll(s.dir)
-		}
+	store, err := boltstore.Open(what, opts.Dir, "stepfunctions.db", "local-stepfunctions-", opts.NoSync)
+	if err != nil {
 		return nil, err
 	}
-	unlock, err := boltstore.LockDir(what, s.dir)
-	if err != nil {
-		return fail(err)
+	s.files, s.bolt = store, store.DB
+	fail := func(err error) (*Service, error) {
+		_ = store.Close()
+		return nil, err
 	}
-	s.unlock = unlock
-	bdb, err := bolt.Open(filepath.Join(s.dir, "stepfunctions.db"), 0o600, &bolt.Options{
-		Timeout: time.Second, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType,
-	})
-	if err != nil {
-		return fail(fmt.Errorf("%s: open %s: %w", what, s.dir, err))
-	}
-	s.bolt = bdb
-	if err := bdb.Update(createBuckets); err != nil {
+	if err := s.bolt.Update(createBuckets); err != nil {
 		return fail(fmt.Errorf("%s: initialise store: %w", what, err))
 	}
-	s.commits = boltstore.NewCommitter(bdb, errClosed)
+	s.commits = boltstore.NewCommitter(s.bolt, errClosed)
 	s.baseCtx, s.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
 	if err := s.resumeAll(); err != nil {
 		s.cancel(errShutdown)
@@ -283,16 +254,8 @@ func (s *Service) Close(ctx context.Context) error {
 		st := s.Stats()
 		s.log.Info("local Step Functions: stopped", "started", st.Started, "resumed", st.Resumed, "succeeded", st.Succeeded,
 			"failed", st.Failed, "timed_out", st.TimedOut, "aborted", st.Aborted, "transitions", st.Transitions, "left_running", st.Running)
-		if err := s.bolt.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: close store: %w", what, err))
-		}
-		if err := s.unlock(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: release lock: %w", what, err))
-		}
-		if s.temp {
-			if err := os.RemoveAll(s.dir); err != nil {
-				errs = append(errs, fmt.Errorf("%s: remove temporary directory: %w", what, err))
-			}
+		if err := s.files.Close(); err != nil {
+			errs = append(errs, err)
 		}
 		s.closeErr = errors.Join(errs...)
 	})
