@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BENCHTIME ?= 2s
 
-.PHONY: run build generate check-generate test-deps test vet staticcheck bench clean help
+.PHONY: run build generate check-generate test-deps test vet staticcheck bench clean help deploy-template
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ check-generate: ## fail when graph/ or the resolver stubs are stale
 	@if [ -n "$$(git status --porcelain -- graph resolvers)" ]; then \
 		git status --porcelain -- graph resolvers; git --no-pager diff --stat -- graph resolvers; \
 		echo "graph/ is stale: run 'make generate' and commit the result" >&2; exit 1; fi
+
+deploy-template: ## regenerate deploy/shopgraph.yaml
+	$(GO) run ./deploy/gen
 
 test-deps: ## install what the tests need (DynamoDB Local, Chromium, npm packages); idempotent
 	@bash scripts/test-deps.sh
