@@ -20,6 +20,12 @@ type OrderWorkflows interface {
 	// the warehouse; CodeConflict when it is not waiting for that (yet).
 	ConfirmShipped(ctx context.Context, orderID string) error
 	ConfirmDelivered(ctx context.Context, orderID string) error
+	// StartCancelOrder and StartReturnOrder start the order's
+	// cancellation and return workflows (each at most once per order).
+	StartCancelOrder(ctx context.Context, o Order, reason string) error
+	StartReturnOrder(ctx context.Context, o Order, r ReturnRequest) error
+	// ConfirmReturnReceived answers a return's wait for the warehouse.
+	ConfirmReturnReceived(ctx context.Context, orderID string) error
 }
 
 // OrderLineInput is one line a customer orders.
@@ -47,9 +53,19 @@ type OrderDesk struct {
 	Orders    OrderStore
 	Payments  PaymentProvider
 	Workflows OrderWorkflows
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// ReturnWindow is how long after delivery an order may be returned
+	// (0: DefaultReturnWindow).
+	ReturnWindow time.Duration
+	// Settle bounds how long cancelOrder and returnOrder wait for their
+	// workflow's first transition before answering with the order as it
+	// is (0: DefaultSettle).
+	Settle time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
 }
+
+// DefaultSettle is OrderDesk.Settle's default.
+const DefaultSettle = 5 * time.Second
 
 func (d *OrderDesk) now() time.Time {
 	if d.Now != nil {
@@ -158,23 +174,25 @@ func (d *OrderDesk) start(ctx context.Context, o Order) {
 	}
 }
 
-// Reconcile starts the workflow of every order still PENDING that was
-// placed before olderThan (an order whose start failed, or whose start
-// was cut off). Starting is idempotent, so every instance may run it.
-func (d *OrderDesk) Reconcile(ctx context.Context, pending []Order, olderThan time.Time) (started int) {
+// Reconcile starts the NewOrder workflow of every order still PENDING
+// that was placed before placedBefore (an order whose start failed, or was
+// cut off), at most limit of them, and returns how many it started (or
+// found started). Starting is idempotent (the execution is named by the
+// order), so every instance may run it at once.
+func (d *OrderDesk) Reconcile(ctx context.Context, placedBefore time.Time, limit int) (started int, err error) {
+	pending, err := d.Orders.PendingOrders(ctx, placedBefore, limit)
+	if err != nil {
+		return 0, err
+	}
 	for _, o := range pending {
-		if o.Status != OrderPending || o.CreatedAt.After(olderThan) {
-			continue
-		}
 		if _, err := d.Workflows.StartNewOrder(ctx, o); err != nil {
 			d.log().Warn("reconciler: could not start the order's workflow", "order", o.ID, "error", err)
 			continue
 		}
 		started++
 	}
-	return started
+	return started, nil
 }
-
 // price reads the lines' products and prices the order with them.
 func (d *OrderDesk) price(ctx context.Context, lines []OrderLineInput) ([]OrderLine, error) {
 	if len(lines) == 0 {
@@ -289,13 +307,163 @@ func (d *OrderDesk) confirm(ctx context.Context, id string, from OrderStatus, fn
 	return d.Orders.Order(ctx, id)
 }
 
+// MarkReturnReceived confirms for the warehouse that a return arrived.
+func (d *OrderDesk) MarkReturnReceived(ctx context.Context, id string) (Order, error) {
+	return d.confirm(ctx, id, OrderReturnRequested, d.Workflows.ConfirmReturnReceived)
+}
+
+// CanReturn reports whether o may be returned now.
+func (d *OrderDesk) CanReturn(o Order) bool {
+	return o.CanReturn(d.now(), d.returnWindow())
+}
+
+func (d *OrderDesk) returnWindow() time.Duration {
+	if d.ReturnWindow > 0 {
+		return d.ReturnWindow
+	}
+	return DefaultReturnWindow
+}
+
+// CancelOrder cancels an order its caller may read (their own; any for an
+// admin) that has not shipped: it starts the CancelOrder workflow and
+// waits (up to Settle) for it to record CANCELLED. An order that has
+// shipped or ended is CodeNotCancellable, at once and changing nothing.
+func (d *OrderDesk) CancelOrder(ctx context.Context, caller *Identity, id, reason string) (Order, error) {
+	if err := checkReason(reason); err != nil {
+		return Order{}, err
+	}
+	o, err := d.Order(ctx, caller, id)
+	if err != nil {
+		return Order{}, err
+	}
+	if !o.CanCancel() {
+		return Order{}, Errorf(CodeNotCancellable, "order %s is %s: only orders not yet shipped can be cancelled", id, o.Status)
+	}
+	if reason == "" {
+		reason = "cancelled by the customer"
+		if caller.Sub != o.CustomerID {
+			reason = "cancelled by the store"
+		}
+	}
+	if err := d.Workflows.StartCancelOrder(ctx, o, reason); err != nil {
+		return Order{}, err
+	}
+	o, err = d.settle(ctx, o, func(o Order) bool { return !o.CanCancel() })
+	if err == nil && o.Status != OrderCancelled && !o.CanCancel() {
+		return Order{}, Errorf(CodeNotCancellable, "order %s became %s before it could be cancelled", id, o.Status)
+	}
+	return o, err
+}
+
+// ReturnOrder returns lines of a delivered order its caller may read,
+// within the return window (nil lines: all of them): it starts the
+// ReturnOrder workflow and waits (up to Settle) for RETURN_REQUESTED. An
+// order not delivered, or delivered too long ago, is CodeNotReturnable;
+// lines that are not the order's, or more units than were ordered, are
+// CodeBadRequest.
+func (d *OrderDesk) ReturnOrder(ctx context.Context, caller *Identity, id string, lines []OrderLineInput, reason string) (Order, error) {
+	if err := checkReason(reason); err != nil {
+		return Order{}, err
+	}
+	o, err := d.Order(ctx, caller, id)
+	if err != nil {
+		return Order{}, err
+	}
+	if !d.CanReturn(o) {
+		if o.Status == OrderDelivered {
+			return Order{}, Errorf(CodeNotReturnable, "order %s was delivered more than %d days ago: the return window has closed", id, int(d.returnWindow().Hours()/24))
+		}
+		return Order{}, Errorf(CodeNotReturnable, "order %s is %s: only delivered orders can be returned", id, o.Status)
+	}
+	r, err := returnRequest(o, lines)
+	if err != nil {
+		return Order{}, err
+	}
+	r.Reason = reason
+	if r.Reason == "" {
+		r.Reason = "returned by the customer"
+	}
+	if err := d.Workflows.StartReturnOrder(ctx, o, r); err != nil {
+		return Order{}, err
+	}
+	return d.settle(ctx, o, func(o Order) bool { return o.Status != OrderDelivered })
+}
+
+// returnRequest checks the lines of a return against the order and prices
+// them as they were ordered.
+func returnRequest(o Order, lines []OrderLineInput) (ReturnRequest, error) {
+	r := ReturnRequest{Refund: Money{Currency: o.Total.Currency}}
+	if lines == nil {
+		for _, l := range o.Lines {
+			lines = append(lines, OrderLineInput{Product: l.Product, Quantity: l.Quantity})
+		}
+	}
+	if len(lines) == 0 {
+		return r, Errorf(CodeBadRequest, "lines must name at least one line of the order to return")
+	}
+	seen := map[ProductKey]bool{}
+	for i, in := range lines {
+		j := slices.IndexFunc(o.Lines, func(l OrderLine) bool { return l.Product == in.Product })
+		switch {
+		case j < 0:
+			return r, Errorf(CodeBadRequest, "lines[%d]: product %s is not in order %s", i, in.Product.ProductID, o.ID)
+		case seen[in.Product]:
+			return r, Errorf(CodeBadRequest, "lines[%d]: product %s is listed twice", i, in.Product.ProductID)
+		case in.Quantity < 1 || in.Quantity > o.Lines[j].Quantity:
+			return r, Errorf(CodeBadRequest, "lines[%d]: quantity must be 1..%d (the units ordered), got %d", i, o.Lines[j].Quantity, in.Quantity)
+		}
+		seen[in.Product] = true
+		r.Lines = append(r.Lines, in)
+		r.Refund.Amount += o.Lines[j].UnitPrice.Amount * int64(in.Quantity)
+	}
+	return r, nil
+}
+
+func checkReason(reason string) error {
+	if len(reason) > MaxReasonLen {
+		return Errorf(CodeBadRequest, "reason must have at most %d characters, got %d", MaxReasonLen, len(reason))
+	}
+	return nil
+}
+
+// settle re-reads o until moved reports true or Settle passes (or the
+// request ends), and returns the order as it then is: a workflow's first
+// step takes moments, and the caller would rather see its result.
+func (d *OrderDesk) settle(ctx context.Context, o Order, moved func(Order) bool) (Order, error) {
+	limit := d.Settle
+	if limit <= 0 {
+		limit = DefaultSettle
+	}
+	deadline := time.Now().Add(limit)
+	for wait := 2 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		latest, err := d.Orders.Order(ctx, o.ID)
+		if err != nil {
+			return Order{}, err
+		}
+		if moved(latest) || time.Now().Add(wait).After(deadline) {
+			return latest, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return latest, nil
+		case <-t.C:
+		}
+	}
+}
+
 // OrderService is the order side of the API (an *OrderDesk).
 type OrderService interface {
 	PlaceOrder(ctx context.Context, customerID string, in PlaceOrderInput) (Order, error)
 	Order(ctx context.Context, caller *Identity, id string) (Order, error)
 	MyOrders(ctx context.Context, customerID string, status OrderStatus, limit int, nextToken string) (OrderPage, error)
+	CancelOrder(ctx context.Context, caller *Identity, id, reason string) (Order, error)
+	ReturnOrder(ctx context.Context, caller *Identity, id string, lines []OrderLineInput, reason string) (Order, error)
+	CanReturn(o Order) bool
 	MarkShipped(ctx context.Context, id string) (Order, error)
 	MarkDelivered(ctx context.Context, id string) (Order, error)
+	MarkReturnReceived(ctx context.Context, id string) (Order, error)
 }
 
 var _ OrderService = (*OrderDesk)(nil)

@@ -59,7 +59,9 @@ const DefaultReturnWindow = 30 * 24 * time.Hour
 const (
 	MaxOrderLines        = MaxCartLines // each of 1..MaxLineQuantity units
 	MaxIdempotencyKeyLen = 64
-	maxAddressField      = 200
+	// MaxReasonLen bounds the reason given to cancelOrder and returnOrder.
+	MaxReasonLen    = 500
+	maxAddressField = 200
 )
 
 // Address is a shipping address.
@@ -141,8 +143,8 @@ type Order struct {
 	ExecutionARN string
 	// Reserved is set while the order's units are reserved.
 	Reserved bool
-	// Callbacks are the task tokens the order's workflow waits on, by
-	// purpose ("shipment", "delivery").
+	// Callbacks are the task tokens the order's workflows wait on, by
+	// purpose (CallbackShipment, CallbackDelivery, CallbackReturn).
 	Callbacks map[string]string
 	History   []StatusChange
 	// Version counts the order's writes; every transition is conditional
@@ -170,6 +172,37 @@ func (o Order) CanReturn(now time.Time, window time.Duration) bool {
 		}
 	}
 	return !now.After(delivered.Add(window))
+}
+
+// The purposes of an order's callbacks: what its workflow waits for, and
+// the status the order has meanwhile.
+const (
+	CallbackShipment = "shipment" // CONFIRMED, until the warehouse ships it
+	CallbackDelivery = "delivery" // SHIPPED, until it is delivered
+	CallbackReturn   = "return"   // RETURN_REQUESTED, until the warehouse receives it back
+)
+
+// CallbackStatus is the status an order has while its workflow waits for
+// purpose ("" for an unknown purpose).
+func CallbackStatus(purpose string) OrderStatus {
+	switch purpose {
+	case CallbackShipment:
+		return OrderConfirmed
+	case CallbackDelivery:
+		return OrderShipped
+	case CallbackReturn:
+		return OrderReturnRequested
+	}
+	return ""
+}
+
+// ReturnRequest is what a return sends back: lines of the order (by
+// product, each at most the quantity ordered) and the amount they are
+// refunded.
+type ReturnRequest struct {
+	Lines  []OrderLineInput
+	Refund Money
+	Reason string
 }
 
 // OrderID derives an order's id from its customer and the client's
@@ -263,15 +296,23 @@ type OrderStore interface {
 	// RecordPayment records the payment authorization of a PENDING order;
 	// ErrOrderSuperseded when it is no longer PENDING.
 	RecordPayment(ctx context.Context, orderID, authorizationID string) error
-	// RecordCallback stores the task token a workflow waits on (purpose
-	// "shipment" or "delivery"), for the warehouse's confirmation.
+	// RecordCallback stores the task token a workflow waits on, for the
+	// warehouse's confirmation, while the order has the purpose's
+	// CallbackStatus; ErrOrderSuperseded when it has not (cancelled
+	// meanwhile).
 	RecordCallback(ctx context.Context, orderID, purpose, token string) error
+	// PendingOrders lists orders still PENDING that were placed before
+	// placedBefore, oldest first, at most limit of them, with their id,
+	// customer, status and version (the rest is not read).
+	PendingOrders(ctx context.Context, placedBefore time.Time, limit int) ([]Order, error)
 }
 
 // Fulfilment is the warehouse system: it is asked to ship an order and
 // confirms shipment and delivery later (OrderWorkflows.ConfirmShipped,
-// ConfirmDelivered).
+// ConfirmDelivered), and to collect a return, whose receipt it confirms
+// (ConfirmReturnReceived). Each request is idempotent per order.
 type Fulfilment interface {
 	RequestShipment(ctx context.Context, o Order) error
 	CancelShipment(ctx context.Context, orderID string) error
+	StartReturn(ctx context.Context, o Order, lines []OrderLineInput) error
 }

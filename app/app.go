@@ -199,6 +199,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if err := a.openOrders(ctx, cfg); err != nil {
 		return a, err
 	}
+	a.orders.startReconciler(bg, log)
 
 	a.Keys = auth.NewKeyManager(a.Store, auth.KeyManagerOptions{Now: cfg.Now, Logger: log})
 	accounts, issuers, err := a.identity(ctx, cfg)
@@ -329,6 +330,9 @@ func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.orders != nil {
 		a.orders.warehouse.Close()
+		if a.orders.done != nil {
+			<-a.orders.done
+		}
 	}
 	if a.StepFunctions != nil {
 		errs = append(errs, a.StepFunctions.Close(ctx))

@@ -21,19 +21,33 @@ type OrdersConfig struct {
 	// Payments selects the payment provider: "simulated" (the only one so
 	// far, and the default: local/payments).
 	Payments string
-	// ShipDelay and DeliverDelay are how long the simulated warehouse
-	// takes to ship a confirmed order and deliver a shipped one
-	// (SHOPGRAPH_WAREHOUSE_SHIP_DELAY, …_DELIVER_DELAY); 0 turns the step
-	// off (markOrderShipped, markOrderDelivered do it).
-	ShipDelay, DeliverDelay time.Duration
-	// NewOrderStateMachine is the deployed NewOrder state machine's ARN
-	// (SHOPGRAPH_NEW_ORDER_STATE_MACHINE_ARN); the embedded default
-	// installs its own.
-	NewOrderStateMachine string
+	// ShipDelay, DeliverDelay and ReturnDelay are how long the simulated
+	// warehouse takes to ship a confirmed order, deliver a shipped one and
+	// receive a return (SHOPGRAPH_WAREHOUSE_SHIP_DELAY, …_DELIVER_DELAY,
+	// …_RETURN_DELAY); 0 turns the step off (markOrderShipped,
+	// markOrderDelivered, markReturnReceived do it).
+	ShipDelay, DeliverDelay, ReturnDelay time.Duration
+	// StateMachines are the deployed workflows' state machine ARNs by
+	// workflow name (SHOPGRAPH_NEW_ORDER_STATE_MACHINE_ARN, …); the
+	// embedded default installs its own.
+	StateMachines map[string]string
 	// ReturnWindow is how long after delivery an order may be returned (0:
 	// shopgraph.DefaultReturnWindow).
 	ReturnWindow time.Duration
+	// ReconcileInterval is how often the reconciler looks for orders left
+	// PENDING without a workflow, and ReconcileAge how old such an order
+	// must be (0: DefaultReconcileInterval, DefaultReconcileAge; a
+	// negative interval turns the reconciler off).
+	ReconcileInterval, ReconcileAge time.Duration
 }
+
+// Defaults of OrdersConfig's reconciler.
+const (
+	DefaultReconcileInterval = 30 * time.Second
+	DefaultReconcileAge      = time.Minute
+	// reconcileBatch is how many pending orders one round starts at most.
+	reconcileBatch = 500
+)
 
 // Names of the embedded default's order workflow resources.
 const (
@@ -85,6 +99,8 @@ type orders struct {
 	engine    *workflows.Engine
 	tasks     *workflows.Tasks
 	warehouse *warehouse.Simulator
+	cfg       OrdersConfig
+	done      chan struct{} // once started, closed when the reconciler has stopped
 }
 
 // newOrders builds the order side before the Step Functions start (their
@@ -97,16 +113,18 @@ func (a *App) newOrders(cfg Config) (*orders, error) {
 		return nil, fmt.Errorf("SHOPGRAPH_PAYMENTS must be \"simulated\" (the only payment provider so far), got %q", cfg.Orders.Payments)
 	}
 	pay := &payments.Simulator{}
-	wh := &warehouse.Simulator{ShipDelay: cfg.Orders.ShipDelay, DeliverDelay: cfg.Orders.DeliverDelay, Logger: cfg.Logger}
-	o := &orders{warehouse: wh}
-	o.tasks = &workflows.Tasks{Orders: a.Store, Payments: pay, Fulfilment: wh, Logger: cfg.Logger}
+	wh := &warehouse.Simulator{ShipDelay: cfg.Orders.ShipDelay, DeliverDelay: cfg.Orders.DeliverDelay, ReturnDelay: cfg.Orders.ReturnDelay, Logger: cfg.Logger}
+	o := &orders{warehouse: wh, cfg: cfg.Orders}
 	o.engine = &workflows.Engine{Orders: a.Store, Machines: map[string]string{}}
-	if cfg.Orders.NewOrderStateMachine != "" {
-		o.engine.Machines[workflows.NewOrder] = cfg.Orders.NewOrderStateMachine
+	for name, arn := range cfg.Orders.StateMachines {
+		if arn != "" {
+			o.engine.Machines[name] = arn
+		}
 	}
-	wh.Shipped, wh.Delivered = o.engine.ConfirmShipped, o.engine.ConfirmDelivered
+	o.tasks = &workflows.Tasks{Orders: a.Store, Payments: pay, Fulfilment: wh, Callbacks: o.engine, Logger: cfg.Logger}
+	wh.Shipped, wh.Delivered, wh.Received = o.engine.ConfirmShipped, o.engine.ConfirmDelivered, o.engine.ConfirmReturnReceived
 	o.desk = &shopgraph.OrderDesk{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Store, Payments: pay,
-		Workflows: o.engine, Now: cfg.Now, Logger: cfg.Logger}
+		Workflows: o.engine, ReturnWindow: cfg.Orders.ReturnWindow, Now: cfg.Now, Logger: cfg.Logger}
 	return o, nil
 }
 
@@ -126,8 +144,11 @@ func (o *orders) lambda() map[string]stepfunctions.LambdaHandler {
 func (o *orders) wire(ctx context.Context, sf *StepFunctions, tables string, log *slog.Logger) error {
 	o.engine.API = sf.Client
 	if sf.Local == nil {
-		if o.engine.Machines[workflows.NewOrder] == "" {
-			log.Warn("SHOPGRAPH_NEW_ORDER_STATE_MACHINE_ARN is not set: orders are stored PENDING and their workflows start once it is")
+		for _, name := range workflows.All() {
+			if o.engine.Machines[name] == "" {
+				log.Warn("a workflow's state machine ARN is not set: its mutations fail until it is (a NewOrder order stays PENDING and the reconciler starts it once it is)",
+					"workflow", name, "setting", StateMachineSetting(name))
+			}
 		}
 		return nil
 	}
@@ -135,4 +156,54 @@ func (o *orders) wire(ctx context.Context, sf *StepFunctions, tables string, log
 		return fmt.Errorf("install the order workflows on the local Step Functions: %w", err)
 	}
 	return nil
+}
+
+// StateMachineSetting is the setting that names a deployed workflow's state
+// machine: SHOPGRAPH_NEW_ORDER_STATE_MACHINE_ARN and so on.
+func StateMachineSetting(workflow string) string {
+	return map[string]string{
+		workflows.NewOrder:    "SHOPGRAPH_NEW_ORDER_STATE_MACHINE_ARN",
+		workflows.CancelOrder: "SHOPGRAPH_CANCEL_ORDER_STATE_MACHINE_ARN",
+		workflows.ReturnOrder: "SHOPGRAPH_RETURN_ORDER_STATE_MACHINE_ARN",
+	}[workflow]
+}
+
+// startReconciler runs reconcile in the background until ctx ends.
+func (o *orders) startReconciler(ctx context.Context, log *slog.Logger) {
+	o.done = make(chan struct{})
+	go o.reconcile(ctx, log)
+}
+
+// reconcile runs the reconciler until ctx ends: every interval it starts
+// the NewOrder workflow of orders PENDING for longer than the configured
+// age (their start failed, or the instance stopped before it). Every
+// instance runs one; starts are idempotent.
+func (o *orders) reconcile(ctx context.Context, log *slog.Logger) {
+	defer close(o.done)
+	every, age := o.cfg.ReconcileInterval, o.cfg.ReconcileAge
+	if every < 0 {
+		return
+	}
+	if every == 0 {
+		every = DefaultReconcileInterval
+	}
+	if age <= 0 {
+		age = DefaultReconcileAge
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := o.desk.Reconcile(ctx, o.desk.Now().Add(-age), reconcileBatch)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("reconciler: could not list pending orders", "error", err)
+		case n > 0:
+			log.Info("reconciler: started (or found started) the workflows of orders left pending", "orders", n)
+		}
+	}
 }

@@ -3,8 +3,11 @@ package dynamo
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +24,16 @@ var _ shopgraph.OrderStore = (*Store)(nil)
 // customerId and createdAt, projecting all attributes.
 const IndexByCustomer = "byCustomer"
 
+// IndexPending is the Orders table's sparse global secondary index of the
+// orders still PENDING, keyed by pendingShard (one of PendingShards values,
+// from the order id) and createdAt; it projects customerId, status and
+// version. The reconciler reads it.
+const IndexPending = "pending"
+
+// PendingShards is how many pendingShard values spread the pending index's
+// writes.
+const PendingShards = 8
+
 // Attribute names of Orders items.
 const (
 	attrOrderID    = "orderId"
@@ -28,6 +41,9 @@ const (
 	attrStatus     = "status"
 	attrVersion    = "version"
 	attrReserved   = "reserved"
+	// attrPendingShard is set while the order is PENDING; the workflows'
+	// transitions out of PENDING remove it.
+	attrPendingShard = "pendingShard"
 )
 
 // orderTimeFormat is how order times are stored: the workflows write
@@ -56,6 +72,7 @@ type orderItem struct {
 	History         []historyItem     `dynamodbav:"statusHistory"`
 	CreatedAt       string            `dynamodbav:"createdAt"`
 	UpdatedAt       string            `dynamodbav:"updatedAt"`
+	PendingShard    string            `dynamodbav:"pendingShard,omitempty"`
 }
 
 type orderLineItem struct {
@@ -99,6 +116,9 @@ func toOrderItem(o shopgraph.Order) orderItem {
 	}
 	if it.Callbacks == nil {
 		it.Callbacks = map[string]string{}
+	}
+	if o.Status == shopgraph.OrderPending {
+		it.PendingShard = pendingShard(o.ID)
 	}
 	for _, l := range o.Lines {
 		li := orderLineItem{Category: l.Product.Category, ProductID: l.Product.ProductID, Name: l.Name,
@@ -156,6 +176,14 @@ func unmarshalOrder(av item) (shopgraph.Order, error) {
 		o.History = append(o.History, shopgraph.StatusChange{Status: shopgraph.OrderStatus(h.Status), At: at, Reason: h.Reason})
 	}
 	return o, nil
+}
+
+// pendingShard is the pending index's partition of an order: one of
+// PendingShards, from its id.
+func pendingShard(id string) string {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return strconv.Itoa(int(h.Sum32() % PendingShards))
 }
 
 func orderKey(id string) item {
@@ -445,18 +473,60 @@ func (s *Store) RecordPayment(ctx context.Context, orderID, authorizationID stri
 
 // RecordCallback implements shopgraph.OrderStore with one UpdateItem.
 func (s *Store) RecordCallback(ctx context.Context, orderID, purpose, token string) error {
+	while := shopgraph.CallbackStatus(purpose)
+	if while == "" {
+		return fmt.Errorf("record callback of order %s: unknown purpose %q", orderID, purpose)
+	}
 	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.tables.Orders, Key: orderKey(orderID),
-		UpdateExpression:          aws.String("SET callbacks.#p = :t"),
-		ConditionExpression:       aws.String("attribute_exists(orderId)"),
-		ExpressionAttributeNames:  map[string]string{"#p": purpose},
-		ExpressionAttributeValues: item{":t": &types.AttributeValueMemberS{Value: token}},
+		UpdateExpression:                    aws.String("SET callbacks.#p = :t"),
+		ConditionExpression:                 aws.String("#status = :while"),
+		ExpressionAttributeNames:            map[string]string{"#p": purpose, "#status": attrStatus},
+		ExpressionAttributeValues:           item{":t": &types.AttributeValueMemberS{Value: token}, ":while": &types.AttributeValueMemberS{Value: string(while)}},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if isConditionFailed(err) {
-		return shopgraph.Errorf(shopgraph.CodeNotFound, "no order %q", orderID)
+	if cf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		if len(cf.Item) == 0 {
+			return shopgraph.Errorf(shopgraph.CodeNotFound, "no order %q", orderID)
+		}
+		return shopgraph.ErrOrderSuperseded
 	}
 	if err != nil {
 		return fmt.Errorf("record %s callback of order %s: %w", purpose, orderID, err)
 	}
 	return nil
+}
+
+// PendingOrders implements shopgraph.OrderStore: one Query per shard of
+// the sparse pending index (createdAt < placedBefore, oldest first), merged.
+func (s *Store) PendingOrders(ctx context.Context, placedBefore time.Time, limit int) ([]shopgraph.Order, error) {
+	var out []shopgraph.Order
+	for shard := range PendingShards {
+		p := dynamodb.NewQueryPaginator(s.api, &dynamodb.QueryInput{
+			TableName: &s.tables.Orders, IndexName: aws.String(IndexPending),
+			KeyConditionExpression:    aws.String("pendingShard = :s AND createdAt < :before"),
+			ExpressionAttributeValues: item{":s": &types.AttributeValueMemberS{Value: strconv.Itoa(shard)}, ":before": &types.AttributeValueMemberS{Value: formatOrderTime(placedBefore)}},
+			Limit:                     aws.Int32(int32(limit)),
+		})
+		for n := 0; p.HasMorePages() && n < limit; {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("pending orders: %w", err)
+			}
+			for _, av := range page.Items {
+				var it orderItem
+				if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+					return nil, fmt.Errorf("pending orders: %w", err)
+				}
+				created, err := parseOrderTime(it.CreatedAt)
+				if err != nil {
+					return nil, fmt.Errorf("pending order %s createdAt: %w", it.OrderID, err)
+				}
+				out = append(out, shopgraph.Order{ID: it.OrderID, CustomerID: it.CustomerID, Status: shopgraph.OrderStatus(it.Status), Version: it.Version, CreatedAt: created})
+				n++
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b shopgraph.Order) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out[:min(len(out), limit)], nil
 }

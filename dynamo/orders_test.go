@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -92,6 +93,7 @@ func runOrderContract(t *testing.T, target dynamotest.Target) {
 	t.Run("no oversell", func(t *testing.T) { testOrderNoOversell(t, f) })
 	t.Run("superseded", func(t *testing.T) { testOrderSuperseded(t, f) })
 	t.Run("by customer", func(t *testing.T) { testOrdersByCustomer(t, f) })
+	t.Run("pending", func(t *testing.T) { testPendingOrders(t, f) })
 }
 
 func testOrderCreate(t *testing.T, f orderFixture) {
@@ -116,14 +118,59 @@ func testOrderCreate(t *testing.T, f orderFixture) {
 	if _, err := f.store.Order(ctx, "ord_missing"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 		t.Fatalf("a missing order: %v, want NotFound", err)
 	}
-	if err := f.store.RecordCallback(ctx, o.ID, "shipment", "tok-1"); err != nil {
+	// A shipment callback is recorded only while the order is CONFIRMED.
+	if err := f.store.RecordCallback(ctx, o.ID, shopgraph.CallbackShipment, "tok-0"); !errors.Is(err, shopgraph.ErrOrderSuperseded) {
+		t.Fatalf("a shipment callback for a PENDING order: %v, want ErrOrderSuperseded", err)
+	}
+	confirmed := f.order("create-1", "k-confirmed", at, f.line(f.products[0], 1))
+	confirmed.Status = shopgraph.OrderConfirmed
+	if _, _, err := f.store.CreateOrder(ctx, confirmed); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := f.store.Order(ctx, o.ID); got.Callbacks["shipment"] != "tok-1" {
+	if err := f.store.RecordCallback(ctx, confirmed.ID, shopgraph.CallbackShipment, "tok-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.store.Order(ctx, confirmed.ID); got.Callbacks["shipment"] != "tok-1" {
 		t.Fatalf("callbacks %v", got.Callbacks)
 	}
-	if err := f.store.RecordCallback(ctx, "ord_missing", "shipment", "t"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
+	if err := f.store.RecordCallback(ctx, "ord_missing", shopgraph.CallbackShipment, "t"); !shopgraph.IsCode(err, shopgraph.CodeNotFound) {
 		t.Fatalf("a callback for a missing order: %v", err)
+	}
+}
+
+// testPendingOrders: the sparse pending index lists PENDING orders placed
+// before the time asked, oldest first, across its shards, and no other.
+func testPendingOrders(t *testing.T, f orderFixture) {
+	ctx := context.Background()
+	base := time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC) // before every other test's orders
+	var want []string
+	for i := range 12 {
+		o := f.order("pending-1", fmt.Sprintf("p-%02d", i), base.Add(time.Duration(i)*time.Minute), f.line(f.products[3], 1))
+		if i%4 == 3 {
+			o.Status = shopgraph.OrderConfirmed // not pending: not indexed
+		} else if i < 10 {
+			want = append(want, o.ID)
+		}
+		if _, _, err := f.store.CreateOrder(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := f.store.PendingOrders(ctx, base.Add(10*time.Minute), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, o := range got {
+		ids = append(ids, o.ID)
+		if o.Status != shopgraph.OrderPending || o.CustomerID != "pending-1" || o.Version != 1 {
+			t.Fatalf("pending order %+v: want status, customer and version read", o)
+		}
+	}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("PendingOrders = %v\nwant %v (placed before the 10th minute, oldest first, PENDING only)", ids, want)
+	}
+	if got, err := f.store.PendingOrders(ctx, base.Add(10*time.Minute), 3); err != nil || len(got) != 3 || got[0].ID != want[0] || got[2].ID != want[2] {
+		t.Fatalf("PendingOrders limit 3 = %v, %v; want the 3 oldest", got, err)
 	}
 }
 

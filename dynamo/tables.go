@@ -127,12 +127,19 @@ func tableDefinitions(t Tables) []*dynamodb.CreateTableInput {
 		},
 		{
 			TableName:            aws.String(t.Orders),
-			AttributeDefinitions: []types.AttributeDefinition{attr(attrOrderID), attr(attrCustomerID), attr(attrCreatedAt)},
+			AttributeDefinitions: []types.AttributeDefinition{attr(attrOrderID), attr(attrCustomerID), attr(attrCreatedAt), attr(attrPendingShard)},
 			KeySchema:            []types.KeySchemaElement{hash(attrOrderID)},
 			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
 				IndexName:  aws.String(IndexByCustomer),
 				KeySchema:  []types.KeySchemaElement{hash(attrCustomerID), rng(attrCreatedAt)},
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			}, {
+				// Sparse: only PENDING orders carry pendingShard (every
+				// transition out of PENDING removes it).
+				IndexName: aws.String(IndexPending),
+				KeySchema: []types.KeySchemaElement{hash(attrPendingShard), rng(attrCreatedAt)},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude,
+					NonKeyAttributes: []string{attrCustomerID, attrStatus, attrVersion}},
 			}},
 			BillingMode: onDemand,
 		},

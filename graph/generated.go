@@ -100,6 +100,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddToCart             func(childComplexity int, productID string, quantity int) int
+		CancelOrder           func(childComplexity int, orderID string, reason *string) int
 		ClearCart             func(childComplexity int) int
 		ConfirmForgotPassword func(childComplexity int, username string, code string, newPassword string) int
 		ConfirmSignUp         func(childComplexity int, username string, code string) int
@@ -107,9 +108,11 @@ type ComplexityRoot struct {
 		ForgotPassword        func(childComplexity int, username string) int
 		MarkOrderDelivered    func(childComplexity int, orderID string) int
 		MarkOrderShipped      func(childComplexity int, orderID string) int
+		MarkReturnReceived    func(childComplexity int, orderID string) int
 		PlaceOrder            func(childComplexity int, input model.PlaceOrderInput) int
 		RefreshSession        func(childComplexity int, refreshToken string) int
 		RemoveFromCart        func(childComplexity int, productID string) int
+		ReturnOrder           func(childComplexity int, orderID string, lines []model.OrderLineInput, reason *string) int
 		RevokeAPIKey          func(childComplexity int, id string) int
 		SignIn                func(childComplexity int, username string, password string) int
 		SignOut               func(childComplexity int, refreshToken string) int
@@ -252,6 +255,9 @@ type MutationResolver interface {
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*shopgraph.Order, error)
 	MarkOrderShipped(ctx context.Context, orderID string) (*shopgraph.Order, error)
 	MarkOrderDelivered(ctx context.Context, orderID string) (*shopgraph.Order, error)
+	CancelOrder(ctx context.Context, orderID string, reason *string) (*shopgraph.Order, error)
+	ReturnOrder(ctx context.Context, orderID string, lines []model.OrderLineInput, reason *string) (*shopgraph.Order, error)
+	MarkReturnReceived(ctx context.Context, orderID string) (*shopgraph.Order, error)
 }
 type OrderResolver interface {
 	CanReturn(ctx context.Context, obj *shopgraph.Order) (bool, error)
@@ -506,6 +512,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddToCart(childComplexity, args["productId"].(string), args["quantity"].(int)), true
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(string), args["reason"].(*string)), true
 	case "Mutation.clearCart":
 		if e.ComplexityRoot.Mutation.ClearCart == nil {
 			break
@@ -578,6 +595,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkOrderShipped(childComplexity, args["orderId"].(string)), true
+	case "Mutation.markReturnReceived":
+		if e.ComplexityRoot.Mutation.MarkReturnReceived == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markReturnReceived_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkReturnReceived(childComplexity, args["orderId"].(string)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -611,6 +639,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveFromCart(childComplexity, args["productId"].(string)), true
+	case "Mutation.returnOrder":
+		if e.ComplexityRoot.Mutation.ReturnOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnOrder(childComplexity, args["orderId"].(string), args["lines"].([]model.OrderLineInput), args["reason"].(*string)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1559,6 +1598,24 @@ extend type Mutation {
   markOrderShipped(orderId: ID!): Order! @aws_cognito_user_pools(cognito_groups: ["warehouse", "admin"])
   "The warehouse confirms a SHIPPED order delivered (group warehouse)."
   markOrderDelivered(orderId: ID!): Order! @aws_cognito_user_pools(cognito_groups: ["warehouse", "admin"])
+  """
+  Cancels an order not yet shipped (PENDING or CONFIRMED; see canCancel):
+  its shipment request is withdrawn, its units released and its payment
+  refunded. Returns the order CANCELLED. Any other order is NotCancellable,
+  and nothing changes. Customers cancel their own orders; admins any.
+  reason: at most 500 characters, kept in the status history.
+  """
+  cancelOrder(orderId: ID!, reason: String): Order! @aws_cognito_user_pools
+  """
+  Returns a delivered order within the return window (30 days; see
+  canReturn): lines to send back (each at most the units ordered; omitted,
+  the whole order). Returns the order RETURN_REQUESTED; once the warehouse
+  receives the parcel it becomes RETURNED and the lines are refunded at the
+  prices paid. Any other order is NotReturnable, and nothing changes.
+  """
+  returnOrder(orderId: ID!, lines: [OrderLineInput!], reason: String): Order! @aws_cognito_user_pools
+  "The warehouse confirms a returned parcel received (group warehouse): the order becomes RETURNED and is refunded."
+  markReturnReceived(orderId: ID!): Order! @aws_cognito_user_pools(cognito_groups: ["warehouse", "admin"])
 }
 `, BuiltIn: false},
 }
@@ -1988,6 +2045,28 @@ func (ec *executionContext) field_Mutation_addToCart_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_confirmForgotPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2120,6 +2199,20 @@ func (ec *executionContext) field_Mutation_markOrderShipped_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markReturnReceived_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2159,6 +2252,36 @@ func (ec *executionContext) field_Mutation_removeFromCart_args(ctx context.Conte
 		return nil, err
 	}
 	args["productId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_returnOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lines",
+		func(ctx context.Context, v any) ([]model.OrderLineInput, error) {
+			return ec.unmarshalOOrderLineInput2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lines"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
 	return args, nil
 }
 
@@ -3903,6 +4026,138 @@ func (ec *executionContext) fieldContext_Mutation_markOrderDelivered(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_markOrderDelivered_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelOrder(ctx, fc.Args["orderId"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnOrder(ctx, fc.Args["orderId"].(string), fc.Args["lines"].([]model.OrderLineInput), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markReturnReceived(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markReturnReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkReturnReceived(ctx, fc.Args["orderId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markReturnReceived(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markReturnReceived_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7484,6 +7739,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "markOrderDelivered":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markOrderDelivered(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markReturnReceived":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markReturnReceived(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -16,15 +16,24 @@ func placeOrderInput(in model.PlaceOrderInput) (shopgraph.PlaceOrderInput, error
 		ShippingAddress: shopgraph.Address{Name: a.Name, Line1: a.Line1, Line2: deref(a.Line2), City: a.City,
 			Region: deref(a.Region), PostalCode: a.PostalCode, Country: a.Country},
 	}
-	if in.Lines != nil {
-		out.Lines = make([]shopgraph.OrderLineInput, 0, len(in.Lines))
-		for _, l := range in.Lines {
-			key, err := DecodeProductID(l.ProductID)
-			if err != nil {
-				return out, err
-			}
-			out.Lines = append(out.Lines, shopgraph.OrderLineInput{Product: key, Quantity: l.Quantity})
+	var err error
+	out.Lines, err = orderLines(in.Lines)
+	return out, err
+}
+
+// orderLines decodes the lines' product ids (nil stays nil: "no lines
+// given").
+func orderLines(lines []model.OrderLineInput) ([]shopgraph.OrderLineInput, error) {
+	if lines == nil {
+		return nil, nil
+	}
+	out := make([]shopgraph.OrderLineInput, 0, len(lines))
+	for _, l := range lines {
+		key, err := DecodeProductID(l.ProductID)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, shopgraph.OrderLineInput{Product: key, Quantity: l.Quantity})
 	}
 	return out, nil
 }

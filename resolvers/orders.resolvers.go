@@ -33,8 +33,30 @@ func (r *mutationResolver) MarkOrderDelivered(ctx context.Context, orderID strin
 	return orderResult(r.Orders.MarkDelivered(ctx, orderID))
 }
 
+func (r *mutationResolver) CancelOrder(ctx context.Context, orderID string, reason *string) (*shopgraph.Order, error) {
+	if _, err := customer(ctx, "Mutation", "cancelOrder"); err != nil {
+		return nil, err
+	}
+	return orderResult(r.Orders.CancelOrder(ctx, shopgraph.IdentityFromContext(ctx), orderID, deref(reason)))
+}
+
+func (r *mutationResolver) ReturnOrder(ctx context.Context, orderID string, lines []model.OrderLineInput, reason *string) (*shopgraph.Order, error) {
+	if _, err := customer(ctx, "Mutation", "returnOrder"); err != nil {
+		return nil, err
+	}
+	in, err := orderLines(lines)
+	if err != nil {
+		return nil, err
+	}
+	return orderResult(r.Orders.ReturnOrder(ctx, shopgraph.IdentityFromContext(ctx), orderID, in, deref(reason)))
+}
+
+func (r *mutationResolver) MarkReturnReceived(ctx context.Context, orderID string) (*shopgraph.Order, error) {
+	return orderResult(r.Orders.MarkReturnReceived(ctx, orderID))
+}
+
 func (r *orderResolver) CanReturn(ctx context.Context, obj *shopgraph.Order) (bool, error) {
-	return obj.CanReturn(r.now(), shopgraph.DefaultReturnWindow), nil
+	return r.Orders.CanReturn(*obj), nil
 }
 
 func (r *orderLineResolver) Product(ctx context.Context, obj *shopgraph.OrderLine) (*shopgraph.Product, error) {

@@ -411,3 +411,63 @@ func TestAuthorizationMatrix_cartMutations(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorizationMatrix_orderMutations: placing, cancelling and
+// returning orders is for signed-in users; confirming shipment, delivery
+// and a return's receipt for the warehouse and admin groups. No API key,
+// whatever its scopes, reaches any of them. A caller let through gets the
+// mutation's own answer (here BadRequest or NotFound: the requests change
+// nothing), never Unauthorized.
+func TestAuthorizationMatrix_orderMutations(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5})
+	key := func(scopes ...string) map[string]string {
+		k, full, err := auth.IssueAPIKey("app", scopes, 1000, nil, time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.PutKey(t, k)
+		return map[string]string{"x-api-key": full}
+	}
+	const customerOnly, staffOnly = "customer", "staff"
+	mutations := []struct{ name, query, who string }{
+		{"placeOrder", `mutation { placeOrder(input: {idempotencyKey: "k", paymentToken: "tok_visa", lines: [],
+			shippingAddress: {name: "A", line1: "B", city: "C", postalCode: "D", country: "US"}}) { id } }`, customerOnly},
+		{"cancelOrder", `mutation { cancelOrder(orderId: "ord_none") { id } }`, customerOnly},
+		{"returnOrder", `mutation { returnOrder(orderId: "ord_none") { id } }`, customerOnly},
+		{"markOrderShipped", `mutation { markOrderShipped(orderId: "ord_none") { id } }`, staffOnly},
+		{"markOrderDelivered", `mutation { markOrderDelivered(orderId: "ord_none") { id } }`, staffOnly},
+		{"markReturnReceived", `mutation { markReturnReceived(orderId: "ord_none") { id } }`, staffOnly},
+	}
+	for _, c := range []struct {
+		name    string
+		headers map[string]string
+		allowed map[string]bool // by the mutations' who
+	}{
+		{"anonymous", nil, nil},
+		{"dev partner key (every scope)", map[string]string{"x-api-key": auth.DevAPIKey}, nil},
+		{"API key with catalog:read and inventory:read", key(shopgraph.ScopeCatalogRead, shopgraph.ScopeInventoryRead), nil},
+		{"customer (ID token)", map[string]string{"Authorization": a.Token(t, "alice", shopgraph.TokenUseID)}, map[string]bool{customerOnly: true}},
+		{"customer (access token)", map[string]string{"Authorization": a.Token(t, "bob", shopgraph.TokenUseAccess)}, map[string]bool{customerOnly: true}},
+		{"warehouse staff", map[string]string{"Authorization": a.Token(t, "wanda", shopgraph.TokenUseID)}, map[string]bool{customerOnly: true, staffOnly: true}},
+		{"admin", map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseAccess)}, map[string]bool{customerOnly: true, staffOnly: true}},
+	} {
+		for _, m := range mutations {
+			r := a.DoWith(t, c.headers, m.query, nil)
+			switch {
+			case c.headers == nil:
+				if r.Status != 401 || len(r.Errors) != 1 || r.Errors[0].ErrorType != "UnauthorizedException" {
+					t.Errorf("%s, %s: want 401 UnauthorizedException, got %d %s", c.name, m.name, r.Status, r.Raw)
+				}
+			case c.allowed[m.who]:
+				if r.Status != 200 || len(r.Errors) != 1 || (r.Errors[0].ErrorType != "BadRequest" && r.Errors[0].ErrorType != "NotFound") {
+					t.Errorf("%s, %s: want it let through (to a BadRequest or NotFound), got %d %s", c.name, m.name, r.Status, r.Raw)
+				}
+			default:
+				if r.Status != 200 || r.Data != nil || len(r.Errors) != 1 || r.Errors[0].ErrorType != "Unauthorized" ||
+					r.Errors[0].Message != "Not Authorized to access "+m.name+" on type Mutation" {
+					t.Errorf("%s, %s: want Unauthorized, got %d %s", c.name, m.name, r.Status, r.Raw)
+				}
+			}
+		}
+	}
+}

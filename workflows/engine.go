@@ -74,31 +74,87 @@ func (e *Engine) Install(ctx context.Context, n Names, roleARN string) error {
 	return nil
 }
 
-// NewOrderInput is the NewOrder execution's input.
-type NewOrderInput struct {
+// Input is an order workflow execution's input: NewOrder reads the order,
+// its customer and the version it was stored with; CancelOrder also the
+// reason; ReturnOrder the reason, the lines sent back and their refund.
+type Input struct {
 	OrderID    string `json:"orderId"`
 	CustomerID string `json:"customerId"`
+	Reason     string `json:"reason"`
+	Lines      []Line `json:"lines,omitempty"`
+	Refund     *Amount `json:"refund,omitempty"`
 	Transition struct {
 		Version int `json:"version"`
 	} `json:"transition"`
 }
 
+// Amount is money in a workflow's input: minor units of Currency.
+type Amount struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// Line is a line of a return: a product of the order (its ProductKey) and
+// how many units are sent back.
+type Line struct {
+	Category  string `json:"category"`
+	ProductID string `json:"productId"`
+	Quantity  int    `json:"quantity"`
+}
+
+// Execution names: NewOrder's is the order id, so that a retried start
+// never starts a second one; an order is cancelled or returned at most
+// once, so those are named by the order id and the workflow.
+func executionName(workflow, orderID string) string {
+	if workflow == NewOrder {
+		return orderID
+	}
+	return orderID + "-" + strings.ToLower(strings.TrimSuffix(workflow, "Order"))
+}
+
 // StartNewOrder starts o's NewOrder execution, named by the order id: a
 // second start of the same order starts nothing and is not an error.
 func (e *Engine) StartNewOrder(ctx context.Context, o shopgraph.Order) (string, error) {
-	machine := e.Machines[NewOrder]
-	if machine == "" {
-		return "", errors.New("workflows: the NewOrder state machine is not installed")
+	return e.start(ctx, NewOrder, o, Input{})
+}
+
+// StartCancelOrder starts o's CancelOrder execution (once per order).
+func (e *Engine) StartCancelOrder(ctx context.Context, o shopgraph.Order, reason string) error {
+	_, err := e.start(ctx, CancelOrder, o, Input{Reason: reason})
+	return err
+}
+
+// StartReturnOrder starts o's ReturnOrder execution (once per order).
+func (e *Engine) StartReturnOrder(ctx context.Context, o shopgraph.Order, r shopgraph.ReturnRequest) error {
+	in := Input{Reason: r.Reason}
+	for _, l := range r.Lines {
+		in.Lines = append(in.Lines, Line{Category: l.Product.Category, ProductID: l.Product.ProductID, Quantity: l.Quantity})
 	}
-	in := NewOrderInput{OrderID: o.ID, CustomerID: o.CustomerID}
-	in.Transition.Version = o.Version
-	raw, _ := json.Marshal(in)
-	out, err := e.API.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &machine, Name: aws.String(o.ID), Input: aws.String(string(raw))})
+	in.Refund = &Amount{Amount: r.Refund.Amount, Currency: r.Refund.Currency}
+	_, err := e.start(ctx, ReturnOrder, o, in)
+	return err
+}
+
+// start starts the workflow's execution for o with in (its order,
+// customer and version filled in). An execution of that name that exists
+// already is not an error: it is the one asked for.
+func (e *Engine) start(ctx context.Context, workflow string, o shopgraph.Order, in Input) (string, error) {
+	machine := e.Machines[workflow]
+	if machine == "" {
+		return "", fmt.Errorf("workflows: the %s state machine is not installed", workflow)
+	}
+	in.OrderID, in.CustomerID, in.Transition.Version = o.ID, o.CustomerID, o.Version
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	name := executionName(workflow, o.ID)
+	out, err := e.API.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &machine, Name: &name, Input: aws.String(string(raw))})
 	if _, exists := errors.AsType[*types.ExecutionAlreadyExists](err); exists {
-		return executionARN(machine, o.ID), nil
+		return executionARN(machine, name), nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("workflows: start NewOrder for %s: %w", o.ID, err)
+		return "", fmt.Errorf("workflows: start %s for %s: %w", workflow, o.ID, err)
 	}
 	return *out.ExecutionArn, nil
 }
@@ -110,12 +166,31 @@ func executionARN(machine, name string) string {
 
 // ConfirmShipped completes the order's wait for its shipment.
 func (e *Engine) ConfirmShipped(ctx context.Context, orderID string) error {
-	return e.complete(ctx, orderID, "shipment")
+	return e.complete(ctx, orderID, shopgraph.CallbackShipment)
 }
 
 // ConfirmDelivered completes the order's wait for its delivery.
 func (e *Engine) ConfirmDelivered(ctx context.Context, orderID string) error {
-	return e.complete(ctx, orderID, "delivery")
+	return e.complete(ctx, orderID, shopgraph.CallbackDelivery)
+}
+
+// ConfirmReturnReceived completes the order's wait for its return.
+func (e *Engine) ConfirmReturnReceived(ctx context.Context, orderID string) error {
+	return e.complete(ctx, orderID, shopgraph.CallbackReturn)
+}
+
+// FailTask fails the task waiting on token with the error name and cause
+// (the task's Catch handles it). A token whose task has ended already is
+// not an error: there is nothing left to fail.
+func (e *Engine) FailTask(ctx context.Context, token, errorName, cause string) error {
+	_, err := e.API.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: &token, Error: &errorName, Cause: &cause})
+	if _, gone := errors.AsType[*types.TaskTimedOut](err); gone {
+		return nil
+	}
+	if _, gone := errors.AsType[*types.TaskDoesNotExist](err); gone {
+		return nil
+	}
+	return err
 }
 
 func (e *Engine) complete(ctx context.Context, orderID, purpose string) error {

@@ -22,6 +22,9 @@ const (
 	ErrStoreUnavailable = "Store.Unavailable"
 	// ErrBadTask is a payload no handler understands (never retried).
 	ErrBadTask = "BadTask"
+	// ErrOrderCancelled is what a NewOrder execution waiting for its
+	// shipment is failed with when its order is cancelled.
+	ErrOrderCancelled = "OrderCancelled"
 )
 
 // TaskError is a task handler's failure: Type is the error name the
@@ -37,7 +40,14 @@ type Tasks struct {
 	Orders     shopgraph.OrderStore
 	Payments   shopgraph.PaymentProvider
 	Fulfilment shopgraph.Fulfilment
-	Logger     *slog.Logger
+	// Callbacks fails the task an order's workflow waits on (an *Engine).
+	Callbacks TaskFailer
+	Logger    *slog.Logger
+}
+
+// TaskFailer fails a waiting task (an *Engine: SendTaskFailure).
+type TaskFailer interface {
+	FailTask(ctx context.Context, token, errorName, cause string) error
 }
 
 // request is a task payload.
@@ -45,6 +55,10 @@ type request struct {
 	Task      string `json:"task"`
 	OrderID   string `json:"orderId"`
 	TaskToken string `json:"taskToken"`
+	// Lines are startReturn's; Amount and Currency refundReturn's.
+	Lines    []Line `json:"lines"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
 }
 
 // Handle runs the task the payload names and returns its result payload.
@@ -70,9 +84,17 @@ func (t *Tasks) Handle(ctx context.Context, payload []byte) ([]byte, error) {
 	case "requestShipment":
 		err = t.requestShipment(ctx, req)
 	case "awaitDelivery":
-		err = t.callback(ctx, req, "delivery")
+		err = t.callback(ctx, req, shopgraph.CallbackDelivery)
 	case "undoOrder":
 		err = t.undo(ctx, req.OrderID)
+	case "cancelShipment":
+		err = t.cancelShipment(ctx, req.OrderID)
+	case "refundPayment":
+		err = t.refund(ctx, req.OrderID)
+	case "startReturn":
+		err = t.startReturn(ctx, req)
+	case "refundReturn":
+		err = t.refundReturn(ctx, req)
 	default:
 		return nil, &TaskError{Type: ErrBadTask, Message: fmt.Sprintf("unknown task %q", req.Task)}
 	}
@@ -152,7 +174,7 @@ func (t *Tasks) authorize(ctx context.Context, orderID string) (any, error) {
 }
 
 func (t *Tasks) requestShipment(ctx context.Context, req request) error {
-	if err := t.callback(ctx, req, "shipment"); err != nil {
+	if err := t.callback(ctx, req, shopgraph.CallbackShipment); err != nil {
 		return err
 	}
 	o, err := t.Orders.Order(ctx, req.OrderID)
@@ -175,12 +197,74 @@ func (t *Tasks) undo(ctx context.Context, orderID string) error {
 	if err := t.Orders.ReleaseInventory(ctx, orderID); err != nil {
 		return err
 	}
+	return t.refund(ctx, orderID)
+}
+
+// refund refunds the order's whole payment, if one was authorized. The
+// key is the same whichever workflow refunds (a cancellation and the
+// NewOrder step it superseded may both), so the provider refunds once.
+func (t *Tasks) refund(ctx context.Context, orderID string) error {
 	o, err := t.Orders.Order(ctx, orderID)
 	if err != nil {
 		return err
 	}
-	if o.AuthorizationID != "" {
-		return t.Payments.Refund(ctx, o.AuthorizationID, o.Total, o.ID+"/refund")
+	if o.AuthorizationID == "" {
+		return nil
+	}
+	return t.Payments.Refund(ctx, o.AuthorizationID, o.Total, o.ID+"/refund")
+}
+
+// cancelShipment withdraws a cancelled order's shipment request: the
+// warehouse is told, and a NewOrder execution waiting for the shipment is
+// failed with OrderCancelled (it then ends). When NewOrder has not asked
+// for the shipment yet, it will find the order cancelled and stop.
+func (t *Tasks) cancelShipment(ctx context.Context, orderID string) error {
+	o, err := t.Orders.Order(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if o.Status != shopgraph.OrderCancelled {
+		return &TaskError{Type: ErrBadTask, Message: fmt.Sprintf("order %s is %s, not CANCELLED", orderID, o.Status)}
+	}
+	if err := t.Fulfilment.CancelShipment(ctx, orderID); err != nil {
+		return err
+	}
+	if token := o.Callbacks[shopgraph.CallbackShipment]; token != "" {
+		return t.Callbacks.FailTask(ctx, token, ErrOrderCancelled, "the order was cancelled")
 	}
 	return nil
+}
+
+// startReturn records the return's callback and asks the warehouse to
+// collect the lines.
+func (t *Tasks) startReturn(ctx context.Context, req request) error {
+	if err := t.callback(ctx, req, shopgraph.CallbackReturn); err != nil {
+		return err
+	}
+	o, err := t.Orders.Order(ctx, req.OrderID)
+	if err != nil {
+		return err
+	}
+	lines := make([]shopgraph.OrderLineInput, 0, len(req.Lines))
+	for _, l := range req.Lines {
+		lines = append(lines, shopgraph.OrderLineInput{Product: shopgraph.ProductKey{Category: l.Category, ProductID: l.ProductID}, Quantity: l.Quantity})
+	}
+	return t.Fulfilment.StartReturn(ctx, o, lines)
+}
+
+// refundReturn refunds a received return's amount (once: the key is the
+// order's).
+func (t *Tasks) refundReturn(ctx context.Context, req request) error {
+	o, err := t.Orders.Order(ctx, req.OrderID)
+	if err != nil {
+		return err
+	}
+	amount := shopgraph.Money{Amount: req.Amount, Currency: req.Currency}
+	if amount.Amount <= 0 || amount.Amount > o.Total.Amount || amount.Currency != o.Total.Currency {
+		return &TaskError{Type: ErrBadTask, Message: fmt.Sprintf("a return refund of %d %s does not fit order %s (%d %s)", amount.Amount, amount.Currency, o.ID, o.Total.Amount, o.Total.Currency)}
+	}
+	if o.AuthorizationID == "" {
+		return &TaskError{Type: ErrBadTask, Message: fmt.Sprintf("order %s has no payment to refund", o.ID)}
+	}
+	return t.Payments.Refund(ctx, o.AuthorizationID, amount, o.ID+"/return")
 }

@@ -1,5 +1,5 @@
 // Package workflows holds the order workflows: their Amazon States Language
-// definitions (NewOrder; deployable unchanged, with DefinitionSubstitutions
+// definitions (NewOrder, CancelOrder, ReturnOrder; deployable unchanged, with DefinitionSubstitutions
 // for the table, topic and function names), the Go task handlers they call
 // through one Lambda function, and the adapter that starts executions and
 // answers their callbacks through the Step Functions API.
@@ -16,10 +16,12 @@ var files embed.FS
 
 // The workflows, by state machine name.
 const (
-	NewOrder = "NewOrder"
+	NewOrder    = "NewOrder"
+	CancelOrder = "CancelOrder"
+	ReturnOrder = "ReturnOrder"
 )
 
-var fileOf = map[string]string{NewOrder: "neworder.asl.json"}
+var fileOf = map[string]string{NewOrder: "neworder.asl.json", CancelOrder: "cancelorder.asl.json", ReturnOrder: "returnorder.asl.json"}
 
 // Names are what a definition's ${…} placeholders stand for.
 type Names struct {
@@ -50,4 +52,4 @@ func Definition(name string, n Names) (string, error) {
 }
 
 // All lists the workflow names.
-func All() []string { return []string{NewOrder} }
+func All() []string { return []string{NewOrder, CancelOrder, ReturnOrder} }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
@@ -76,7 +77,7 @@ func newRig(t *testing.T, ship, deliver time.Duration) *rig {
 	t.Helper()
 	a := apptest.New(t, apptest.Options{Products: 20})
 	r := &rig{app: a, payments: &payments.Simulator{}, events: &events{}}
-	wh := &warehouse.Simulator{ShipDelay: ship, DeliverDelay: deliver}
+	wh := &warehouse.Simulator{ShipDelay: ship, DeliverDelay: deliver, ReturnDelay: deliver}
 	t.Cleanup(wh.Close)
 	tasks := &workflows.Tasks{Orders: a.Store, Payments: r.payments, Fulfilment: wh}
 	sf, err := local.StartStepFunctions(context.Background(), local.StepFunctionsOptions{
@@ -93,7 +94,8 @@ func newRig(t *testing.T, ship, deliver time.Duration) *rig {
 	r.sf = sf
 	client := sfn.NewFromConfig(sf.AWSConfig(), func(o *sfn.Options) { o.BaseEndpoint = aws.String(sf.Endpoint); o.HTTPClient = sf.HTTPClient() })
 	r.engine = &workflows.Engine{API: client, Orders: a.Store}
-	wh.Shipped, wh.Delivered = r.engine.ConfirmShipped, r.engine.ConfirmDelivered
+	tasks.Callbacks = r.engine
+	wh.Shipped, wh.Delivered, wh.Received = r.engine.ConfirmShipped, r.engine.ConfirmDelivered, r.engine.ConfirmReturnReceived
 	if err := r.engine.Install(context.Background(), workflows.Names{TasksFunction: function, OrdersTable: a.Target.Tables.Orders,
 		OrderEventsTopic: topic}, "arn:aws:iam::123456789012:role/orders"); err != nil {
 		t.Fatal(err)
@@ -200,9 +202,14 @@ func (r *rig) await(t *testing.T, id string, status shopgraph.OrderStatus) shopg
 // describe is the state of the order's NewOrder execution, for failure
 // messages.
 func (r *rig) describe(orderID string) string {
+	return r.describeExecution(workflows.NewOrder, orderID)
+}
+
+// describeExecution is the state of the workflow's execution name.
+func (r *rig) describeExecution(workflow, name string) string {
 	ctx := context.Background()
-	client := sfn.NewFromConfig(r.sf.AWSConfig(), func(o *sfn.Options) { o.BaseEndpoint = aws.String(r.sf.Endpoint); o.HTTPClient = r.sf.HTTPClient() })
-	arn := strings.Replace(r.engine.Machines[workflows.NewOrder], ":stateMachine:", ":execution:", 1) + ":" + orderID
+	client := r.client()
+	arn := strings.Replace(r.engine.Machines[workflow], ":stateMachine:", ":execution:", 1) + ":" + name
 	d, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
 	if err != nil {
 		return err.Error()
@@ -214,6 +221,30 @@ func (r *rig) describe(orderID string) string {
 		last = append(last, string(raw))
 	}
 	return fmt.Sprintf("%s %s %s; last events %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), strings.Join(last, " | "))
+}
+
+func (r *rig) client() *sfn.Client {
+	return sfn.NewFromConfig(r.sf.AWSConfig(), func(o *sfn.Options) { o.BaseEndpoint = aws.String(r.sf.Endpoint); o.HTTPClient = r.sf.HTTPClient() })
+}
+
+// ended waits until the workflow's execution name has ended and returns
+// its status and error.
+func (r *rig) ended(t *testing.T, workflow, name string) (types.ExecutionStatus, string) {
+	t.Helper()
+	arn := strings.Replace(r.engine.Machines[workflow], ":stateMachine:", ":execution:", 1) + ":" + name
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		d, err := r.client().DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			return d.Status, aws.ToString(d.Error)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s execution %s still running after 20s: %s", workflow, name, r.describeExecution(workflow, name))
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // wantEvents waits for the order's events (they are published after the

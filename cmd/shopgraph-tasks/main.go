@@ -47,6 +47,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/dynamo"
@@ -67,7 +68,7 @@ func main() {
 		log.Error("shopgraph-tasks: load the AWS configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	tasks, err := newTasks(cfg, dynamo.NewClient(awsCfg, cfg.DynamoEndpoint), log)
+	tasks, err := newTasks(cfg, dynamo.NewClient(awsCfg, cfg.DynamoEndpoint), &workflows.Engine{API: sfn.NewFromConfig(awsCfg)}, log)
 	if err != nil {
 		log.Error("shopgraph-tasks: build the task handlers", "error", err.Error())
 		os.Exit(1)
@@ -155,9 +156,10 @@ func newLogger(level slog.Level) *slog.Logger {
 }
 
 // newTasks builds the task handlers on api: the order store over the
-// prefixed tables, the payment provider SHOPGRAPH_PAYMENTS names, and the
-// logging fulfilment.
-func newTasks(s settings, api dynamo.API, log *slog.Logger) (*workflows.Tasks, error) {
+// prefixed tables, the payment provider SHOPGRAPH_PAYMENTS names, the
+// logging fulfilment, and callbacks (Step Functions) to fail a NewOrder
+// execution's wait for a shipment when its order is cancelled.
+func newTasks(s settings, api dynamo.API, callbacks workflows.TaskFailer, log *slog.Logger) (*workflows.Tasks, error) {
 	store, err := dynamo.New(api, dynamo.Options{Tables: dynamo.TableNames(s.TablePrefix), CursorSecret: s.CursorSecret})
 	if err != nil {
 		return nil, err
@@ -169,7 +171,7 @@ func newTasks(s settings, api dynamo.API, log *slog.Logger) (*workflows.Tasks, e
 	default:
 		return nil, fmt.Errorf("SHOPGRAPH_PAYMENTS=%q is not a payment provider (only %q is)", s.Payments, paymentsSimulated)
 	}
-	return &workflows.Tasks{Orders: store, Payments: pay, Fulfilment: logFulfilment{log: log}, Logger: log}, nil
+	return &workflows.Tasks{Orders: store, Payments: pay, Fulfilment: logFulfilment{log: log}, Callbacks: callbacks, Logger: log}, nil
 }
 
 // newHandler is the Lambda function: it runs the task the payload names.
@@ -208,6 +210,17 @@ func (f logFulfilment) RequestShipment(ctx context.Context, o shopgraph.Order) e
 	}
 	f.log.InfoContext(ctx, "shipment requested (no warehouse system is connected: confirm it with markOrderShipped)",
 		"order", o.ID, "lines", len(o.Lines), "units", units, "country", o.ShippingAddress.Country)
+	return nil
+}
+
+// StartReturn logs a return's pickup request.
+func (f logFulfilment) StartReturn(ctx context.Context, o shopgraph.Order, lines []shopgraph.OrderLineInput) error {
+	units := 0
+	for _, l := range lines {
+		units += l.Quantity
+	}
+	f.log.InfoContext(ctx, "return pickup requested (no warehouse system is connected: confirm the receipt with markReturnReceived)",
+		"order", o.ID, "lines", len(lines), "units", units)
 	return nil
 }
 

@@ -87,7 +87,7 @@ func TestLoadSettings(t *testing.T) {
 // simulated provider.
 func TestNewTasks_refusesUnknownPayments(t *testing.T) {
 	target := dynamotest.Embedded(t)
-	_, err := newTasks(settings{TablePrefix: "test-", Payments: "stripe", CursorSecret: []byte(dynamotest.CursorSecret)}, target.Client, slog.New(slog.DiscardHandler))
+	_, err := newTasks(settings{TablePrefix: "test-", Payments: "stripe", CursorSecret: []byte(dynamotest.CursorSecret)}, target.Client, nil, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "SHOPGRAPH_PAYMENTS") {
 		t.Fatalf("error %v, want one naming SHOPGRAPH_PAYMENTS", err)
 	}
@@ -173,7 +173,7 @@ func TestHandler_onDynamoDB(t *testing.T) {
 	target := dynamotest.Embedded(t)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	tasks, err := newTasks(settings{TablePrefix: "test-", Payments: paymentsSimulated, CursorSecret: []byte(dynamotest.CursorSecret)}, target.Client, log)
+	tasks, err := newTasks(settings{TablePrefix: "test-", Payments: paymentsSimulated, CursorSecret: []byte(dynamotest.CursorSecret)}, target.Client, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

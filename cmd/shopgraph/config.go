@@ -19,6 +19,12 @@ type config struct {
 	DynamoEndpoint  string
 	SFNEndpoint     string
 	NewOrderSFN     string
+	CancelOrderSFN  string
+	ReturnOrderSFN  string
+	ReturnDelay     time.Duration
+	ReturnWindow    time.Duration
+	ReconcileEvery  time.Duration
+	ReconcileAge    time.Duration
 	Payments        string
 	ShipDelay       time.Duration
 	DeliverDelay    time.Duration
@@ -108,6 +114,17 @@ func duration(env string, dst func(*config) *time.Duration) func(*config, string
 	}
 }
 
+func positiveDuration(env string, dst func(*config) *time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%s must be a positive duration such as 30s or 720h, got %q", env, v)
+		}
+		*dst(c) = d
+		return nil
+	}
+}
+
 // modeBool is a boolean whose default depends on the mode ("" leaves it
 // nil).
 func modeBool(env string, dst func(*config) **bool) func(*config, string) error {
@@ -179,12 +196,24 @@ var settings = []setting{
 		httpURL("SHOPGRAPH_SFN_ENDPOINT", func(c *config) *string { return &c.SFNEndpoint })},
 	{"SHOPGRAPH_NEW_ORDER_STATE_MACHINE_ARN", "", "the deployed NewOrder state machine (aws mode; deploy/); unset, orders are stored PENDING and started once it is set. The embedded default installs its own",
 		str(func(c *config) *string { return &c.NewOrderSFN })},
+	{"SHOPGRAPH_CANCEL_ORDER_STATE_MACHINE_ARN", "", "the deployed CancelOrder state machine (aws mode; deploy/); unset, cancelOrder fails",
+		str(func(c *config) *string { return &c.CancelOrderSFN })},
+	{"SHOPGRAPH_RETURN_ORDER_STATE_MACHINE_ARN", "", "the deployed ReturnOrder state machine (aws mode; deploy/); unset, returnOrder fails",
+		str(func(c *config) *string { return &c.ReturnOrderSFN })},
+	{"SHOPGRAPH_RETURN_WINDOW", "720h", "how long after delivery an order may be returned (30 days)",
+		positiveDuration("SHOPGRAPH_RETURN_WINDOW", func(c *config) *time.Duration { return &c.ReturnWindow })},
+	{"SHOPGRAPH_RECONCILE_INTERVAL", "30s", "how often the reconciler starts the workflows of orders left PENDING without one (every instance runs it); 0 turns it off",
+		duration("SHOPGRAPH_RECONCILE_INTERVAL", func(c *config) *time.Duration { return &c.ReconcileEvery })},
+	{"SHOPGRAPH_RECONCILE_AGE", "1m", "how long an order stays PENDING before the reconciler starts its workflow",
+		positiveDuration("SHOPGRAPH_RECONCILE_AGE", func(c *config) *time.Duration { return &c.ReconcileAge })},
 	{"SHOPGRAPH_PAYMENTS", "simulated", "the payment provider: simulated (the only one so far: tok_declined is declined, tok_flaky fails twice then succeeds)",
 		oneOf("SHOPGRAPH_PAYMENTS", []string{"simulated"}, func(c *config) *string { return &c.Payments })},
 	{"SHOPGRAPH_WAREHOUSE_SHIP_DELAY", "10s", "how long the embedded default's simulated warehouse takes to ship a confirmed order; 0 turns it off (markOrderShipped)",
 		duration("SHOPGRAPH_WAREHOUSE_SHIP_DELAY", func(c *config) *time.Duration { return &c.ShipDelay })},
 	{"SHOPGRAPH_WAREHOUSE_DELIVER_DELAY", "30s", "how long the simulated warehouse takes to deliver a shipped order; 0 turns it off (markOrderDelivered)",
 		duration("SHOPGRAPH_WAREHOUSE_DELIVER_DELAY", func(c *config) *time.Duration { return &c.DeliverDelay })},
+	{"SHOPGRAPH_WAREHOUSE_RETURN_DELAY", "30s", "how long the simulated warehouse takes to receive a returned order; 0 turns it off (markReturnReceived)",
+		duration("SHOPGRAPH_WAREHOUSE_RETURN_DELAY", func(c *config) *time.Duration { return &c.ReturnDelay })},
 	{"AWS_REGION", "us-east-1", "AWS region (AWS_DEFAULT_REGION is read too)", str(func(c *config) *string { return &c.Region })},
 	{"SHOPGRAPH_TABLE_PREFIX", "shopgraph-", "prefix of every DynamoDB table name", str(func(c *config) *string { return &c.TablePrefix })},
 	{"SHOPGRAPH_SEED_PRODUCTS", "5000", "products the embedded default seeds at start, and the seed command loads (flag --products)", positiveInt("SHOPGRAPH_SEED_PRODUCTS", func(c *config) *int { return &c.SeedProducts })},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/workflows"
 )
 
 // useEmbedded reports whether cfg selects the embedded default.
@@ -78,9 +79,13 @@ func stepFunctionsConfig(cfg config, ddb app.DynamoDBConfig) app.StepFunctionsCo
 // ordersConfig is the order side's settings; the simulated warehouse runs
 // only in the embedded default.
 func ordersConfig(cfg config, embedded bool) app.OrdersConfig {
-	o := app.OrdersConfig{Payments: cfg.Payments, NewOrderStateMachine: cfg.NewOrderSFN}
+	o := app.OrdersConfig{Payments: cfg.Payments, ReturnWindow: cfg.ReturnWindow, ReconcileInterval: cfg.ReconcileEvery, ReconcileAge: cfg.ReconcileAge,
+		StateMachines: map[string]string{workflows.NewOrder: cfg.NewOrderSFN, workflows.CancelOrder: cfg.CancelOrderSFN, workflows.ReturnOrder: cfg.ReturnOrderSFN}}
+	if o.ReconcileInterval == 0 {
+		o.ReconcileInterval = -1 // SHOPGRAPH_RECONCILE_INTERVAL=0: off
+	}
 	if embedded {
-		o.ShipDelay, o.DeliverDelay = cfg.ShipDelay, cfg.DeliverDelay
+		o.ShipDelay, o.DeliverDelay, o.ReturnDelay = cfg.ShipDelay, cfg.DeliverDelay, cfg.ReturnDelay
 	}
 	return o
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/app"
@@ -54,6 +55,12 @@ type Options struct {
 	// defaults, because tests fire requests back to back; tests of the
 	// throttles set their own.
 	Throttle app.ThrottleConfig
+	// Orders is app.Config.Orders (zero: the simulated warehouse off, the
+	// reconciler at its defaults).
+	Orders app.OrdersConfig
+	// SFNClientOptions tune the application's Step Functions client (a
+	// test transport that fails requests, say).
+	SFNClientOptions []func(*sfn.Options)
 }
 
 // App is a running test application.
@@ -144,7 +151,8 @@ func New(tb testing.TB, opts Options) *App {
 			Endpoint: target.Endpoint, AWS: target.AWS, Tables: target.Tables,
 			ClientOptions: target.ClientOptions(),
 		},
-		StepFunctions: app.StepFunctionsConfig{Embedded: true, AWS: target.AWS},
+		StepFunctions: app.StepFunctionsConfig{Embedded: true, AWS: target.AWS, ClientOptions: opts.SFNClientOptions},
+		Orders:        opts.Orders,
 		CursorSecret:  []byte(dynamotest.CursorSecret),
 		Identity: app.IdentityConfig{
 			Dev: true, StateDir: issuerDir, PasswordIterations: 1000, DeliverCode: codes.deliver,

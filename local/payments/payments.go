@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -34,7 +35,8 @@ type Simulator struct {
 	mu       sync.Mutex
 	attempts map[string]int // authorization attempts by idempotency key
 	auths    map[string]shopgraph.Money
-	refunds  map[string]shopgraph.Money
+	refunds  map[string]shopgraph.Money // total refunded by authorization id
+	refunded map[string]bool            // refund idempotency keys seen
 }
 
 var _ shopgraph.PaymentProvider = (*Simulator)(nil)
@@ -62,9 +64,7 @@ func (s *Simulator) Prepare(_ context.Context, token string) (string, error) {
 func (s *Simulator) Authorize(_ context.Context, ref string, amount shopgraph.Money, key string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.attempts == nil {
-		s.attempts, s.auths, s.refunds = map[string]int{}, map[string]shopgraph.Money{}, map[string]shopgraph.Money{}
-	}
+	s.init()
 	s.attempts[key]++
 	switch {
 	case !strings.HasPrefix(ref, "pm_sim_"):
@@ -81,15 +81,38 @@ func (s *Simulator) Authorize(_ context.Context, ref string, amount shopgraph.Mo
 	return id, nil
 }
 
-// Refund records a refund of an authorization (once per authorization).
-func (s *Simulator) Refund(_ context.Context, authorizationID string, amount shopgraph.Money, _ string) error {
+// Refund refunds amount of an authorization, once per key (a retried
+// refund changes nothing). More than was authorized in all is refused (not
+// transiently), as a processor would. The simulator keeps nothing on disk,
+// so an authorization it does not know (taken before a restart) is
+// refunded as asked.
+func (s *Simulator) Refund(_ context.Context, authorizationID string, amount shopgraph.Money, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.refunds == nil {
-		s.attempts, s.auths, s.refunds = map[string]int{}, map[string]shopgraph.Money{}, map[string]shopgraph.Money{}
+	s.init()
+	if s.refunded[key] {
+		return nil
 	}
-	s.refunds[authorizationID] = amount
+	auth, known := s.auths[authorizationID]
+	total := s.refunds[authorizationID]
+	if !known {
+		auth = shopgraph.Money{Amount: total.Amount + amount.Amount, Currency: amount.Currency}
+	}
+	switch {
+	case amount.Currency != auth.Currency || amount.Amount <= 0 || total.Amount+amount.Amount > auth.Amount:
+		return &shopgraph.PaymentError{Message: fmt.Sprintf("refund of %d %s exceeds what is left of authorization %s (%d of %d %s refunded)",
+			amount.Amount, amount.Currency, authorizationID, total.Amount, auth.Amount, auth.Currency)}
+	}
+	s.refunded[key] = true
+	s.refunds[authorizationID] = shopgraph.Money{Amount: total.Amount + amount.Amount, Currency: auth.Currency}
 	return nil
+}
+
+func (s *Simulator) init() {
+	if s.attempts == nil {
+		s.attempts, s.auths = map[string]int{}, map[string]shopgraph.Money{}
+		s.refunds, s.refunded = map[string]shopgraph.Money{}, map[string]bool{}
+	}
 }
 
 func authID(key string) string {
@@ -97,7 +120,7 @@ func authID(key string) string {
 	return "auth_sim_" + hex.EncodeToString(sum[:10])
 }
 
-// Ledger is what the simulator authorized and refunded, by authorization
+// Ledger is what the simulator authorized and refunded (in all), by authorization
 // id, and how many authorization attempts each key made.
 func (s *Simulator) Ledger() (authorized, refunded map[string]shopgraph.Money, attempts map[string]int) {
 	s.mu.Lock()

@@ -1,8 +1,9 @@
 // Package warehouse is the embedded default's warehouse system: asked to
 // ship an order, it confirms the shipment after ShipDelay and the delivery
-// DeliverDelay later, through the callbacks it is given (the order
-// workflows' ConfirmShipped and ConfirmDelivered). A delay of 0 turns that
-// step off: users in the warehouse group confirm it instead.
+// DeliverDelay later, and asked to collect a return, its receipt after
+// ReturnDelay, through the callbacks it is given (the order workflows'
+// ConfirmShipped, ConfirmDelivered and ConfirmReturnReceived). A delay of 0
+// turns that step off: users in the warehouse group confirm it instead.
 package warehouse
 
 import (
@@ -20,17 +21,21 @@ const confirmAttempts = 12
 
 // Simulator is a simulated warehouse system.
 type Simulator struct {
-	ShipDelay, DeliverDelay time.Duration
-	// Shipped and Delivered confirm a step of an order's workflow.
-	Shipped, Delivered func(ctx context.Context, orderID string) error
-	Logger             *slog.Logger
+	ShipDelay, DeliverDelay, ReturnDelay time.Duration
+	// Shipped, Delivered and Received confirm a step of an order's
+	// workflow.
+	Shipped, Delivered, Received func(ctx context.Context, orderID string) error
+	Logger                       *slog.Logger
 
 	mu      sync.Mutex
 	closed  bool
 	timers  map[*time.Timer]struct{}
 	wg      sync.WaitGroup
-	pending map[string]bool // orders with a shipment requested and not yet cancelled
+	pending map[string]bool // orders with a shipment requested and not yet cancelled; returnKey(id) for returns
 }
+
+// returnKey is the pending key of an order's return.
+func returnKey(orderID string) string { return "return/" + orderID }
 
 var _ shopgraph.Fulfilment = (*Simulator)(nil)
 
@@ -38,9 +43,7 @@ var _ shopgraph.Fulfilment = (*Simulator)(nil)
 func (s *Simulator) RequestShipment(_ context.Context, o shopgraph.Order) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pending == nil {
-		s.pending, s.timers = map[string]bool{}, map[*time.Timer]struct{}{}
-	}
+	s.init()
 	s.pending[o.ID] = true
 	if s.ShipDelay > 0 && s.Shipped != nil && !s.closed {
 		s.after(s.ShipDelay, o.ID, func(ctx context.Context) error {
@@ -56,6 +59,28 @@ func (s *Simulator) RequestShipment(_ context.Context, o shopgraph.Order) error 
 			}
 			return nil
 		})
+	}
+	return nil
+}
+
+func (s *Simulator) init() {
+	if s.pending == nil {
+		s.pending, s.timers = map[string]bool{}, map[*time.Timer]struct{}{}
+	}
+}
+
+// StartReturn schedules the receipt of the order's return.
+func (s *Simulator) StartReturn(_ context.Context, o shopgraph.Order, _ []shopgraph.OrderLineInput) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	key := returnKey(o.ID)
+	if s.pending[key] {
+		return nil // asked again (the task ran twice): scheduled already
+	}
+	s.pending[key] = true
+	if s.ReturnDelay > 0 && s.Received != nil && !s.closed {
+		s.after(s.ReturnDelay, key, func(ctx context.Context) error { return s.Received(ctx, o.ID) })
 	}
 	return nil
 }
