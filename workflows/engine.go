@@ -78,10 +78,10 @@ func (e *Engine) Install(ctx context.Context, n Names, roleARN string) error {
 // its customer and the version it was stored with; CancelOrder also the
 // reason; ReturnOrder the reason, the lines sent back and their refund.
 type Input struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
-	Reason     string `json:"reason"`
-	Lines      []Line `json:"lines,omitempty"`
+	OrderID    string  `json:"orderId"`
+	CustomerID string  `json:"customerId"`
+	Reason     string  `json:"reason"`
+	Lines      []Line  `json:"lines,omitempty"`
 	Refund     *Amount `json:"refund,omitempty"`
 	Transition struct {
 		Version int `json:"version"`
