@@ -66,3 +66,35 @@ func RequestIDFromContext(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
 }
+
+// SubscriptionControl connects a subscription resolver with the transport
+// that runs it: Started says the subscription is live (the AppSync
+// real-time protocol's start_ack), Ended why it stopped on its own (a
+// subscriber that fell behind, a bus that went away). Either may be nil.
+type SubscriptionControl struct {
+	Started func()
+	Ended   func(error)
+}
+
+type subscriptionControlKey struct{}
+
+// NewContextWithSubscriptionControl returns a context carrying c.
+func NewContextWithSubscriptionControl(ctx context.Context, c *SubscriptionControl) context.Context {
+	return context.WithValue(ctx, subscriptionControlKey{}, c)
+}
+
+// SubscriptionStarted tells the transport, if it asked, that the
+// subscription is live.
+func SubscriptionStarted(ctx context.Context) {
+	if c, _ := ctx.Value(subscriptionControlKey{}).(*SubscriptionControl); c != nil && c.Started != nil {
+		c.Started()
+	}
+}
+
+// SubscriptionEnded tells the transport, if it asked, why the subscription
+// ended on its own.
+func SubscriptionEnded(ctx context.Context, err error) {
+	if c, _ := ctx.Value(subscriptionControlKey{}).(*SubscriptionControl); c != nil && c.Ended != nil {
+		c.Ended(err)
+	}
+}

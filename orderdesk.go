@@ -53,6 +53,8 @@ type OrderDesk struct {
 	Orders    OrderStore
 	Payments  PaymentProvider
 	Workflows OrderWorkflows
+	// Events carries order events to subscribers (WatchOrders).
+	Events OrderEventBus
 	// ReturnWindow is how long after delivery an order may be returned
 	// (0: DefaultReturnWindow).
 	ReturnWindow time.Duration
@@ -193,6 +195,7 @@ func (d *OrderDesk) Reconcile(ctx context.Context, placedBefore time.Time, limit
 	}
 	return started, nil
 }
+
 // price reads the lines' products and prices the order with them.
 func (d *OrderDesk) price(ctx context.Context, lines []OrderLineInput) ([]OrderLine, error) {
 	if len(lines) == 0 {
@@ -464,6 +467,7 @@ type OrderService interface {
 	MarkShipped(ctx context.Context, id string) (Order, error)
 	MarkDelivered(ctx context.Context, id string) (Order, error)
 	MarkReturnReceived(ctx context.Context, id string) (Order, error)
+	WatchOrders(ctx context.Context, caller *Identity, f OrderEventFilter) (<-chan OrderEvent, func() error, error)
 }
 
 var _ OrderService = (*OrderDesk)(nil)

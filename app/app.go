@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -23,6 +24,7 @@ import (
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/cognito"
 	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/events"
 	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
@@ -54,6 +56,8 @@ type Config struct {
 	Identity IdentityConfig
 	// Throttle bounds how often each caller may call.
 	Throttle ThrottleConfig
+	// Events configures how order events reach subscribers.
+	Events EventsConfig
 
 	// Server carries the HTTP settings (limits, loaders, playground, CORS,
 	// debug extensions, auth modes). New fills in every port, the JWKS
@@ -65,6 +69,20 @@ type Config struct {
 	// Now is the clock of tokens, keys, caches and resolvers (nil:
 	// time.Now).
 	Now func() time.Time
+}
+
+// EventsConfig configures the order events' intake and fan-out.
+type EventsConfig struct {
+	// SNSTopicARNs are the order events topics whose SNS HTTPS
+	// subscription /events/sns accepts (SHOPGRAPH_SNS_TOPIC_ARNS); none
+	// leaves the endpoint off.
+	SNSTopicARNs []string
+	// SNSTrustedCertHosts are hosts trusted besides SNS's own to serve
+	// signing certificates (SHOPGRAPH_SNS_TRUSTED_CERT_HOSTS; tests only).
+	SNSTrustedCertHosts []string
+	// SNSHTTPClient fetches signing certificates and confirms
+	// subscriptions (nil: a client with a 10 s timeout).
+	SNSHTTPClient *http.Client
 }
 
 // IdentityConfig selects the identity side: which token issuers are
@@ -128,7 +146,10 @@ type App struct {
 	Orders      *shopgraph.OrderDesk
 	Workflows   *workflows.Engine
 	OrderEvents *OrderEvents
-	orders      *orders
+	// Events carries order events to subscriptions (the in-process hub).
+	Events shopgraph.OrderEventBus
+	hub    *events.Hub
+	orders *orders
 	// Catalog is what SeedProducts seeded (empty when nothing was seeded,
 	// this time).
 	Catalog shopgraph.CatalogSnapshot
@@ -221,6 +242,9 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 
 	scfg := cfg.Server
 	scfg.Auth = a.Authenticator
+	if scfg.SNSIntake, err = a.snsIntake(cfg); err != nil {
+		return a, err
+	}
 	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Orders, Accounts: accounts, Keys: a.Keys}
 	scfg.Ready = a.DynamoDB.Ready
 	scfg.Logger = log
@@ -247,7 +271,10 @@ func (a *App) openOrders(ctx context.Context, cfg Config) error {
 		return err
 	}
 	a.orders, a.Orders, a.Workflows = o, o.desk, o.engine
-	a.OrderEvents = &OrderEvents{log: log}
+	hub := events.NewHub(events.HubOptions{})
+	a.Events, a.hub = hub, hub
+	o.desk.Events = a.Events
+	a.OrderEvents = &OrderEvents{log: log, bus: a.Events}
 	sfcfg := cfg.StepFunctions
 	lambda := o.lambda()
 	for name, h := range sfcfg.Lambda {
@@ -336,6 +363,9 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	if a.StepFunctions != nil {
 		errs = append(errs, a.StepFunctions.Close(ctx))
+	}
+	if a.hub != nil {
+		a.hub.Close()
 	}
 	if a.DynamoDB != nil {
 		errs = append(errs, a.DynamoDB.Close(ctx))

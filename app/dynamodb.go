@@ -109,7 +109,7 @@ func (a *App) seedOnce(ctx context.Context, products int, log *slog.Logger) erro
 
 // createTables creates the embedded DynamoDB's tables that do not exist.
 func (d *DynamoDB) createTables(ctx context.Context) error {
-	if _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
+	if _, _, err := dynamo.CreateTables(ctx, d.Client, d.Tables); err != nil {
 		return fmt.Errorf("create tables in the embedded DynamoDB: %w", err)
 	}
 	return nil

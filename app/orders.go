@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/events/sns"
 	"github.com/shopgraph/shopgraph/local/payments"
 	"github.com/shopgraph/shopgraph/local/stepfunctions"
 	"github.com/shopgraph/shopgraph/local/warehouse"
@@ -56,11 +58,13 @@ const (
 	localWorkflowRole = "arn:aws:iam::000000000000:role/shopgraph-workflows"
 )
 
-// OrderEvents is the in-process order events hub: the local Step
-// Functions' sns:publish lands here, and subscribers (tests now, the
-// real-time transport later) get every event.
+// OrderEvents is the embedded default's order events topic: the local
+// Step Functions' sns:publish lands here and goes on to the events bus
+// (and so to subscriptions), as SNS notifications do through /events/sns
+// on AWS. Subscribe observes the topic itself (tests, benchmarks).
 type OrderEvents struct {
 	log  *slog.Logger
+	bus  shopgraph.OrderEventBus
 	mu   sync.Mutex
 	subs []func(shopgraph.OrderEvent)
 	n    int
@@ -75,9 +79,9 @@ func (h *OrderEvents) Subscribe(fn func(shopgraph.OrderEvent)) {
 }
 
 // Publish implements stepfunctions.Publisher for the order events topic.
-func (h *OrderEvents) Publish(_ context.Context, m stepfunctions.Message) (string, error) {
-	var ev shopgraph.OrderEvent
-	if err := json.Unmarshal([]byte(m.Message), &ev); err != nil {
+func (h *OrderEvents) Publish(ctx context.Context, m stepfunctions.Message) (string, error) {
+	ev, err := sns.DecodeEvent(m.Message) // as /events/sns decodes an SNS notification's
+	if err != nil {
 		return "", fmt.Errorf("order event: %w", err)
 	}
 	h.mu.Lock()
@@ -88,6 +92,9 @@ func (h *OrderEvents) Publish(_ context.Context, m stepfunctions.Message) (strin
 	h.log.Info("order status changed", "order", ev.OrderID, "status", ev.Status, "previous", ev.PreviousStatus, "version", ev.Version)
 	for _, fn := range subs {
 		fn(ev)
+	}
+	if err := h.bus.Publish(ctx, ev); err != nil {
+		return "", fmt.Errorf("order event: %w", err)
 	}
 	return id, nil
 }
@@ -206,4 +213,19 @@ func (o *orders) reconcile(ctx context.Context, log *slog.Logger) {
 			log.Info("reconciler: started (or found started) the workflows of orders left pending", "orders", n)
 		}
 	}
+}
+
+// snsIntake is /events/sns, for the order events topic's SNS HTTPS
+// subscription, when topics are configured (nil otherwise).
+func (a *App) snsIntake(cfg Config) (http.Handler, error) {
+	ec := cfg.Events
+	if len(ec.SNSTopicARNs) == 0 {
+		return nil, nil
+	}
+	client := ec.SNSHTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	return sns.New(sns.Options{TopicARNs: ec.SNSTopicARNs, TrustedCertHosts: ec.SNSTrustedCertHosts, HTTPClient: client,
+		Sink: a.Events, Clock: cfg.Now, Logger: cfg.Logger})
 }

@@ -21,9 +21,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/workflows"
@@ -55,8 +60,11 @@ func StateMachineRoleID(workflow string) string { return workflow + "StateMachin
 // Template returns the template. It fails when a workflow definition uses a
 // placeholder or a Task resource the template cannot provide or scope.
 func Template() ([]byte, error) {
-	resources := omap{}
-	resources = append(resources, tables()...)
+	tbls, err := tables()
+	if err != nil {
+		return nil, err
+	}
+	resources := omap(tbls)
 	resources = append(resources, field{key: OrderEventsTopic, comment: "The order events: one message per order status change, published by the state machines.",
 		value: m("Type", "AWS::SNS::Topic", "Properties", m("TopicName", sub("${TablePrefix}order-events")))})
 	resources = append(resources, tasksFunction()...)
@@ -120,91 +128,121 @@ func strs(ss []string) []any {
 	return out
 }
 
-// tableKey is a table's or an index's key: hash and optional range
-// attribute, all strings.
-type tableKey struct{ hash, rng string }
+// tableDocs say what each table (by dynamo.TableNames("") suffix) holds,
+// for the template's comments.
+var tableDocs = map[string]string{
+	"Products":   "the catalog, by category",
+	"Inventory":  "stock per product and warehouse",
+	"Warehouses": "the warehouses",
+	"Categories": "categories and their product counts",
+	"ApiKeys":    "partner API keys (the secret's SHA-256 only)",
+	"Carts":      "cart lines by owner",
+	"Orders":     "orders; a customer's orders newest first, and the sparse index of those still PENDING",
+}
 
-func (k tableKey) schema() []any {
-	out := []any{m("AttributeName", k.hash, "KeyType", "HASH")}
-	if k.rng != "" {
-		out = append(out, m("AttributeName", k.rng, "KeyType", "RANGE"))
+// tables are the template's tables, translated from the CreateTable
+// inputs dynamo.CreateTables uses (dynamo.TableDefinitions): key schema,
+// attribute definitions, global secondary indexes with their projections,
+// billing mode. A definition with anything else set (local indexes,
+// provisioned throughput, streams, …) is an error until the translation
+// carries it.
+func tables() ([]field, error) {
+	defs := map[string]*dynamodb.CreateTableInput{}
+	for _, def := range dynamo.TableDefinitions(dynamo.TableNames("")) {
+		defs[aws.ToString(def.TableName)] = def
 	}
-	return out
-}
-
-// tableSpec is a table as dynamo.CreateTables creates it (the tests compare
-// the two).
-type tableSpec struct {
-	key     tableKey
-	indexes []indexSpec // projection ALL
-	doc     string
-}
-
-type indexSpec struct {
-	name string
-	key  tableKey
-}
-
-// tableSpecs are the tables by dynamo.TableNames("") suffix.
-var tableSpecs = map[string]tableSpec{
-	"Products":   {key: tableKey{"category", "productId"}, indexes: []indexSpec{{dynamo.IndexBySKU, tableKey{hash: "productId"}}}, doc: "the catalog, by category"},
-	"Inventory":  {key: tableKey{"productId", "warehouse"}, doc: "stock per product and warehouse"},
-	"Warehouses": {key: tableKey{hash: "code"}, doc: "the warehouses"},
-	"Categories": {key: tableKey{hash: "name"}, doc: "categories and their product counts"},
-	"ApiKeys":    {key: tableKey{hash: "keyId"}, doc: "partner API keys (the secret's SHA-256 only)"},
-	"Carts":      {key: tableKey{"ownerId", "productId"}, doc: "cart lines by owner"},
-	"Orders":     {key: tableKey{hash: "orderId"}, indexes: []indexSpec{{dynamo.IndexByCustomer, tableKey{"customerId", "createdAt"}}}, doc: "orders, and a customer's orders newest first"},
-}
-
-func tables() []field {
+	suffixes := dynamo.TableNames("").All()
+	if len(defs) != len(suffixes) {
+		return nil, fmt.Errorf("deploy: dynamo defines tables %v, dynamo.TableNames has %v", slices.Sorted(maps.Keys(defs)), suffixes)
+	}
 	var out []field
-	for i, suffix := range dynamo.TableNames("").All() {
-		spec, ok := tableSpecs[suffix]
+	for i, suffix := range suffixes {
+		def, ok := defs[suffix]
 		if !ok {
-			panic("deploy: no table spec for " + suffix)
+			return nil, fmt.Errorf("deploy: dynamo.TableDefinitions has no table %s", suffix)
 		}
-		var attrs []string
-		for _, a := range []string{spec.key.hash, spec.key.rng} {
-			if a != "" && !slices.Contains(attrs, a) {
-				attrs = append(attrs, a)
-			}
+		doc, ok := tableDocs[suffix]
+		if !ok {
+			return nil, fmt.Errorf("deploy: table %s has no description in tableDocs", suffix)
 		}
-		for _, ix := range spec.indexes {
-			for _, a := range []string{ix.key.hash, ix.key.rng} {
-				if a != "" && !slices.Contains(attrs, a) {
-					attrs = append(attrs, a)
-				}
-			}
-		}
-		var defs []any
-		for _, a := range attrs {
-			defs = append(defs, m("AttributeName", a, "AttributeType", "S"))
-		}
-		props := m(
-			"TableName", sub("${TablePrefix}"+suffix),
-			"BillingMode", "PAY_PER_REQUEST",
-			"AttributeDefinitions", defs,
-			"KeySchema", spec.key.schema(),
-		)
-		if len(spec.indexes) > 0 {
-			var gsis []any
-			for _, ix := range spec.indexes {
-				gsis = append(gsis, m("IndexName", ix.name, "KeySchema", ix.key.schema(), "Projection", m("ProjectionType", "ALL")))
-			}
-			props = append(props, field{key: "GlobalSecondaryIndexes", value: gsis})
+		props, err := tableProperties(suffix, def)
+		if err != nil {
+			return nil, err
 		}
 		f := field{key: TableID(suffix), value: m(
 			"Type", "AWS::DynamoDB::Table",
 			"DeletionPolicy", "Retain",
 			"UpdateReplacePolicy", "Retain",
 			"Properties", props,
-		), comment: suffix + ": " + spec.doc + "."}
+		), comment: suffix + ": " + doc + "."}
 		if i == 0 {
 			f.comment = "The tables, as dynamo.CreateTables creates them (on-demand; kept when the stack is deleted).\n" + f.comment
 		}
 		out = append(out, f)
 	}
+	return out, nil
+}
+
+// tableProperties are the AWS::DynamoDB::Table properties of def, named
+// ${TablePrefix}suffix.
+func tableProperties(suffix string, def *dynamodb.CreateTableInput) (omap, error) {
+	if err := onlySet(def, "TableName", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode"); err != nil {
+		return nil, fmt.Errorf("deploy: table %s: %w", suffix, err)
+	}
+	if def.BillingMode != types.BillingModePayPerRequest {
+		return nil, fmt.Errorf("deploy: table %s: billing mode %q, and the template translates only %s", suffix, def.BillingMode, types.BillingModePayPerRequest)
+	}
+	var attrs []any
+	for _, a := range def.AttributeDefinitions {
+		attrs = append(attrs, m("AttributeName", aws.ToString(a.AttributeName), "AttributeType", string(a.AttributeType)))
+	}
+	props := m(
+		"TableName", sub("${TablePrefix}"+suffix),
+		"BillingMode", string(def.BillingMode),
+		"AttributeDefinitions", attrs,
+		"KeySchema", keySchema(def.KeySchema),
+	)
+	if len(def.GlobalSecondaryIndexes) > 0 {
+		var gsis []any
+		for _, g := range def.GlobalSecondaryIndexes {
+			name := aws.ToString(g.IndexName)
+			if err := onlySet(&g, "IndexName", "KeySchema", "Projection"); err != nil {
+				return nil, fmt.Errorf("deploy: table %s index %s: %w", suffix, name, err)
+			}
+			if g.Projection == nil {
+				return nil, fmt.Errorf("deploy: table %s index %s has no projection", suffix, name)
+			}
+			proj := m("ProjectionType", string(g.Projection.ProjectionType))
+			if len(g.Projection.NonKeyAttributes) > 0 {
+				proj = append(proj, field{key: "NonKeyAttributes", value: strs(g.Projection.NonKeyAttributes)})
+			}
+			gsis = append(gsis, m("IndexName", name, "KeySchema", keySchema(g.KeySchema), "Projection", proj))
+		}
+		props = append(props, field{key: "GlobalSecondaryIndexes", value: gsis})
+	}
+	return props, nil
+}
+
+func keySchema(ks []types.KeySchemaElement) []any {
+	out := make([]any, len(ks))
+	for i, k := range ks {
+		out[i] = m("AttributeName", aws.ToString(k.AttributeName), "KeyType", string(k.KeyType))
+	}
 	return out
+}
+
+// onlySet fails when the struct v points to has an exported field set that
+// is not in known: something dynamo asks of a table that the template
+// would silently drop.
+func onlySet(v any, known ...string) error {
+	rv := reflect.ValueOf(v).Elem()
+	for i := range rv.NumField() {
+		f := rv.Type().Field(i)
+		if f.IsExported() && !slices.Contains(known, f.Name) && !rv.Field(i).IsZero() {
+			return fmt.Errorf("%s is set, which the template does not translate: add it to deploy", f.Name)
+		}
+	}
+	return nil
 }
 
 // tasksGrants are the DynamoDB actions the task handlers (workflows.Tasks
@@ -218,6 +256,14 @@ var tasksGrants = map[string][]string{
 	"Warehouses": {"dynamodb:Scan"},
 }
 
+// tasksStatesGrants are the Step Functions actions the task handlers send:
+// cancelShipment fails the NewOrder execution that waits for a cancelled
+// order's shipment (workflows.Engine.FailTask). The Service Authorization
+// Reference gives SendTaskFailure no resource type (a task token is all the
+// request names), so a policy can only allow it on "*": the one unscoped
+// statement of the template.
+var tasksStatesGrants = []string{"states:SendTaskFailure"}
+
 func tasksFunction() []field {
 	var stmts []any
 	for _, suffix := range dynamo.TableNames("").All() {
@@ -225,6 +271,7 @@ func tasksFunction() []field {
 			stmts = append(stmts, statement(actions, getAtt(TableID(suffix), "Arn")))
 		}
 	}
+	stmts = append(stmts, statement(tasksStatesGrants, "*"))
 	stmts = append(stmts, statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, getAtt(TasksLogGroup, "Arn")))
 	return []field{
 		{key: TasksLogGroup, comment: "The order workflows' task handlers: cmd/shopgraph-tasks as one Lambda function, its log group and its role.",
@@ -233,7 +280,7 @@ func tasksFunction() []field {
 				"RetentionInDays", ref("LogRetentionDays"),
 			))},
 		{key: TasksRole, value: m("Type", "AWS::IAM::Role", "Properties", m(
-			"Description", sub("shopgraph order workflow task handlers (prefix ${TablePrefix}): the order store's reads and writes, and their logs."),
+			"Description", sub("shopgraph order workflow task handlers (prefix ${TablePrefix}): the order store's reads and writes, failing the shipment wait of a cancelled order, and their logs."),
 			"AssumeRolePolicyDocument", assumeRole("lambda.amazonaws.com"),
 			"Policies", []any{m("PolicyName", "tasks", "PolicyDocument", m("Version", "2012-10-17", "Statement", stmts))},
 		))},

@@ -6,7 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/goccy/go-yaml"
+
+	"github.com/shopgraph/shopgraph/dynamo"
 )
 
 // TestEmitYAML_roundTrip: what the emitter writes, a YAML parser reads back
@@ -125,5 +130,40 @@ func TestTaskGrants(t *testing.T) {
 	}
 	if _, _, err := stateMachineOf("W", `{"Comment":"${Unknown}","States":{}}`); err == nil || !strings.Contains(err.Error(), "${Unknown}") {
 		t.Errorf("an unknown placeholder: %v", err)
+	}
+}
+
+// TestTableProperties_refuses: a table definition with something the
+// template does not translate is an error, not a table without it.
+func TestTableProperties_refuses(t *testing.T) {
+	base := func() *dynamodb.CreateTableInput {
+		def := dynamo.TableDefinitions(dynamo.TableNames(""))[0]
+		if len(def.GlobalSecondaryIndexes) == 0 {
+			t.Fatalf("%s has no index to vary", aws.ToString(def.TableName))
+		}
+		return def
+	}
+	if _, err := tableProperties("X", base()); err != nil {
+		t.Fatalf("the unchanged definition: %v", err)
+	}
+	for name, change := range map[string]func(*dynamodb.CreateTableInput){
+		"local index": func(d *dynamodb.CreateTableInput) {
+			d.LocalSecondaryIndexes = []types.LocalSecondaryIndex{{IndexName: aws.String("l")}}
+		},
+		"provisioned":     func(d *dynamodb.CreateTableInput) { d.BillingMode = types.BillingModeProvisioned },
+		"no billing mode": func(d *dynamodb.CreateTableInput) { d.BillingMode = "" },
+		"stream": func(d *dynamodb.CreateTableInput) {
+			d.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true)}
+		},
+		"index throughput": func(d *dynamodb.CreateTableInput) {
+			d.GlobalSecondaryIndexes[0].ProvisionedThroughput = &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}
+		},
+		"index without projection": func(d *dynamodb.CreateTableInput) { d.GlobalSecondaryIndexes[0].Projection = nil },
+	} {
+		def := base()
+		change(def)
+		if props, err := tableProperties("X", def); err == nil {
+			t.Errorf("%s: translated as %v, want an error", name, props)
+		}
 	}
 }

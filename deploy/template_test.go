@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/goccy/go-yaml"
 
@@ -171,8 +172,9 @@ var params = map[string]string{deploy.TablePrefix: prefix}
 
 // TestTemplate_tables: the template has exactly the tables of
 // dynamo.TableNames, each with the key schema, attribute definitions,
-// global secondary indexes and billing mode that dynamo.CreateTables gives
-// it (read back with DescribeTable from the embedded DynamoDB).
+// global secondary indexes (and their projections) and billing mode that
+// dynamo.CreateTables gives it (read back with DescribeTable from the
+// embedded DynamoDB).
 func TestTemplate_tables(t *testing.T) {
 	doc, _ := load(t)
 	target := dynamotest.Embedded(t)
@@ -205,7 +207,8 @@ func TestTemplate_tables(t *testing.T) {
 }
 
 // describe writes a table's definition canonically: billing mode, key
-// schema, attribute definitions (sorted), indexes (sorted).
+// schema, attribute definitions (sorted), indexes (sorted) with their
+// projections (type and non-key attributes, sorted).
 func describe(d *types.TableDescription) string {
 	var b strings.Builder
 	mode := ""
@@ -221,11 +224,17 @@ func describe(d *types.TableDescription) string {
 	fmt.Fprintf(&b, " attrs=%v", attrs)
 	var gsis []string
 	for _, g := range d.GlobalSecondaryIndexes {
-		gsis = append(gsis, fmt.Sprintf("%s%s/%s", aws.ToString(g.IndexName), keys(g.KeySchema), g.Projection.ProjectionType))
+		gsis = append(gsis, fmt.Sprintf("%s%s/%s%v", aws.ToString(g.IndexName), keys(g.KeySchema), g.Projection.ProjectionType, sorted(g.Projection.NonKeyAttributes)))
 	}
 	slices.Sort(gsis)
 	fmt.Fprintf(&b, " gsi=%v lsi=%d", gsis, len(d.LocalSecondaryIndexes))
 	return b.String()
+}
+
+func sorted(ss []string) []string {
+	out := slices.Clone(ss)
+	slices.Sort(out)
+	return out
 }
 
 func keys(ks []types.KeySchemaElement) string {
@@ -264,7 +273,12 @@ func fromTemplate(p map[string]any) string {
 	var gsis []string
 	for _, g := range list(p["GlobalSecondaryIndexes"]) {
 		proj, _ := g["Projection"].(map[string]any)
-		gsis = append(gsis, fmt.Sprintf("%v%s/%v", g["IndexName"], keyOf(g["KeySchema"]), proj["ProjectionType"]))
+		var nonKey []string
+		items, _ := proj["NonKeyAttributes"].([]any)
+		for _, it := range items {
+			nonKey = append(nonKey, fmt.Sprint(it))
+		}
+		gsis = append(gsis, fmt.Sprintf("%v%s/%v%v", g["IndexName"], keyOf(g["KeySchema"]), proj["ProjectionType"], sorted(nonKey)))
 	}
 	slices.Sort(gsis)
 	fmt.Fprintf(&b, " gsi=%v lsi=%d", gsis, len(list(p["LocalSecondaryIndexes"])))
@@ -294,9 +308,16 @@ func grantList(set map[grant]bool) []string {
 	return out
 }
 
+// noResourceType are the actions the Service Authorization Reference
+// (Actions, resources, and condition keys for AWS Step Functions) lists
+// without a resource type: a task token is all their request names, so a
+// policy allows them on "*" or not at all.
+var noResourceType = []string{"states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess"}
+
 // roleGrants returns what the role's inline policies allow, by logical id
-// of the resources they name. Any statement but a plain Allow of listed
-// actions on Ref/Fn::GetAtt Arn resources is an error.
+// of the resources they name ("*" for an action in noResourceType). Any
+// statement but a plain Allow of listed actions on Ref/Fn::GetAtt Arn
+// resources, or of noResourceType actions on "*", is an error.
 func roleGrants(t *testing.T, doc tmpl, roleID, service string) map[grant]bool {
 	t.Helper()
 	role, ok := doc.Resources[roleID]
@@ -334,9 +355,19 @@ func roleGrants(t *testing.T, doc tmpl, roleID, service string) map[grant]bool {
 				t.Errorf("role %s: statement %v lacks an action or resource list", roleID, st)
 			}
 			for _, r := range resources {
+				if r == "*" {
+					for _, a := range actions {
+						as, _ := a.(string)
+						if !slices.Contains(noResourceType, as) {
+							t.Errorf("role %s: %v on \"*\": only an action that has no resource type (%v) may name every resource", roleID, a, noResourceType)
+						}
+						out[grant{as, "*"}] = true
+					}
+					continue
+				}
 				id, how, ok := target(r)
 				if !ok || (how != "Ref" && how != "Arn") {
-					t.Errorf("role %s: resource %v is not a Ref or Fn::GetAtt Arn of a template resource (no wildcards, no literal ARNs)", roleID, r)
+					t.Errorf("role %s: resource %v is not a Ref or Fn::GetAtt Arn of a template resource (no wildcards, no literal ARNs; \"*\" only for %v)", roleID, r, noResourceType)
 					continue
 				}
 				if _, exists := doc.Resources[id]; !exists {
@@ -346,6 +377,9 @@ func roleGrants(t *testing.T, doc tmpl, roleID, service string) map[grant]bool {
 					as, _ := a.(string)
 					if as == "" || strings.Contains(as, "*") {
 						t.Errorf("role %s: action %v", roleID, a)
+					}
+					if slices.Contains(noResourceType, as) {
+						t.Errorf("role %s: %s has no resource type, so a statement naming %s does not allow it: use \"*\"", roleID, as, id)
 					}
 					out[grant{as, id}] = true
 				}
@@ -497,11 +531,12 @@ func checkStateMachine(t *testing.T, doc tmpl, id, def string) {
 }
 
 // recorder records the DynamoDB actions (as IAM names them) and tables of
-// every request a client sends: a transaction's items one by one, as IAM
-// authorizes them.
+// every request a client sends (a transaction's items one by one, as IAM
+// authorizes them), and the Step Functions calls of its sfnClient.
 type recorder struct {
-	mu    sync.Mutex
-	calls map[grant]bool
+	mu     sync.Mutex
+	calls  map[grant]bool
+	failed []failedTask // SendTaskFailure calls, in order
 }
 
 func (r *recorder) add(action, table string) {
@@ -566,15 +601,74 @@ func (r *recorder) middleware(stack *middleware.Stack) error {
 		}), middleware.Before)
 }
 
+// sfnClient is a Step Functions client that sends nothing: each call is
+// recorded as IAM authorizes it (SendTaskSuccess, SendTaskFailure and
+// SendTaskHeartbeat have no resource type: "*") and answered with an empty
+// output, after the SDK's own input validation. The thing under test is
+// what the task handlers ask of Step Functions, not Step Functions.
+func (r *recorder) sfnClient() *sfn.Client {
+	return sfn.New(sfn.Options{
+		Region:      "eu-central-1",
+		Credentials: aws.AnonymousCredentials{},
+		APIOptions: []func(*middleware.Stack) error{func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("deploytest.sfn",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					r.mu.Lock()
+					defer r.mu.Unlock()
+					switch p := in.Parameters.(type) {
+					case *sfn.SendTaskFailureInput:
+						r.calls[grant{"states:SendTaskFailure", "*"}] = true
+						r.failed = append(r.failed, failedTask{token: aws.ToString(p.TaskToken), error: aws.ToString(p.Error)})
+						return middleware.InitializeOutput{Result: &sfn.SendTaskFailureOutput{}}, middleware.Metadata{}, nil
+					case *sfn.SendTaskSuccessInput:
+						r.calls[grant{"states:SendTaskSuccess", "*"}] = true
+						return middleware.InitializeOutput{Result: &sfn.SendTaskSuccessOutput{}}, middleware.Metadata{}, nil
+					}
+					r.calls[grant{fmt.Sprintf("states:unknown(%T)", in.Parameters), "?"}] = true
+					return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("deploytest: the fake Step Functions does not answer %T", in.Parameters)
+				}), middleware.After)
+		}},
+	})
+}
+
+// failedTask is a recorded SendTaskFailure.
+type failedTask struct{ token, error string }
+
 type nopFulfilment struct{}
 
 func (nopFulfilment) RequestShipment(context.Context, shopgraph.Order) error { return nil }
 func (nopFulfilment) CancelShipment(context.Context, string) error           { return nil }
+func (nopFulfilment) StartReturn(context.Context, shopgraph.Order, []shopgraph.OrderLineInput) error {
+	return nil
+}
 
-// tasksCalls runs every task handler on every path (reserve, authorize,
-// ship, deliver, undo; declined and released; out of stock) on the embedded
-// DynamoDB, as the Lambda function runs them (workflows.Tasks over the
-// dynamo store), and returns the DynamoDB actions and tables they used.
+// cancelWhileAuthorizing is the simulated card processor, except that once
+// the payment method ref is authorized, it runs cancel: a CancelOrder that
+// lands between authorizePayment's authorization and its record of it.
+type cancelWhileAuthorizing struct {
+	*payments.Simulator
+	ref    string
+	cancel func() error
+	authID string // what it authorized for ref
+}
+
+func (c *cancelWhileAuthorizing) Authorize(ctx context.Context, ref string, amount shopgraph.Money, key string) (string, error) {
+	id, err := c.Simulator.Authorize(ctx, ref, amount, key)
+	if err != nil || ref != c.ref {
+		return id, err
+	}
+	c.authID = id
+	return id, c.cancel()
+}
+
+// tasksCalls runs every task handler on every path of the three workflows
+// on the embedded DynamoDB, as the Lambda function runs them
+// (workflows.Tasks over the dynamo store, Callbacks a workflows.Engine on
+// Step Functions), and returns the DynamoDB and Step Functions actions and
+// resources they used. The workflows' own writes (their dynamodb:updateItem
+// states moving an order to CONFIRMED, SHIPPED, CANCELLED, …) are made
+// between the tasks by the setup client, which is not recorded: those are
+// the state machines' permissions, checked by TestTemplate_stateMachines.
 func tasksCalls(t *testing.T) map[grant]bool {
 	t.Helper()
 	ctx := context.Background()
@@ -599,6 +693,7 @@ func tasksCalls(t *testing.T) map[grant]bool {
 		}
 	}
 	sim := &payments.Simulator{}
+	refs, names := map[string]string{}, map[string]string{} // by order id
 	place := func(key, token string, quantity int) string {
 		ref, err := sim.Prepare(ctx, token)
 		if err != nil {
@@ -616,56 +711,169 @@ func tasksCalls(t *testing.T) map[grant]bool {
 		if _, _, err := setup.CreateOrder(ctx, o); err != nil {
 			t.Fatal(err)
 		}
+		refs[o.ID], names[o.ID] = ref, key
 		return o.ID
 	}
-	ok, declined, tooMany := place("ok", "tok_visa", 4), place("declined", payments.TokenDeclined, 1), place("too-many", "tok_visa", 100)
+	// move is a workflow's own status transition (its dynamodb:updateItem
+	// state), made by the setup client.
+	move := func(id string, to shopgraph.OrderStatus) error {
+		_, err := target.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                 aws.String(target.Tables.Orders),
+			Key:                       map[string]types.AttributeValue{"orderId": &types.AttributeValueMemberS{Value: id}},
+			UpdateExpression:          aws.String("SET #status = :to, #version = #version + :one REMOVE pendingShard"),
+			ConditionExpression:       aws.String("attribute_exists(orderId)"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status", "#version": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: string(to)}, ":one": &types.AttributeValueMemberN{Value: "1"}},
+		})
+		if err != nil {
+			return fmt.Errorf("move order %s to %s: %w", id, to, err)
+		}
+		return nil
+	}
+	mustMove := func(id string, to shopgraph.OrderStatus) {
+		t.Helper()
+		if err := move(id, to); err != nil {
+			t.Fatal(err)
+		}
+	}
 
+	shipped := place("shipped", "tok_visa", 4) // 4 of 3 per warehouse: a reservation across two
+	waiting := place("waiting", "tok_visa", 1)
+	early := place("early", "tok_visa", 1)
+	racing := place("racing", "tok_racing", 1) // a card of its own: cancelWhileAuthorizing knows it by its ref
+	first := place("first", "tok_visa", 1)
+	declined := place("declined", payments.TokenDeclined, 1)
+	tooMany := place("too-many", "tok_visa", 100)
+
+	pay := &cancelWhileAuthorizing{Simulator: sim, ref: refs[racing], cancel: func() error { return move(racing, shopgraph.OrderCancelled) }}
 	rec := &recorder{calls: map[grant]bool{}}
 	store, err := dynamo.New(target.NewClient(func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec.middleware) }),
 		dynamo.Options{Tables: target.Tables, CursorSecret: []byte(dynamotest.CursorSecret)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tasks := &workflows.Tasks{Orders: store, Payments: sim, Fulfilment: nopFulfilment{}}
-	for _, c := range []struct {
-		task, order, token, wantErr string
-	}{
-		{"reserveInventory", ok, "", ""},
-		{"authorizePayment", ok, "", ""},
-		{"requestShipment", ok, "t-1", ""},
-		{"awaitDelivery", ok, "t-2", ""},
-		{"undoOrder", ok, "", ""},
-		{"releaseInventory", ok, "", ""}, // released already
-		{"reserveInventory", declined, "", ""},
-		{"authorizePayment", declined, "", workflows.ErrPaymentDeclined},
-		{"releaseInventory", declined, "", ""},
-		{"reserveInventory", tooMany, "", workflows.ErrOutOfStock},
-	} {
-		payload, _ := json.Marshal(map[string]string{"task": c.task, "orderId": c.order, "taskToken": c.token})
-		_, err := tasks.Handle(ctx, payload)
+	tasks := &workflows.Tasks{Orders: store, Payments: pay, Fulfilment: nopFulfilment{}, Callbacks: &workflows.Engine{API: rec.sfnClient()}}
+	do := func(task, order string, args map[string]any, wantErr string) {
+		t.Helper()
+		payload := map[string]any{"task": task, "orderId": order}
+		maps.Copy(payload, args)
+		raw, _ := json.Marshal(payload)
+		_, err := tasks.Handle(ctx, raw)
 		var got string
 		if te, isTE := err.(*workflows.TaskError); isTE {
 			got = te.Type
 		} else if err != nil {
-			t.Fatalf("%s: %v", c.task, err)
+			t.Fatalf("%s of the %s order: %v", task, names[order], err)
 		}
-		if got != c.wantErr {
-			t.Fatalf("%s of %s: error %v, want %q", c.task, c.order, err, c.wantErr)
+		if got != wantErr {
+			t.Fatalf("%s of the %s order: error %v, want %q", task, names[order], err, wantErr)
 		}
 	}
-	if o, err := setup.Order(ctx, ok); err != nil || o.Reserved || o.Callbacks["delivery"] != "t-2" || o.AuthorizationID == "" {
-		t.Fatalf("order after its tasks: %+v, %v", o, err)
+	token := func(tok string) map[string]any { return map[string]any{"taskToken": tok} }
+
+	// NewOrder the whole way, then ReturnOrder of one unit.
+	do("reserveInventory", shipped, nil, "")
+	do("authorizePayment", shipped, nil, "")
+	mustMove(shipped, shopgraph.OrderConfirmed) // MarkConfirmed
+	do("requestShipment", shipped, token("ship-shipped"), "")
+	mustMove(shipped, shopgraph.OrderShipped) // MarkShipped
+	do("awaitDelivery", shipped, token("deliver-shipped"), "")
+	mustMove(shipped, shopgraph.OrderDelivered)       // MarkDelivered
+	mustMove(shipped, shopgraph.OrderReturnRequested) // ReturnOrder's MarkReturnRequested
+	do("startReturn", shipped, map[string]any{"taskToken": "return-shipped",
+		"lines": []map[string]any{{"category": p.Category, "productId": p.ProductID, "quantity": 1}}}, "")
+	mustMove(shipped, shopgraph.OrderReturned) // MarkReturned
+	do("refundReturn", shipped, map[string]any{"amount": p.Price.Amount, "currency": p.Price.Currency}, "")
+
+	// Cancelled while NewOrder waits for the shipment: CancelOrder fails
+	// that wait (SendTaskFailure), releases and refunds.
+	do("reserveInventory", waiting, nil, "")
+	do("authorizePayment", waiting, nil, "")
+	mustMove(waiting, shopgraph.OrderConfirmed)
+	do("requestShipment", waiting, token("ship-waiting"), "")
+	mustMove(waiting, shopgraph.OrderCancelled) // CancelOrder's MarkCancelled
+	do("cancelShipment", waiting, nil, "")
+	do("releaseInventory", waiting, nil, "")
+	do("refundPayment", waiting, nil, "")
+
+	// Cancelled once confirmed, before NewOrder asks for the shipment:
+	// requestShipment finds it cancelled, and NewOrder undoes its work
+	// while CancelOrder does the same (each step once in effect).
+	do("reserveInventory", early, nil, "")
+	do("authorizePayment", early, nil, "")
+	mustMove(early, shopgraph.OrderConfirmed)
+	mustMove(early, shopgraph.OrderCancelled)
+	do("cancelShipment", early, nil, "") // no shipment token yet: nothing to fail
+	do("requestShipment", early, token("ship-early"), workflows.ErrSuperseded)
+	do("undoOrder", early, nil, "")
+	do("releaseInventory", early, nil, "") // released already
+	do("refundPayment", early, nil, "")    // refunded already (same key)
+
+	// Cancelled between the authorization and its record: authorizePayment
+	// refunds at once and NewOrder undoes the reservation.
+	do("reserveInventory", racing, nil, "")
+	do("authorizePayment", racing, nil, workflows.ErrSuperseded)
+	do("cancelShipment", racing, nil, "")
+	do("releaseInventory", racing, nil, "")
+	do("refundPayment", racing, nil, "") // nothing recorded to refund
+	do("undoOrder", racing, nil, "")
+
+	// Cancelled before NewOrder's first step.
+	mustMove(first, shopgraph.OrderCancelled)
+	do("reserveInventory", first, nil, workflows.ErrSuperseded)
+	do("undoOrder", first, nil, "")
+	do("cancelShipment", first, nil, "")
+	do("releaseInventory", first, nil, "")
+	do("refundPayment", first, nil, "")
+
+	// A declined card; too few units.
+	do("reserveInventory", declined, nil, "")
+	do("authorizePayment", declined, nil, workflows.ErrPaymentDeclined)
+	do("releaseInventory", declined, nil, "")
+	do("reserveInventory", tooMany, nil, workflows.ErrOutOfStock)
+
+	// The orders are where those paths leave them.
+	_, refunded, _ := sim.Ledger()
+	order := func(id string) shopgraph.Order {
+		t.Helper()
+		o, err := setup.Order(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	if o := order(shipped); !o.Reserved || o.AuthorizationID == "" || o.Callbacks["shipment"] != "ship-shipped" || o.Callbacks["delivery"] != "deliver-shipped" ||
+		o.Callbacks["return"] != "return-shipped" || refunded[o.AuthorizationID] != p.Price {
+		t.Fatalf("the shipped and returned order: %+v, refunded %v", o, refunded[o.AuthorizationID])
+	}
+	if o := order(waiting); o.Reserved || o.Callbacks["shipment"] != "ship-waiting" || refunded[o.AuthorizationID] != o.Total {
+		t.Fatalf("the order cancelled while waiting for its shipment: %+v, refunded %v", o, refunded[o.AuthorizationID])
+	}
+	if o := order(early); o.Reserved || o.Callbacks["shipment"] != "" || refunded[o.AuthorizationID] != o.Total {
+		t.Fatalf("the order cancelled before its shipment was asked: %+v, refunded %v", o, refunded[o.AuthorizationID])
+	}
+	if o := order(racing); o.Reserved || o.AuthorizationID != "" || pay.authID == "" || refunded[pay.authID] != o.Total {
+		t.Fatalf("the order cancelled while authorizing: %+v, refunded %v of %q", o, refunded[pay.authID], pay.authID)
+	}
+	if o := order(declined); o.Reserved || o.AuthorizationID != "" {
+		t.Fatalf("the declined order: %+v", o)
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
+	// Only the NewOrder execution waiting for the cancelled order's
+	// shipment was failed, as NewOrder's RequestShipment catches it.
+	if want := []failedTask{{token: "ship-waiting", error: workflows.ErrOrderCancelled}}; !slices.Equal(rec.failed, want) {
+		t.Fatalf("SendTaskFailure calls %+v, want %+v", rec.failed, want)
+	}
 	return maps.Clone(rec.calls)
 }
 
 // TestTemplate_tasksFunction: the Lambda function runs the tasks binary
 // (provided.al2023, arm64, bootstrap, code from the parameters, the
 // settings it reads), and its role allows exactly the DynamoDB actions the
-// task handlers send, on exactly the tables they touch, plus writing to its
-// own log group.
+// task handlers send, on exactly the tables they touch, and the Step
+// Functions calls they make (SendTaskFailure, on "*": it has no resource
+// type), plus writing to its own log group.
 func TestTemplate_tasksFunction(t *testing.T) {
 	doc, _ := load(t)
 	fns := doc.ofType("AWS::Lambda::Function")
@@ -714,14 +922,19 @@ func TestTemplate_tasksFunction(t *testing.T) {
 		case r.Type == "AWS::DynamoDB::Table" && strings.HasPrefix(g.action, "dynamodb:"):
 			granted[grant{g.action, resolve(t, r.Properties["TableName"], params)}] = true
 		case g.resource == logGroup && (g.action == "logs:CreateLogStream" || g.action == "logs:PutLogEvents"):
+		case g.resource == "*" && strings.HasPrefix(g.action, "states:"):
+			granted[g] = true
 		default:
-			t.Errorf("role %s allows %s, which is neither the order store's DynamoDB nor its logs", roleID, g)
+			t.Errorf("role %s allows %s, which is neither the order store's DynamoDB, Step Functions' task callbacks nor its logs", roleID, g)
 		}
 	}
 	used := tasksCalls(t)
 	for g := range used {
-		if !slices.Contains(dynamo.TableNames(prefix).All(), g.resource) {
-			t.Errorf("the task handlers used %s, not one of the tables", g)
+		switch {
+		case strings.HasPrefix(g.action, "dynamodb:") && slices.Contains(dynamo.TableNames(prefix).All(), g.resource):
+		case strings.HasPrefix(g.action, "states:") && g.resource == "*":
+		default:
+			t.Errorf("the task handlers used %s, neither one of the tables nor a Step Functions task callback", g)
 		}
 	}
 	var missing, extra []string

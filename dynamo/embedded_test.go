@@ -327,49 +327,49 @@ func TestCreateTables_embedded(t *testing.T) {
 	target := dynamotest.Embedded(t) // creates test-* tables
 	ctx := context.Background()
 	tables := dynamo.TableNames("other-")
-	created, err := dynamo.CreateTables(ctx, target.Client, tables)
-	if err != nil || !slices.Equal(created, tables.All()) || len(created) != 7 {
+	created, added, err := dynamo.CreateTables(ctx, target.Client, tables)
+	if err != nil || !slices.Equal(created, tables.All()) || len(created) != 7 || len(added) != 0 {
 		t.Fatalf("CreateTables on an empty prefix = %v, %v; want all seven created, in Tables.All order", created, err)
 	}
-	created, err = dynamo.CreateTables(ctx, target.Client, tables)
-	if err != nil || len(created) != 0 {
+	created, added, err = dynamo.CreateTables(ctx, target.Client, tables)
+	if err != nil || len(created) != 0 || len(added) != 0 {
 		t.Fatalf("CreateTables again = %v, %v; want nothing created", created, err)
 	}
 	// A table that exists with another key schema is reported.
 	clash := tables
 	clash.Products = tables.Inventory
-	if _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") {
+	if _, _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") {
 		t.Errorf("CreateTables with Products named like an existing Inventory table: %v, want a key schema error", err)
 	}
 	clash = tables
 	clash.Carts = tables.Inventory
-	if _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") || !strings.Contains(err.Error(), "ownerId") {
+	if _, _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") || !strings.Contains(err.Error(), "ownerId") {
 		t.Errorf("CreateTables with Carts named like an existing Inventory table: %v, want a key schema error naming ownerId", err)
 	}
 	clash = tables
 	clash.APIKeys = tables.Warehouses
-	if _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") || !strings.Contains(err.Error(), "keyId") {
+	if _, _, err := dynamo.CreateTables(ctx, target.Client, clash); err == nil || !strings.Contains(err.Error(), "key schema") || !strings.Contains(err.Error(), "keyId") {
 		t.Errorf("CreateTables with ApiKeys named like an existing Warehouses table: %v, want a key schema error naming keyId", err)
 	}
 	// A table name left empty is reported before any request.
 	noKeys := tables
 	noKeys.APIKeys = ""
-	if _, err := dynamo.CreateTables(ctx, target.Client, noKeys); err == nil || !strings.Contains(err.Error(), "ApiKeys") {
+	if _, _, err := dynamo.CreateTables(ctx, target.Client, noKeys); err == nil || !strings.Contains(err.Error(), "ApiKeys") {
 		t.Errorf("CreateTables without an ApiKeys name: %v, want an error naming ApiKeys", err)
 	}
 	noCarts := tables
 	noCarts.Carts = ""
-	if _, err := dynamo.CreateTables(ctx, target.Client, noCarts); err == nil || !strings.Contains(err.Error(), "Carts") {
+	if _, _, err := dynamo.CreateTables(ctx, target.Client, noCarts); err == nil || !strings.Contains(err.Error(), "Carts") {
 		t.Errorf("CreateTables without a Carts name: %v, want an error naming Carts", err)
 	}
 	noOrders := tables
 	noOrders.Orders = ""
-	if _, err := dynamo.CreateTables(ctx, target.Client, noOrders); err == nil || !strings.Contains(err.Error(), "Orders") {
+	if _, _, err := dynamo.CreateTables(ctx, target.Client, noOrders); err == nil || !strings.Contains(err.Error(), "Orders") {
 		t.Errorf("CreateTables without an Orders name: %v, want an error naming Orders", err)
 	}
 	// Request accounting sees CreateTables' calls too.
 	sctx, stats := withStats(ctx)
-	if _, err := dynamo.CreateTables(sctx, target.Client, dynamo.TableNames("third-")); err != nil {
+	if _, _, err := dynamo.CreateTables(sctx, target.Client, dynamo.TableNames("third-")); err != nil {
 		t.Fatal(err)
 	}
 	if by := ops(stats); by["DescribeTable"] != 7 || by["CreateTable"] != 7 {

@@ -147,8 +147,20 @@ func tableDefinitions(t Tables) []*dynamodb.CreateTableInput {
 }
 
 // tableActiveTimeout bounds how long CreateTables waits for one table to
-// become ACTIVE.
+// become ACTIVE, and for an index it added to appear in its description.
 const tableActiveTimeout = 3 * time.Minute
+
+// indexActiveTimeout bounds how long CreateTables waits while an index is
+// CREATING (AWS backfills a new index from the table's items in the
+// background, which takes minutes on a big table).
+const indexActiveTimeout = 30 * time.Minute
+
+// AddedIndex names a global secondary index CreateTables added to a table
+// that existed without it.
+type AddedIndex struct {
+	Table string
+	Index string
+}
 
 // CreateTables creates the tables named in t that do not exist yet and
 // returns the names of those it created (in Tables.All order). It is
@@ -158,18 +170,30 @@ const tableActiveTimeout = 3 * time.Minute
 // treats ResourceInUseException (a concurrent creator) as "exists". It waits
 // until every table is ACTIVE (an emulator that reports no TableStatus counts
 // as ready), polling DescribeTable for at most a few minutes per table, and
-// fails when an existing table's key schema or the bySku index differ from
-// what the store needs. It polls rather than using SDK waiters, so that an
-// emulator's immediate ACTIVE costs no waiter delay.
-func CreateTables(ctx context.Context, api API, t Tables) (created []string, err error) {
+// fails when an existing table's key schema, or the key schema of one of
+// its global secondary indexes, differs from what the store needs. It polls
+// rather than using SDK waiters, so that an emulator's immediate ACTIVE
+// costs no waiter delay.
+//
+// An existing table that lacks a global secondary index the store needs
+// (a table created before the index was added to the store, such as an
+// Orders table without "pending") gets it: CreateTables adds each missing
+// index with UpdateTable (one index per call, as DynamoDB allows, with the
+// AttributeDefinitions of its key attributes) and waits until DynamoDB has
+// backfilled it from the table's items and reports it ACTIVE (for at most
+// 30 minutes per index; run it again to keep waiting), and returns those
+// it added in added. An index someone else is adding at the same time is
+// waited for, not reported. CreateTables logs nothing: callers report
+// created and added.
+func CreateTables(ctx context.Context, api API, t Tables) (created []string, added []AddedIndex, err error) {
 	if missing := t.missing(); len(missing) > 0 {
-		return nil, fmt.Errorf("create tables: no name for %v (use dynamo.TableNames)", missing)
+		return nil, nil, fmt.Errorf("create tables: no name for %v (use dynamo.TableNames)", missing)
 	}
 	for _, def := range tableDefinitions(t) {
 		name := aws.ToString(def.TableName)
 		desc, err := describeTable(ctx, api, name)
 		if err != nil {
-			return created, fmt.Errorf("create tables: describe %s: %w", name, err)
+			return created, added, fmt.Errorf("create tables: describe %s: %w", name, err)
 		}
 		if desc == nil {
 			out, err := api.CreateTable(ctx, def)
@@ -178,21 +202,79 @@ func CreateTables(ctx context.Context, api API, t Tables) (created []string, err
 			case errors.As(err, &inUse):
 				// Created concurrently by someone else: fine.
 			case err != nil:
-				return created, fmt.Errorf("create tables: create %s: %w", name, err)
+				return created, added, fmt.Errorf("create tables: create %s: %w", name, err)
 			default:
 				created = append(created, name)
 				desc = out.TableDescription
 			}
 		}
-		desc, err = waitActive(ctx, api, name, desc)
+		desc, err = waitActive(ctx, api, name, desc, "")
 		if err != nil {
-			return created, fmt.Errorf("create tables: %w", err)
+			return created, added, fmt.Errorf("create tables: %w", err)
+		}
+		missing, err := checkKeys(def, desc)
+		if err != nil {
+			return created, added, fmt.Errorf("create tables: %w", err)
+		}
+		for _, g := range missing {
+			d, mine, err := addIndex(ctx, api, def, g)
+			if err != nil {
+				return created, added, fmt.Errorf("create tables: %w", err)
+			}
+			if mine {
+				added = append(added, AddedIndex{Table: name, Index: aws.ToString(g.IndexName)})
+			}
+			desc = d
 		}
 		if err := checkSchema(def, desc); err != nil {
-			return created, fmt.Errorf("create tables: %w", err)
+			return created, added, fmt.Errorf("create tables: %w", err)
 		}
 	}
-	return created, nil
+	return created, added, nil
+}
+
+// addIndex adds the global secondary index g of def to the existing table
+// with UpdateTable and waits until it is ACTIVE. mine is false when the
+// UpdateTable failed because someone else is adding the index (DynamoDB
+// then answers ValidationException, LimitExceededException or
+// ResourceInUseException): the index is waited for all the same.
+func addIndex(ctx context.Context, api API, def *dynamodb.CreateTableInput, g types.GlobalSecondaryIndex) (desc *types.TableDescription, mine bool, err error) {
+	name, index := aws.ToString(def.TableName), aws.ToString(g.IndexName)
+	var defs []types.AttributeDefinition
+	for _, k := range g.KeySchema {
+		i := slices.IndexFunc(def.AttributeDefinitions, func(d types.AttributeDefinition) bool {
+			return aws.ToString(d.AttributeName) == aws.ToString(k.AttributeName)
+		})
+		if i < 0 {
+			return nil, false, fmt.Errorf("add index %s to %s: no attribute definition of its key %s", index, name, aws.ToString(k.AttributeName))
+		}
+		defs = append(defs, def.AttributeDefinitions[i])
+	}
+	_, uerr := api.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+		TableName:            def.TableName,
+		AttributeDefinitions: defs,
+		GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+			IndexName:             g.IndexName,
+			KeySchema:             g.KeySchema,
+			Projection:            g.Projection,
+			ProvisionedThroughput: g.ProvisionedThroughput,
+			OnDemandThroughput:    g.OnDemandThroughput,
+			WarmThroughput:        g.WarmThroughput,
+		}}},
+	})
+	if uerr != nil {
+		d, err := describeTable(ctx, api, name)
+		if err != nil || d == nil || findIndex(d, index) == nil {
+			return nil, false, fmt.Errorf("add index %s (%s) to %s: %w", index, keyString(g.KeySchema), name, uerr)
+		}
+	}
+	// The answer describes the index CREATING: describe again at once (the
+	// embedded DynamoDB has backfilled it already).
+	desc, err = waitActive(ctx, api, name, nil, index)
+	if err != nil {
+		return nil, false, fmt.Errorf("add index %s to %s: %w", index, name, err)
+	}
+	return desc, uerr == nil, nil
 }
 
 // describeTable returns the table's description, or nil when it does not
@@ -213,13 +295,15 @@ func describeTable(ctx context.Context, api API, name string) (*types.TableDescr
 }
 
 // waitActive polls DescribeTable until the table is ACTIVE (or reports no
-// status at all, as some emulators do). desc is the last description, if any.
-func waitActive(ctx context.Context, api API, name string, desc *types.TableDescription) (*types.TableDescription, error) {
-	ctx, cancel := context.WithTimeout(ctx, tableActiveTimeout)
-	defer cancel()
+// status at all, as some emulators do) with all its indexes, and, when
+// index is not "", lists that index. desc is the last description, if any
+// (nil: describe at once). It waits at most tableActiveTimeout, or
+// indexActiveTimeout while an index is CREATING.
+func waitActive(ctx context.Context, api API, name string, desc *types.TableDescription, index string) (*types.TableDescription, error) {
+	start := time.Now()
 	delay := 100 * time.Millisecond
 	for {
-		if desc != nil && ready(desc) {
+		if desc != nil && ready(desc) && (index == "" || findIndex(desc, index) != nil) {
 			return desc, nil
 		}
 		if desc != nil {
@@ -227,11 +311,18 @@ func waitActive(ctx context.Context, api API, name string, desc *types.TableDesc
 			case types.TableStatusDeleting, types.TableStatusInaccessibleEncryptionCredentials, types.TableStatusArchived, types.TableStatusArchiving:
 				return nil, fmt.Errorf("table %s is %s", name, desc.TableStatus)
 			}
-			t := time.NewTimer(delay)
+			limit := tableActiveTimeout
+			if creating(desc) {
+				limit = indexActiveTimeout
+			}
+			if time.Since(start) >= limit {
+				return nil, fmt.Errorf("%s after %v: %w", notReady(desc, name, index), limit, context.DeadlineExceeded)
+			}
+			t := time.NewTimer(min(delay, max(limit-time.Since(start), 0)))
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil, fmt.Errorf("table %s is still %s: %w", name, desc.TableStatus, ctx.Err())
+				return nil, fmt.Errorf("%s: %w", notReady(desc, name, index), ctx.Err())
 			case <-t.C:
 			}
 			delay = min(2*delay, 2*time.Second)
@@ -258,26 +349,73 @@ func ready(d *types.TableDescription) bool {
 	})
 }
 
-// checkSchema compares an existing table's key schema (and GSIs) with the
-// definition the store needs.
-func checkSchema(def *dynamodb.CreateTableInput, d *types.TableDescription) error {
+// creating reports whether an index of d is being created (backfilled).
+func creating(d *types.TableDescription) bool {
+	return slices.ContainsFunc(d.GlobalSecondaryIndexes, func(g types.GlobalSecondaryIndexDescription) bool {
+		return g.IndexStatus == types.IndexStatusCreating
+	})
+}
+
+// notReady says what waitActive is still waiting for in d.
+func notReady(d *types.TableDescription, name, index string) string {
+	if d.TableStatus != "" && d.TableStatus != types.TableStatusActive {
+		return fmt.Sprintf("table %s is still %s", name, d.TableStatus)
+	}
+	for _, g := range d.GlobalSecondaryIndexes {
+		if g.IndexStatus != "" && g.IndexStatus != types.IndexStatusActive {
+			s := fmt.Sprintf("index %s of table %s is still %s", aws.ToString(g.IndexName), name, g.IndexStatus)
+			if aws.ToBool(g.Backfilling) {
+				s += " (backfilling)"
+			}
+			return s
+		}
+	}
+	return fmt.Sprintf("table %s does not list the index %s yet", name, index)
+}
+
+// findIndex returns the description of d's global secondary index name, or
+// nil.
+func findIndex(d *types.TableDescription, name string) *types.GlobalSecondaryIndexDescription {
+	for i := range d.GlobalSecondaryIndexes {
+		if aws.ToString(d.GlobalSecondaryIndexes[i].IndexName) == name {
+			return &d.GlobalSecondaryIndexes[i]
+		}
+	}
+	return nil
+}
+
+// checkKeys compares an existing table's key schema and the key schemas of
+// its GSIs with the definition the store needs, and returns the GSIs of the
+// definition the table lacks.
+func checkKeys(def *dynamodb.CreateTableInput, d *types.TableDescription) (missing []types.GlobalSecondaryIndex, err error) {
 	name := aws.ToString(def.TableName)
 	if len(d.KeySchema) > 0 && !sameKeys(def.KeySchema, d.KeySchema) {
-		return fmt.Errorf("table %s exists with key schema %s, but the store needs %s: use another SHOPGRAPH_TABLE_PREFIX or delete the table",
+		return nil, fmt.Errorf("table %s exists with key schema %s, but the store needs %s: use another SHOPGRAPH_TABLE_PREFIX or delete the table",
 			name, keyString(d.KeySchema), keyString(def.KeySchema))
 	}
 	for _, want := range def.GlobalSecondaryIndexes {
-		i := slices.IndexFunc(d.GlobalSecondaryIndexes, func(g types.GlobalSecondaryIndexDescription) bool {
-			return aws.ToString(g.IndexName) == aws.ToString(want.IndexName)
-		})
-		if i < 0 {
-			return fmt.Errorf("table %s exists without the global secondary index %s (%s) the store needs",
-				name, aws.ToString(want.IndexName), keyString(want.KeySchema))
+		g := findIndex(d, aws.ToString(want.IndexName))
+		if g == nil {
+			missing = append(missing, want)
+			continue
 		}
-		if got := d.GlobalSecondaryIndexes[i].KeySchema; len(got) > 0 && !sameKeys(want.KeySchema, got) {
-			return fmt.Errorf("table %s index %s has key schema %s, but the store needs %s",
-				name, aws.ToString(want.IndexName), keyString(got), keyString(want.KeySchema))
+		if len(g.KeySchema) > 0 && !sameKeys(want.KeySchema, g.KeySchema) {
+			return nil, fmt.Errorf("table %s index %s has key schema %s, but the store needs %s: delete the index (CreateTables adds it again) or use another SHOPGRAPH_TABLE_PREFIX",
+				name, aws.ToString(want.IndexName), keyString(g.KeySchema), keyString(want.KeySchema))
 		}
+	}
+	return missing, nil
+}
+
+// checkSchema is checkKeys, failing also when a GSI is missing.
+func checkSchema(def *dynamodb.CreateTableInput, d *types.TableDescription) error {
+	missing, err := checkKeys(def, d)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("table %s exists without the global secondary index %s (%s) the store needs",
+			aws.ToString(def.TableName), aws.ToString(missing[0].IndexName), keyString(missing[0].KeySchema))
 	}
 	return nil
 }
@@ -298,3 +436,9 @@ func keyString(ks []types.KeySchemaElement) string {
 	}
 	return s + ")"
 }
+
+// TableDefinitions returns the CreateTable input of every table named in t,
+// in Tables.All order: what CreateTables creates when a table is missing.
+// deploy builds the CloudFormation template's tables from it. Each call
+// returns new values.
+func TableDefinitions(t Tables) []*dynamodb.CreateTableInput { return tableDefinitions(t) }

@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	Product() ProductResolver
 	ProductPage() ProductPageResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -110,6 +111,7 @@ type ComplexityRoot struct {
 		MarkOrderShipped      func(childComplexity int, orderID string) int
 		MarkReturnReceived    func(childComplexity int, orderID string) int
 		PlaceOrder            func(childComplexity int, input model.PlaceOrderInput) int
+		PublishOrderStatus    func(childComplexity int, input model.OrderStatusEventInput) int
 		RefreshSession        func(childComplexity int, refreshToken string) int
 		RemoveFromCart        func(childComplexity int, productID string) int
 		ReturnOrder           func(childComplexity int, orderID string, lines []model.OrderLineInput, reason *string) int
@@ -160,6 +162,16 @@ type ComplexityRoot struct {
 		Status func(childComplexity int) int
 	}
 
+	OrderStatusEvent struct {
+		CustomerID     func(childComplexity int) int
+		OccurredAt     func(childComplexity int) int
+		OrderID        func(childComplexity int) int
+		PreviousStatus func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Version        func(childComplexity int) int
+	}
+
 	Product struct {
 		Attributes  func(childComplexity int) int
 		Brand       func(childComplexity int) int
@@ -202,6 +214,10 @@ type ComplexityRoot struct {
 	SignUpResult struct {
 		UserConfirmed func(childComplexity int) int
 		UserSub       func(childComplexity int) int
+	}
+
+	Subscription struct {
+		OnOrderStatusChanged func(childComplexity int, orderID *string, customerID *string, afterVersion *int) int
 	}
 
 	User struct {
@@ -258,6 +274,7 @@ type MutationResolver interface {
 	CancelOrder(ctx context.Context, orderID string, reason *string) (*shopgraph.Order, error)
 	ReturnOrder(ctx context.Context, orderID string, lines []model.OrderLineInput, reason *string) (*shopgraph.Order, error)
 	MarkReturnReceived(ctx context.Context, orderID string) (*shopgraph.Order, error)
+	PublishOrderStatus(ctx context.Context, input model.OrderStatusEventInput) (*shopgraph.OrderEvent, error)
 }
 type OrderResolver interface {
 	CanReturn(ctx context.Context, obj *shopgraph.Order) (bool, error)
@@ -288,6 +305,9 @@ type QueryResolver interface {
 	Cart(ctx context.Context) (*shopgraph.Cart, error)
 	Order(ctx context.Context, id string) (*shopgraph.Order, error)
 	MyOrders(ctx context.Context, status *shopgraph.OrderStatus, limit *int, nextToken *string) (*shopgraph.OrderPage, error)
+}
+type SubscriptionResolver interface {
+	OnOrderStatusChanged(ctx context.Context, orderID *string, customerID *string, afterVersion *int) (<-chan *shopgraph.OrderEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -617,6 +637,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+	case "Mutation.publishOrderStatus":
+		if e.ComplexityRoot.Mutation.PublishOrderStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishOrderStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishOrderStatus(childComplexity, args["input"].(model.OrderStatusEventInput)), true
 	case "Mutation.refreshSession":
 		if e.ComplexityRoot.Mutation.RefreshSession == nil {
 			break
@@ -861,6 +892,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderStatusChange.Status(childComplexity), true
 
+	case "OrderStatusEvent.customerId":
+		if e.ComplexityRoot.OrderStatusEvent.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.CustomerID(childComplexity), true
+	case "OrderStatusEvent.occurredAt":
+		if e.ComplexityRoot.OrderStatusEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.OccurredAt(childComplexity), true
+	case "OrderStatusEvent.orderId":
+		if e.ComplexityRoot.OrderStatusEvent.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.OrderID(childComplexity), true
+	case "OrderStatusEvent.previousStatus":
+		if e.ComplexityRoot.OrderStatusEvent.PreviousStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.PreviousStatus(childComplexity), true
+	case "OrderStatusEvent.reason":
+		if e.ComplexityRoot.OrderStatusEvent.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Reason(childComplexity), true
+	case "OrderStatusEvent.status":
+		if e.ComplexityRoot.OrderStatusEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Status(childComplexity), true
+	case "OrderStatusEvent.version":
+		if e.ComplexityRoot.OrderStatusEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Version(childComplexity), true
+
 	case "Product.attributes":
 		if e.ComplexityRoot.Product.Attributes == nil {
 			break
@@ -1071,6 +1145,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignUpResult.UserSub(childComplexity), true
 
+	case "Subscription.onOrderStatusChanged":
+		if e.ComplexityRoot.Subscription.OnOrderStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_onOrderStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OnOrderStatusChanged(childComplexity, args["orderId"].(*string), args["customerId"].(*string), args["afterVersion"].(*int)), true
+
 	case "User.email":
 		if e.ComplexityRoot.User.Email == nil {
 			break
@@ -1139,6 +1225,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
+			graphql.NewInputUnmarshaler("OrderStatusEventInput", ec.unmarshalInputOrderStatusEventInput),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 		)
 	}
@@ -1184,6 +1271,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1618,6 +1722,56 @@ extend type Mutation {
   markReturnReceived(orderId: ID!): Order! @aws_cognito_user_pools(cognito_groups: ["warehouse", "admin"])
 }
 `, BuiltIn: false},
+	{Name: "../schema/realtime.graphql", Input: `"""
+One change of an order's status, as the order's workflow published it.
+Events of one order have increasing versions: order by version.
+"""
+type OrderStatusEvent @aws_cognito_user_pools @aws_iam {
+  orderId: ID!
+  customerId: ID!
+  status: OrderStatus!
+  "The status before this change (PENDING for an order's first change)."
+  previousStatus: OrderStatus!
+  reason: String
+  occurredAt: AWSDateTime!
+  "The order's version after the change: 2 for its first change, then 3, …"
+  version: Int!
+}
+
+"What publishOrderStatus carries: an OrderStatusChanged event."
+input OrderStatusEventInput {
+  orderId: ID!
+  customerId: ID!
+  status: OrderStatus!
+  previousStatus: OrderStatus!
+  reason: String
+  occurredAt: AWSDateTime!
+  version: Int!
+}
+
+extend type Mutation {
+  """
+  Internal: how order events reach subscribers on AppSync (an IAM-signed
+  call from the events pipeline). shopgraph itself takes events from SNS
+  (/events/sns) and never lets a client call this.
+  """
+  publishOrderStatus(input: OrderStatusEventInput!): OrderStatusEvent @aws_iam
+}
+
+type Subscription {
+  """
+  Status changes of orders, over the AppSync real-time protocol
+  (/graphql/realtime) or graphql-ws: filtered by the arguments given (on
+  the event's orderId and customerId, as @aws_subscribe filters). A
+  customer receives only their own orders' events (no arguments: all of
+  their own orders); admins may subscribe to any. afterVersion: first
+  replay the order's changes after that version from its status history
+  (needs orderId), then live ones, with no duplicate and no gap.
+  """
+  onOrderStatusChanged(orderId: ID, customerId: ID, afterVersion: Int): OrderStatusEvent
+    @aws_subscribe(mutations: ["publishOrderStatus"]) @aws_cognito_user_pools
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1807,6 +1961,26 @@ func (ec *executionContext) childFields_OrderStatusChange(ctx context.Context, f
 		return ec.fieldContext_OrderStatusChange_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderStatusChange", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatusEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderId":
+		return ec.fieldContext_OrderStatusEvent_orderId(ctx, field)
+	case "customerId":
+		return ec.fieldContext_OrderStatusEvent_customerId(ctx, field)
+	case "status":
+		return ec.fieldContext_OrderStatusEvent_status(ctx, field)
+	case "previousStatus":
+		return ec.fieldContext_OrderStatusEvent_previousStatus(ctx, field)
+	case "reason":
+		return ec.fieldContext_OrderStatusEvent_reason(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_OrderStatusEvent_occurredAt(ctx, field)
+	case "version":
+		return ec.fieldContext_OrderStatusEvent_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatusEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2227,6 +2401,20 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishOrderStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderStatusEventInput, error) {
+			return ec.unmarshalNOrderStatusEventInput2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderStatusEventInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2514,6 +2702,36 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["nextToken"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_onOrderStatusChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "afterVersion",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["afterVersion"] = arg2
 	return args, nil
 }
 
@@ -4164,6 +4382,50 @@ func (ec *executionContext) fieldContext_Mutation_markReturnReceived(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_publishOrderStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishOrderStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishOrderStatus(ctx, fc.Args["input"].(model.OrderStatusEventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.OrderEvent) graphql.Marshaler {
+			return ec.marshalOOrderStatusEvent2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐOrderEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishOrderStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStatusEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishOrderStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NewApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.NewAPIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4809,6 +5071,167 @@ func (ec *executionContext) _OrderStatusChange_reason(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_OrderStatusChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderStatusChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderStatusEvent_orderId(ctx context.Context, field graphql.CollectedField, obj *shopgraph.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_orderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderStatusEvent_customerId(ctx context.Context, field graphql.CollectedField, obj *shopgraph.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderStatusEvent_status(ctx context.Context, field graphql.CollectedField, obj *shopgraph.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shopgraph.OrderStatus) graphql.Marshaler {
+			return ec.marshalNOrderStatus2githubᚗcomᚋshopgraphᚋshopgraphᚐOrderStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "OrderStatus")
+}
+
+func (ec *executionContext) _OrderStatusEvent_previousStatus(ctx context.Context, field graphql.CollectedField, obj *shopgraph.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_previousStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shopgraph.OrderStatus) graphql.Marshaler {
+			return ec.marshalNOrderStatus2githubᚗcomᚋshopgraphᚋshopgraphᚐOrderStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_previousStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "OrderStatus")
+}
+
+func (ec *executionContext) _OrderStatusEvent_reason(ctx context.Context, field graphql.CollectedField, obj *shopgraph.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderStatusEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *shopgraph.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNAWSDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "AWSDateTime")
+}
+
+func (ec *executionContext) _OrderStatusEvent_version(ctx context.Context, field graphql.CollectedField, obj *shopgraph.OrderEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Product) (ret graphql.Marshaler) {
@@ -5759,6 +6182,50 @@ func (ec *executionContext) _SignUpResult_userConfirmed(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_SignUpResult_userConfirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignUpResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Subscription_onOrderStatusChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_onOrderStatusChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OnOrderStatusChanged(ctx, fc.Args["orderId"].(*string), fc.Args["customerId"].(*string), fc.Args["afterVersion"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.OrderEvent) graphql.Marshaler {
+			return ec.marshalOOrderStatusEvent2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐOrderEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_onOrderStatusChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStatusEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_onOrderStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_sub(ctx context.Context, field graphql.CollectedField, obj *shopgraph.UserProfile) (ret graphql.Marshaler) {
@@ -7183,6 +7650,90 @@ func UnmarshalOrderLineInput(ctx context.Context, raw any) (model.OrderLineInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrderStatusEventInput(ctx context.Context, obj any) (model.OrderStatusEventInput, error) {
+	var it model.OrderStatusEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "customerId", "status", "previousStatus", "reason", "occurredAt", "version"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNOrderStatus2githubᚗcomᚋshopgraphᚋshopgraphᚐOrderStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "previousStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousStatus"))
+			data, err := ec.unmarshalNOrderStatus2githubᚗcomᚋshopgraphᚋshopgraphᚐOrderStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousStatus = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "occurredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
+			data, err := ec.unmarshalNAWSDateTime2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurredAt = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderStatusEventInput unmarshals raw into the OrderStatusEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderStatusEventInput(ctx context.Context, raw any) (model.OrderStatusEventInput, error) {
+	var out model.OrderStatusEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderStatusEventInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, obj any) (model.PlaceOrderInput, error) {
 	var it model.PlaceOrderInput
 	if obj == nil {
@@ -7764,6 +8315,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "publishOrderStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishOrderStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8030,6 +8588,69 @@ func (ec *executionContext) _OrderStatusChange(ctx context.Context, sel ast.Sele
 		case "reason":
 			out.Values[i] = ec._OrderStatusChange_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderStatusEventImplementors = []string{"OrderStatusEvent"}
+
+func (ec *executionContext) _OrderStatusEvent(ctx context.Context, sel ast.SelectionSet, obj *shopgraph.OrderEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderStatusEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderStatusEvent")
+		case "orderId":
+			out.Values[i] = ec._OrderStatusEvent_orderId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerId":
+			out.Values[i] = ec._OrderStatusEvent_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._OrderStatusEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previousStatus":
+			out.Values[i] = ec._OrderStatusEvent_previousStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._OrderStatusEvent_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "occurredAt":
+			out.Values[i] = ec._OrderStatusEvent_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._OrderStatusEvent_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -8368,6 +8989,26 @@ func (ec *executionContext) _SignUpResult(ctx context.Context, sel ast.Selection
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "onOrderStatusChanged":
+		return ec._Subscription_onOrderStatusChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User"}
@@ -9238,6 +9879,11 @@ func (ec *executionContext) marshalNOrderStatusChange2ᚕgithubᚗcomᚋshopgrap
 	return ret
 }
 
+func (ec *executionContext) unmarshalNOrderStatusEventInput2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐOrderStatusEventInput(ctx context.Context, v any) (model.OrderStatusEventInput, error) {
+	res, err := ec.unmarshalInputOrderStatusEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐPlaceOrderInput(ctx context.Context, v any) (model.PlaceOrderInput, error) {
 	res, err := ec.unmarshalInputPlaceOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9624,6 +10270,24 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -9709,6 +10373,13 @@ var (
 		shopgraph.OrderReturned:        "RETURNED",
 	}
 )
+
+func (ec *executionContext) marshalOOrderStatusEvent2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐOrderEvent(ctx context.Context, sel ast.SelectionSet, v *shopgraph.OrderEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderStatusEvent(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐProduct(ctx context.Context, sel ast.SelectionSet, v *shopgraph.Product) graphql.Marshaler {
 	if v == nil {

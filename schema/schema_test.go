@@ -39,10 +39,11 @@ func TestSchema_isAppSyncValid(t *testing.T) {
 		t.Fatal("Query.products missing")
 	}
 	// Its auth directives mean the same on AppSync as here, with or without
-	// an OIDC provider.
+	// an OIDC provider. AWS_IAM is the AppSync API's mode for its events
+	// pipeline (publishOrderStatus), which shopgraph itself never admits.
 	for _, modes := range [][]shopgraph.AuthMode{
-		{shopgraph.AuthModeCognito, shopgraph.AuthModeAPIKey},
-		{shopgraph.AuthModeCognito, shopgraph.AuthModeAPIKey, shopgraph.AuthModeOIDC},
+		{shopgraph.AuthModeCognito, shopgraph.AuthModeAPIKey, appsync.AuthModeIAM},
+		{shopgraph.AuthModeCognito, shopgraph.AuthModeAPIKey, shopgraph.AuthModeOIDC, appsync.AuthModeIAM},
 	} {
 		if w := appsync.LintAuth(s, modes); len(w) > 0 {
 			t.Errorf("auth warnings with modes %v:\n%s", modes, strings.Join(w, "\n"))

@@ -312,14 +312,7 @@ func TestAuth_rateLimit(t *testing.T) {
 // read scopes is refused field by field.
 func TestAuthorizationMatrix_accountMutations(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
-	key := func(scopes ...string) map[string]string {
-		k, full, err := auth.IssueAPIKey("app", scopes, 1000, nil, time.Now().Add(-time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.PutKey(t, k)
-		return map[string]string{"x-api-key": full}
-	}
+	key := func(scopes ...string) map[string]string { return apiKeyHeaders(t, a, scopes...) }
 	mutations := map[string]string{
 		"signUp":                `mutation { signUp(username: "mallory", password: "Mallory-pass-1", email: "m@example.com") { userSub } }`,
 		"confirmSignUp":         `mutation { confirmSignUp(username: "mallory", code: "123456") }`,
@@ -361,14 +354,7 @@ func TestAuthorizationMatrix_accountMutations(t *testing.T) {
 func TestAuthorizationMatrix_cartMutations(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
 	id := resolvers.EncodeProductID(a.Catalog.Products[0].Key())
-	key := func(scopes ...string) map[string]string {
-		k, full, err := auth.IssueAPIKey("app", scopes, 1000, nil, time.Now().Add(-time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.PutKey(t, k)
-		return map[string]string{"x-api-key": full}
-	}
+	key := func(scopes ...string) map[string]string { return apiKeyHeaders(t, a, scopes...) }
 	// In this order, each valid for a signed-in user.
 	mutations := []struct{ name, query string }{
 		{"addToCart", fmt.Sprintf(`mutation { addToCart(productId: %q, quantity: 2) { itemCount } }`, id)},
@@ -420,14 +406,7 @@ func TestAuthorizationMatrix_cartMutations(t *testing.T) {
 // nothing), never Unauthorized.
 func TestAuthorizationMatrix_orderMutations(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
-	key := func(scopes ...string) map[string]string {
-		k, full, err := auth.IssueAPIKey("app", scopes, 1000, nil, time.Now().Add(-time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.PutKey(t, k)
-		return map[string]string{"x-api-key": full}
-	}
+	key := func(scopes ...string) map[string]string { return apiKeyHeaders(t, a, scopes...) }
 	const customerOnly, staffOnly = "customer", "staff"
 	mutations := []struct{ name, query, who string }{
 		{"placeOrder", `mutation { placeOrder(input: {idempotencyKey: "k", paymentToken: "tok_visa", lines: [],
@@ -470,4 +449,16 @@ func TestAuthorizationMatrix_orderMutations(t *testing.T) {
 			}
 		}
 	}
+}
+
+// apiKeyHeaders stores a new API key with scopes and returns the headers
+// that send it.
+func apiKeyHeaders(t *testing.T, a *apptest.App, scopes ...string) map[string]string {
+	t.Helper()
+	k, full, err := auth.IssueAPIKey("app", scopes, 1000, nil, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PutKey(t, k)
+	return map[string]string{"x-api-key": full}
 }

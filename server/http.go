@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -46,7 +47,10 @@ type ServeOptions struct {
 	// requests are still served, before the listener closes: time for a
 	// load balancer to see the instance go unready. 0: shut down at once.
 	DrainDelay time.Duration
-	Logger     *slog.Logger
+	// ReadTimeout bounds reading one request, body included; default 30
+	// s. (WebSocket connections are not bound by it.)
+	ReadTimeout time.Duration
+	Logger      *slog.Logger
 }
 
 // Serve serves h on ln until ctx is done, then shuts down gracefully: it
@@ -63,7 +67,7 @@ func Serve(ctx context.Context, ln net.Listener, h *Handler, opts ServeOptions) 
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       cmp.Or(opts.ReadTimeout, 30*time.Second),
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),

@@ -680,11 +680,16 @@ func limitResponse(max int64) graphql.ResponseMiddleware {
 	}
 }
 
-// withDeadline runs each operation under a deadline: the resolvers'
+// withDeadline runs each query and mutation under a deadline: the resolvers'
 // context expires after timeout, and the fields still to resolve fail with
 // ExecutionTimeout (see stopWhenDone and the error presenter).
 func withDeadline(timeout time.Duration) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+			// A subscription's responses are its events, which may be hours
+			// apart: it lives as long as its connection (and its token).
+			return next(ctx)
+		}
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		return next(ctx)

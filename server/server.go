@@ -21,6 +21,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -105,6 +107,12 @@ type Config struct {
 	// means any origin ("*"), as on AppSync.
 	CORSOrigins []string
 
+	// Realtime tunes the AppSync real-time transport (/graphql/realtime).
+	Realtime RealtimeConfig
+	// SNSIntake, when set, is served at POST /events/sns: the order events
+	// topic's SNS HTTPS subscription.
+	SNSIntake http.Handler
+
 	// JWKS, when set, is served at /.well-known/jwks.json (the embedded
 	// default's dev issuer).
 	JWKS http.Handler
@@ -143,6 +151,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	// Zero means the default; a negative value is refused below.
 	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	cfg.MaxDepth = cmp.Or(cfg.MaxDepth, DefaultMaxDepth)
@@ -166,8 +177,30 @@ func New(cfg Config) (*Handler, error) {
 	}
 
 	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
-	gql := h.authenticate(h.graphQL())
+	gql := h.authenticate(h.graphQL(httpTransport{maxBodyBytes: cfg.MaxBodyBytes}))
+	realtime := h.graphQL(realtimeTransport{auth: cfg.Auth, cfg: cfg.Realtime.withDefaults(), origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
+	rt := cfg.Realtime.withDefaults()
+	graphqlWS := h.graphQL(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			InsecureSkipVerify: len(cfg.CORSOrigins) == 0, OriginPatterns: cfg.CORSOrigins}},
+		InitFunc:              h.graphqlWSInit,
+		InitTimeout:           rt.InitTimeout,
+		KeepAlivePingInterval: rt.KeepAlive,
+		PayloadReadLimit:      &rt.MaxMessageBytes,
+	})
+	h.mux.HandleFunc("/graphql/realtime", func(w http.ResponseWriter, r *http.Request) {
+		if !(realtimeTransport{}).Supports(r) {
+			writeRequestError(w, http.StatusBadRequest, shopgraph.CodeBadRequest,
+				"/graphql/realtime is the AppSync real-time endpoint: open a WebSocket to it with the graphql-ws subprotocol")
+			return
+		}
+		realtime.ServeHTTP(w, r)
+	})
 	h.mux.Handle("/graphql", corsFor(cfg.CORSOrigins).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (realtimeTransport{}).Supports(r) {
+			graphqlWS.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sourceIPKey{}, sourceIPs(r))))
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
 			writeRequestError(w, http.StatusMethodNotAllowed, shopgraph.CodeBadRequest, "use GET or POST for /graphql")
@@ -181,6 +214,9 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /readyz", h.readyz)
 	if cfg.JWKS != nil {
 		h.mux.Handle("GET /.well-known/jwks.json", cfg.JWKS)
+	}
+	if cfg.SNSIntake != nil {
+		h.mux.Handle("/events/sns", cfg.SNSIntake)
 	}
 	if cfg.Playground {
 		h.mux.Handle("/", playground.Handler(playground.Options{
@@ -281,7 +317,7 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 
 // graphQL builds the gqlgen server with shopgraph's transport, limits,
 // presenter, per-operation loaders and request accounting.
-func (h *Handler) graphQL() http.Handler {
+func (h *Handler) graphQL(transport graphql.Transport) http.Handler {
 	cfg := h.cfg
 	gcfg := graph.Config{Resolvers: &resolvers.Resolver{Ports: cfg.Ports, Now: cfg.Now}}
 	es := graph.NewExecutableSchema(gcfg)
@@ -296,11 +332,14 @@ func (h *Handler) graphQL() http.Handler {
 	// One field middleware, not two: it runs for every field of every
 	// response (a catalog page has over a thousand).
 	srv.AroundFields(guardFields(es.Schema(), cfg.DefaultAuthMode))
-	modes := append([]shopgraph.AuthMode{cfg.DefaultAuthMode}, cfg.AdditionalAuthModes...)
+	// AWS_IAM is the AppSync deployment's mode for its own events pipeline
+	// (publishOrderStatus); shopgraph accepts no IAM caller, so those
+	// fields are closed here, as intended.
+	modes := append(append([]shopgraph.AuthMode{cfg.DefaultAuthMode}, cfg.AdditionalAuthModes...), appsync.AuthModeIAM)
 	for _, w := range appsync.LintAuth(es.Schema(), modes) {
 		cfg.Logger.Warn("schema auth directive", "warning", w)
 	}
-	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes})
+	srv.AddTransport(transport)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})

@@ -190,6 +190,9 @@ func (e *Engine) FailTask(ctx context.Context, token, errorName, cause string) e
 	if _, gone := errors.AsType[*types.TaskDoesNotExist](err); gone {
 		return nil
 	}
+	if _, gone := errors.AsType[*types.InvalidToken](err); gone {
+		return nil // a token of an attempt that a restart replaced
+	}
 	return err
 }
 

@@ -249,6 +249,19 @@ func TestHandler_onDynamoDB(t *testing.T) {
 	if id, _ := res["authorizationId"].(string); !strings.HasPrefix(id, "auth_sim_") {
 		t.Fatalf("authorizePayment result %v", res)
 	}
+	// A shipment is requested only for a CONFIRMED order (the workflow's
+	// MarkConfirmed writes that status; here the test does).
+	if _, err := call("requestShipment", ok, "taskToken", "token-0"); invokeError(t, err).Type != workflows.ErrSuperseded {
+		t.Fatalf("requestShipment of a PENDING order: %v, want Superseded", err)
+	}
+	if _, err := target.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(target.Tables.Orders),
+		Key:                       map[string]types.AttributeValue{"orderId": &types.AttributeValueMemberS{Value: ok}},
+		UpdateExpression:          aws.String("SET #s = :c REMOVE pendingShard"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: string(shopgraph.OrderConfirmed)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := call("requestShipment", ok, "taskToken", "token-1"); err != nil {
 		t.Fatal(err)
 	}

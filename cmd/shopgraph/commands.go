@@ -130,7 +130,9 @@ func appConfig(ctx context.Context, cfg config, getenv func(string) string, embe
 			Playground:           orMode(cfg.Playground, embedded),
 			DisableIntrospection: !orMode(cfg.Introspection, embedded),
 			CORSOrigins:          cfg.CORSOrigins,
+			Realtime:             server.RealtimeConfig{MaxSubscriptions: cfg.RTMaxSubs, MaxPayloadBytes: cfg.RTMaxPayload},
 		},
+		Events: app.EventsConfig{SNSTopicARNs: cfg.SNSTopicARNs, SNSTrustedCertHosts: cfg.SNSCertHosts},
 		Throttle: app.ThrottleConfig{
 			UserRateLimit: cfg.UserRateLimit, AccountPerUser: cfg.AccountPerUser, AccountPerIP: cfg.AccountPerIP,
 			TrustedProxyHops: cfg.ProxyHops,
@@ -224,7 +226,7 @@ func loopbackAddr(addr string) bool {
 func runTables(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "Usage: "+cli+" tables create\n\nCreates the Products, Inventory, Warehouses, Categories, ApiKeys, Carts and Orders tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet. Safe to run again.")
+			fmt.Fprintln(stdout, "Usage: "+cli+" tables create\n\nCreates the Products, Inventory, Warehouses, Categories, ApiKeys, Carts and Orders tables (with SHOPGRAPH_TABLE_PREFIX)\non the configured DynamoDB if they do not exist yet, and adds the global secondary indexes an existing\ntable lacks (waiting until DynamoDB has backfilled them). Safe to run again.")
 			return nil
 		}
 		return usageError{"usage: " + cli + " tables create"}
@@ -240,7 +242,7 @@ func runTables(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	created, err := dynamo.CreateTables(ctx, ddb.Client, ddb.Tables)
+	created, added, err := dynamo.CreateTables(ctx, ddb.Client, ddb.Tables)
 	if err != nil {
 		return err
 	}
@@ -248,6 +250,11 @@ func runTables(ctx context.Context, args []string, getenv func(string) string, s
 		state := "exists"
 		if slices.Contains(created, t) {
 			state = "created"
+		}
+		for _, a := range added {
+			if a.Table == t {
+				state += ", added index " + a.Index
+			}
 		}
 		fmt.Fprintf(stdout, "%-40s %s\n", t, state)
 	}

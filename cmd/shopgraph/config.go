@@ -62,6 +62,10 @@ type config struct {
 	OIDCJWKSURL       string
 	OIDCClientIDs     []string
 	CORSOrigins       []string
+	SNSTopicARNs      []string
+	SNSCertHosts      []string
+	RTMaxSubs         int
+	RTMaxPayload      int
 	ShutdownTimeout   time.Duration
 	DrainDelay        time.Duration // -1: the mode's default
 	LogLevel          string
@@ -236,6 +240,10 @@ var settings = []setting{
 	{"SHOPGRAPH_ACCOUNT_RATE_PER_IP", "60", "account mutations per client address per minute", positiveInt("SHOPGRAPH_ACCOUNT_RATE_PER_IP", func(c *config) *int { return &c.AccountPerIP })},
 	{"SHOPGRAPH_TRUSTED_PROXY_HOPS", "0", "how many proxies (load balancers) in front append to X-Forwarded-For; the client address is that many entries before the TCP peer (0: the TCP peer, X-Forwarded-For ignored)", nonNegativeInt("SHOPGRAPH_TRUSTED_PROXY_HOPS", func(c *config) *int { return &c.ProxyHops })},
 	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", list(func(c *config) *[]string { return &c.CORSOrigins })},
+	{"SHOPGRAPH_SNS_TOPIC_ARNS", "", "comma-separated order events topic ARNs whose SNS HTTPS subscription POST /events/sns accepts (signature-verified); empty: the endpoint is off. The embedded default feeds its events in process", list(func(c *config) *[]string { return &c.SNSTopicARNs })},
+	{"SHOPGRAPH_SNS_TRUSTED_CERT_HOSTS", "", "comma-separated hosts trusted besides sns.<region>.amazonaws.com to serve SNS signing certificates (tests and local stand-ins only)", list(func(c *config) *[]string { return &c.SNSCertHosts })},
+	{"SHOPGRAPH_REALTIME_MAX_SUBSCRIPTIONS", "100", "subscriptions per real-time connection (as AppSync); one more is MaxSubscriptionsReachedError", positiveInt("SHOPGRAPH_REALTIME_MAX_SUBSCRIPTIONS", func(c *config) *int { return &c.RTMaxSubs })},
+	{"SHOPGRAPH_REALTIME_MAX_PAYLOAD_BYTES", "245760", "largest subscription event payload (240 KB, as AppSync); a larger event is an error for that subscription, never a silent drop", positiveInt("SHOPGRAPH_REALTIME_MAX_PAYLOAD_BYTES", func(c *config) *int { return &c.RTMaxPayload })},
 	{"SHOPGRAPH_STATE_DIR", ".shopgraph", "where the embedded default keeps its dev issuer key and server.json (its address and DynamoDB endpoint), for the token and apikey commands", str(func(c *config) *string { return &c.StateDir })},
 	{"SHOPGRAPH_DATA_DIR", "", "where the embedded default's DynamoDB keeps its tables, durably across restarts; one server at a time (default SHOPGRAPH_STATE_DIR/dynamodb)", str(func(c *config) *string { return &c.DataDir })},
 	{"SHOPGRAPH_COGNITO_USER_POOL_ID", "", "Cognito user pool whose ID and access tokens are accepted (default mode AMAZON_COGNITO_USER_POOLS), e.g. us-east-1_AbCdEf123", str(func(c *config) *string { return &c.CognitoUserPoolID })},

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/shopgraph/shopgraph"
 )
 
 type AddressInput struct {
@@ -43,6 +45,17 @@ type OrderLineInput struct {
 	Quantity int `json:"quantity"`
 }
 
+// What publishOrderStatus carries: an OrderStatusChanged event.
+type OrderStatusEventInput struct {
+	OrderID        string                `json:"orderId"`
+	CustomerID     string                `json:"customerId"`
+	Status         shopgraph.OrderStatus `json:"status"`
+	PreviousStatus shopgraph.OrderStatus `json:"previousStatus"`
+	Reason         *string               `json:"reason,omitempty"`
+	OccurredAt     string                `json:"occurredAt"`
+	Version        int                   `json:"version"`
+}
+
 type PlaceOrderInput struct {
 	// The client's key for this order (1..64 printable ASCII characters): placing
 	// it again with the same key returns the same order; the same key with a
@@ -62,6 +75,9 @@ type Query struct {
 type SignUpResult struct {
 	UserSub       string `json:"userSub"`
 	UserConfirmed bool   `json:"userConfirmed"`
+}
+
+type Subscription struct {
 }
 
 type APIKeyStatus string

@@ -61,6 +61,8 @@ type Options struct {
 	// SFNClientOptions tune the application's Step Functions client (a
 	// test transport that fails requests, say).
 	SFNClientOptions []func(*sfn.Options)
+	// Events is app.Config.Events (the SNS intake).
+	Events app.EventsConfig
 }
 
 // App is a running test application.
@@ -153,6 +155,7 @@ func New(tb testing.TB, opts Options) *App {
 		},
 		StepFunctions: app.StepFunctionsConfig{Embedded: true, AWS: target.AWS, ClientOptions: opts.SFNClientOptions},
 		Orders:        opts.Orders,
+		Events:        opts.Events,
 		CursorSecret:  []byte(dynamotest.CursorSecret),
 		Identity: app.IdentityConfig{
 			Dev: true, StateDir: issuerDir, PasswordIterations: 1000, DeliverCode: codes.deliver,

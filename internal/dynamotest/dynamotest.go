@@ -138,7 +138,7 @@ func createTables(tb testing.TB, t Target) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := dynamo.CreateTables(ctx, t.Client, t.Tables); err != nil {
+	if _, _, err := dynamo.CreateTables(ctx, t.Client, t.Tables); err != nil {
 		tb.Fatalf("create tables on %s: %v", t.Name, err)
 	}
 }

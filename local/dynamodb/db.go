@@ -6,12 +6,27 @@
 // own emulator, is the reference it is tested against).
 //
 // It implements the table operations (CreateTable, DescribeTable,
-// DeleteTable, ListTables, UpdateTimeToLive, DescribeTimeToLive), the item
-// operations (PutItem, GetItem, UpdateItem, DeleteItem), Query and Scan
-// (tables and global secondary indexes), BatchGetItem, BatchWriteItem,
-// TransactWriteItems and TransactGetItems, with expressions only (the legacy
-// parameters such as KeyConditions or Expected are refused). Local secondary
-// indexes, streams, backups, PartiQL and UpdateTable are not supported.
+// DeleteTable, ListTables, UpdateTable's index changes, UpdateTimeToLive,
+// DescribeTimeToLive), the item operations (PutItem, GetItem, UpdateItem,
+// DeleteItem), Query and Scan (tables and global secondary indexes),
+// BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems,
+// with expressions only (the legacy parameters such as KeyConditions or
+// Expected are refused). Local secondary indexes, streams, backups and
+// PartiQL are not supported.
+//
+// UpdateTable creates or deletes one global secondary index per call
+// (GlobalSecondaryIndexUpdates Create with the AttributeDefinitions of its
+// keys, or Delete), as DynamoDB allows. A new index is backfilled from the
+// table's items in the same durable write transaction that records it
+// (sparse: items lacking a key attribute are left out, and so are items
+// whose key attribute has the wrong type or an empty value, as DynamoDB's
+// backfill leaves index key violations out), so DescribeTable shows it
+// ACTIVE, with its item count, as soon as UpdateTable has answered; the
+// answer itself says CREATING, as DynamoDB's does. A BillingMode equal to
+// the table's, TableClass STANDARD and DeletionProtectionEnabled false are
+// accepted as no-ops; every other UpdateTable parameter (throughput,
+// billing mode changes, streams, an index's Update, SSE, replicas, …) is
+// refused with a ValidationException naming it.
 //
 // There is no authentication: wrap DB (an http.Handler) in a SigV4 verifier
 // before exposing it. Faults injects errors, delays and unprocessed batch
@@ -22,9 +37,13 @@
 // table (key: attr.AppendKey of the partition key, then of the sort key;
 // value: the item's size as 4 little-endian bytes, then its canonical wire
 // JSON); one bucket per global secondary index (key: index key, then table
-// key; value: the projected item, same format); one TTL index bucket per
-// table whose TTL is enabled; and a bucket of TransactWriteItems idempotency
-// tokens.
+// key; value: the projected item, same format; numbered per table, the
+// numbers kept in the description once UpdateTable changed the indexes,
+// never reused); one TTL index bucket per table whose TTL is enabled; and a
+// bucket of TransactWriteItems idempotency tokens. The meta bucket also
+// keeps each table's description generation, which every write compares
+// with the description it started from, so that a write racing an
+// UpdateTable maintains the indexes its commit sees.
 package dynamodb
 
 import (

@@ -92,9 +92,18 @@ type diffStep struct {
 	// KnownDifference (only in known-differences/) marks a step on which
 	// the embedded server is known to differ from DynamoDB Local.
 	KnownDifference bool `json:"knownDifference"`
+	// WaitActive resends the step (a DescribeTable) until the table and
+	// each of its indexes are ACTIVE, for at most waitActiveFor, and
+	// compares the last answer: DynamoDB Local, as DynamoDB, creates and
+	// deletes an index of UpdateTable in the background (the embedded
+	// server has done it when UpdateTable answers).
+	WaitActive bool `json:"waitActive"`
 	// Note is free text for the reader.
 	Note string `json:"note"`
 }
+
+// waitActiveFor bounds a WaitActive step.
+const waitActiveFor = 30 * time.Second
 
 // mismatch is one difference found on one step.
 type mismatch struct {
@@ -690,11 +699,49 @@ func (s *side) runStep(st diffStep) ([]labeledOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.WaitActive {
+		o, err := s.waitActive(st, body)
+		return []labeledOutcome{{o: o}}, err
+	}
 	if !st.Pages && st.Segments == 0 {
 		o, err := s.send(st, body)
 		return []labeledOutcome{{o: o}}, err
 	}
 	return s.pages(st, body)
+}
+
+// waitActive sends a WaitActive step until its answer describes an ACTIVE
+// table whose indexes are all ACTIVE (or is an error), and returns that
+// answer.
+func (s *side) waitActive(st diffStep, body []byte) (outcome, error) {
+	deadline := time.Now().Add(waitActiveFor)
+	for {
+		o, err := s.send(st, body)
+		if err != nil || o.Type != "" || allActive(o.Body) {
+			return o, err
+		}
+		if time.Now().After(deadline) {
+			return o, fmt.Errorf("%s: the table or an index is still not ACTIVE after %v: %s", s.name, waitActiveFor, o.Raw)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// allActive reports whether a DescribeTable answer (normalized) has the
+// table and each of its global secondary indexes ACTIVE.
+func allActive(body any) bool {
+	m, _ := body.(map[string]any)
+	t, _ := m["Table"].(map[string]any)
+	if t == nil || t["TableStatus"] != "ACTIVE" {
+		return false
+	}
+	gsis, _ := t["GlobalSecondaryIndexes"].([]any)
+	for _, g := range gsis {
+		if gm, _ := g.(map[string]any); gm["IndexStatus"] != "ACTIVE" {
+			return false
+		}
+	}
+	return true
 }
 
 // maxPages bounds a paged step (a server that never stops paging).

@@ -337,6 +337,21 @@ func (db *DB) query(ctx context.Context, body []byte) ([]byte, error) {
 			return nil, validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
 		}
 	}
+	for i, v := range append([]attr.Value{kc.Partition}, kc.Sort...) {
+		if (v.Kind == attr.S && v.Str == "") || (v.Kind == attr.B && len(v.Bin) == 0) {
+			name, what := hash.Name, "string"
+			if i > 0 {
+				name = kc.SortName
+			}
+			if v.Kind == attr.B {
+				what = "binary"
+			}
+			if pl.g != nil {
+				return nil, validationf("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s", what, pl.g.name, name)
+			}
+			return nil, validationf("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", what, name)
+		}
+	}
 	if kc.SortName != "" && kc.SortOp == expr.KeyBeginsWith && rng.Kind == attr.N {
 		return nil, validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
 	}
@@ -436,6 +451,10 @@ func (db *DB) runRead(pl *readPlan) ([]byte, error) {
 	err := db.view(func(tx *bolt.Tx) error {
 		r = resp{}
 		b := tx.Bucket(pl.rng.bucket)
+		if b == nil && pl.g != nil && tx.Bucket(pl.t.bucket) != nil {
+			// Deleted by an UpdateTable since the request looked it up.
+			return validationf("The table does not have the specified index: %s", pl.g.name)
+		}
 		if b == nil {
 			return errTableNotFound()
 		}

@@ -119,22 +119,8 @@ func (t *table) checkItem(it attr.Item, update bool) ([]byte, int, error) {
 	if err := t.checkKeyValues(it); err != nil {
 		return nil, 0, err
 	}
-	for _, g := range t.gsis {
-		for _, k := range []keyDef{g.hash, g.rng} {
-			if k.Name == "" {
-				continue
-			}
-			v, ok := it[k.Name]
-			if !ok {
-				continue
-			}
-			if v.Kind != k.Kind {
-				return nil, 0, validationf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.Name, k.Kind, v.Kind, g.name)
-			}
-			if (k.Kind == attr.S && v.Str == "") || (k.Kind == attr.B && len(v.Bin) == 0) {
-				return nil, 0, validationf("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: %s, IndexKey: %s", g.name, k.Name)
-			}
-		}
+	if err := t.checkIndexKeys(it); err != nil {
+		return nil, 0, err
 	}
 	for name, v := range it {
 		if len(name) > 65535 {
@@ -152,6 +138,29 @@ func (t *table) checkItem(it attr.Item, update bool) ([]byte, int, error) {
 		return nil, 0, validation("Item size has exceeded the maximum allowed size")
 	}
 	return t.encodeKey(it), size, nil
+}
+
+// checkIndexKeys checks the GSI key attributes an item to be written has:
+// of the index's type, not empty.
+func (t *table) checkIndexKeys(it attr.Item) error {
+	for _, g := range t.gsis {
+		for _, k := range []keyDef{g.hash, g.rng} {
+			if k.Name == "" {
+				continue
+			}
+			v, ok := it[k.Name]
+			if !ok {
+				continue
+			}
+			if v.Kind != k.Kind {
+				return validationf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.Name, k.Kind, v.Kind, g.name)
+			}
+			if (k.Kind == attr.S && v.Str == "") || (k.Kind == attr.B && len(v.Bin) == 0) {
+				return validationf("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: %s, IndexKey: %s", g.name, k.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // mapKeysNonEmpty reports whether no map inside v has an empty key.
@@ -235,11 +244,26 @@ func (g *index) projects(t *table, name string) bool {
 
 // writeItem replaces the item at key (old, oldSize: the current item or
 // nil) with nw (nil deletes), maintaining the GSIs, the TTL index and the
-// table's counts, in tx.
+// table's counts, in tx. It maintains the indexes the table has in tx
+// (current): when an UpdateTable changed them after the caller looked t
+// up, nw is checked against the new index key types (a ValidationException
+// then, which rolls the write back).
 func writeItem(tx *bolt.Tx, t *table, key []byte, old attr.Item, oldSize int, nw attr.Item, newSize int) error {
 	b := tx.Bucket(t.bucket)
 	if b == nil {
 		return errTableNotFound()
+	}
+	ct, err := current(tx, t)
+	if err != nil {
+		return err
+	}
+	if ct != t {
+		if nw != nil {
+			if err := ct.checkIndexKeys(nw); err != nil {
+				return err
+			}
+		}
+		t = ct
 	}
 	delta := make([]int64, 2*(1+len(t.gsis)))
 	if old != nil {

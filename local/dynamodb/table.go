@@ -24,6 +24,7 @@ const (
 	metaDescPrefix  = 'd' // 'd' + table name → tableMeta JSON
 	metaStatsPrefix = 's' // 's' + table id → item counts and sizes
 	metaTTLPrefix   = 'l' // 'l' + table id → TTL attribute name (only while enabled)
+	metaGenPrefix   = 'v' // 'v' + table id → the description's generation (8 bytes, big endian; absent: 0)
 )
 
 // keySchemaElem, attrDef, projection and gsiMeta are the wire (and stored)
@@ -62,11 +63,30 @@ type tableMeta struct {
 	KeySchema            []keySchemaElem
 	AttributeDefinitions []attrDef
 	GSIs                 []gsiMeta `json:",omitempty"`
-	BillingMode          string
-	RCU, WCU             int64
-	CreatedMillis        int64
-	TTLAttr              string `json:",omitempty"` // last TTL attribute name
-	TTLEnabled           bool   `json:",omitempty"`
+	// GSIBuckets numbers each GSI's bucket, in GSIs order; nil means
+	// 0, 1, 2, … (tables whose indexes never changed). UpdateTable sets it.
+	GSIBuckets []int `json:",omitempty"`
+	// NextGSIBucket is the number the next index UpdateTable creates gets
+	// (numbers are never reused, so a request holding an older description
+	// can never read or write another index's bucket).
+	NextGSIBucket int `json:",omitempty"`
+	BillingMode   string
+	RCU, WCU      int64
+	CreatedMillis int64
+	TTLAttr       string `json:",omitempty"` // last TTL attribute name
+	TTLEnabled    bool   `json:",omitempty"`
+	// Gen counts the changes of the description (UpdateTimeToLive,
+	// UpdateTable); the same number is kept under the table's generation
+	// key, which every write checks (see current).
+	Gen uint64 `json:",omitempty"`
+}
+
+// gsiBucket returns the bucket number of the i-th GSI of m.
+func (m *tableMeta) gsiBucket(i int) int {
+	if len(m.GSIBuckets) == len(m.GSIs) {
+		return m.GSIBuckets[i]
+	}
+	return i
 }
 
 // keyDef is one key attribute: its name and type (S, N or B). Name is ""
@@ -98,6 +118,7 @@ type table struct {
 	ttlBkt   []byte // TTL index: expiry (8 bytes) + item key
 	statsKey []byte
 	ttlKey   []byte
+	genKey   []byte
 }
 
 func (t *table) name() string { return t.meta.Name }
@@ -159,9 +180,11 @@ func newTable(m tableMeta) *table {
 	t.ttlBkt = idBytes('x', m.ID)
 	t.statsKey = idBytes(metaStatsPrefix, m.ID)
 	t.ttlKey = idBytes(metaTTLPrefix, m.ID)
+	t.genKey = idBytes(metaGenPrefix, m.ID)
 	for i, g := range m.GSIs {
+		n := m.gsiBucket(i)
 		ix := &index{name: g.IndexName, pos: i, projType: g.Projection.ProjectionType,
-			bucket: idBytes('g', m.ID, byte(i>>8), byte(i))}
+			bucket: idBytes('g', m.ID, byte(n>>8), byte(n))}
 		ix.hash, ix.rng = keys(g.KeySchema)
 		if ix.projType == "INCLUDE" {
 			ix.include = map[string]struct{}{}
@@ -200,6 +223,75 @@ func (db *DB) loadTables() error {
 	return nil
 }
 
+// descKey is the meta bucket's key of a table's description.
+func descKey(name string) []byte { return append([]byte{metaDescPrefix}, name...) }
+
+// readMeta decodes the stored description of the named table; ok is false
+// when there is none.
+func readMeta(meta *bolt.Bucket, name string) (m tableMeta, ok bool, err error) {
+	raw := meta.Get(descKey(name))
+	if raw == nil {
+		return m, false, nil
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, false, fmt.Errorf("decode description of table %q: %w", name, err)
+	}
+	return m, true, nil
+}
+
+// putMeta stores m as its table's description with the next generation
+// (m.Gen is incremented), under the description and generation keys.
+func putMeta(meta *bolt.Bucket, m *tableMeta) error {
+	m.Gen++
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := meta.Put(descKey(m.Name), raw); err != nil {
+		return err
+	}
+	return meta.Put(idBytes(metaGenPrefix, m.ID), binary.BigEndian.AppendUint64(nil, m.Gen))
+}
+
+// current returns t as tx has it committed: t itself, or, when its
+// description changed since t was looked up (an UpdateTable or
+// UpdateTimeToLive committed in between, possibly in the same commit
+// group), the table decoded afresh from tx. A table deleted (or replaced by
+// a new one of the same name) is ResourceNotFoundException. Every write
+// goes through it (writeItem), so no write maintains an index set that is
+// no longer the table's.
+func current(tx *bolt.Tx, t *table) (*table, error) {
+	meta := tx.Bucket(metaBucket)
+	var gen uint64
+	if v := meta.Get(t.genKey); len(v) == 8 {
+		gen = binary.BigEndian.Uint64(v)
+	}
+	if gen == t.meta.Gen {
+		return t, nil
+	}
+	m, ok, err := readMeta(meta, t.name())
+	if err != nil {
+		return nil, err
+	}
+	if !ok || m.ID != t.meta.ID {
+		return nil, errTableNotFound()
+	}
+	return newTable(m), nil
+}
+
+// install makes nt (a new description of an existing table, just
+// committed) the one requests use, unless the table was deleted or
+// replaced meanwhile, or a newer generation is already installed (two
+// description changes committing in one order and installing in the
+// other).
+func (db *DB) install(nt *table) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if cur := db.tables[nt.name()]; cur != nil && cur.meta.ID == nt.meta.ID && cur.meta.Gen < nt.meta.Gen {
+		db.tables[nt.name()] = nt
+	}
+}
+
 // lookup returns the named table or ResourceNotFoundException.
 func (db *DB) lookup(name string) (*table, error) {
 	db.mu.RLock()
@@ -231,6 +323,10 @@ func checkTableName(s string) error {
 	}
 	return nil
 }
+
+// maxGSIs is DynamoDB's (default) limit of global secondary indexes per
+// table.
+const maxGSIs = 20
 
 type createTableInput struct {
 	TableName                 string
@@ -324,6 +420,9 @@ func (db *DB) createTable(ctx context.Context, body []byte) ([]byte, error) {
 	if err := checkKeySchema(in.KeySchema, defs, used); err != nil {
 		return nil, err
 	}
+	if len(in.GlobalSecondaryIndexes) > maxGSIs {
+		return nil, validation("GlobalSecondaryIndex count exceeds the per-table limit")
+	}
 	names := map[string]bool{}
 	for i, g := range in.GlobalSecondaryIndexes {
 		if err := checkTableName(g.IndexName); err != nil {
@@ -402,8 +501,8 @@ func (db *DB) createTable(ctx context.Context, body []byte) ([]byte, error) {
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		t, exists = nil, false
 		meta := tx.Bucket(metaBucket)
-		descKey := append([]byte{metaDescPrefix}, in.TableName...)
-		if meta.Get(descKey) != nil {
+		dk := descKey(in.TableName)
+		if meta.Get(dk) != nil {
 			exists = true
 			return nil
 		}
@@ -426,7 +525,7 @@ func (db *DB) createTable(ctx context.Context, body []byte) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		if err := meta.Put(descKey, raw); err != nil {
+		if err := meta.Put(dk, raw); err != nil {
 			return err
 		}
 		if err := meta.Put(nt.statsKey, make([]byte, 16*(1+len(nt.gsis)))); err != nil {
@@ -493,16 +592,24 @@ type gsiDescription struct {
 	KeySchema             []keySchemaElem
 	Projection            projection
 	IndexStatus           string
+	Backfilling           *bool            `json:",omitempty"` // only while CREATING
 	ProvisionedThroughput *provisionedDesc `json:",omitempty"`
-	IndexSizeBytes        uint64
-	ItemCount             uint64
-	IndexArn              string
+	// IndexSizeBytes and ItemCount are absent while the index is CREATING.
+	IndexSizeBytes *uint64 `json:",omitempty"`
+	ItemCount      *uint64 `json:",omitempty"`
+	IndexArn       string
 }
 
 func tableArn(name string) string { return "arn:aws:dynamodb:ddblocal:000000000000:table/" + name }
 
 // describeJSON encodes {field: TableDescription}.
 func (db *DB) describeJSON(field string, t *table, st []uint64) ([]byte, error) {
+	return json.Marshal(map[string]any{field: describe(t, st)})
+}
+
+// describe returns t's TableDescription, with the counts and sizes st
+// (readStats).
+func describe(t *table, st []uint64) tableDescription {
 	m := t.meta
 	created := float64(m.CreatedMillis) / 1000
 	d := tableDescription{
@@ -525,8 +632,8 @@ func (db *DB) describeJSON(field string, t *table, st []uint64) ([]byte, error) 
 			KeySchema:      g.KeySchema,
 			Projection:     g.Projection,
 			IndexStatus:    "ACTIVE",
-			ItemCount:      st[2*(i+1)],
-			IndexSizeBytes: st[2*(i+1)+1],
+			ItemCount:      &st[2*(i+1)],
+			IndexSizeBytes: &st[2*(i+1)+1],
 			IndexArn:       tableArn(m.Name) + "/index/" + g.IndexName,
 		}
 		if p := g.ProvisionedThroughput; p != nil {
@@ -541,7 +648,7 @@ func (db *DB) describeJSON(field string, t *table, st []uint64) ([]byte, error) 
 		}
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}
-	return json.Marshal(map[string]any{field: d})
+	return d
 }
 
 type tableNameInput struct{ TableName string }
@@ -563,7 +670,12 @@ func (db *DB) describeTable(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	var st []uint64
 	if err := db.view(func(tx *bolt.Tx) error {
-		st = readStats(tx, t)
+		// The stats layout follows the committed index list.
+		ct, err := current(tx, t)
+		if err != nil {
+			return err
+		}
+		t, st = ct, readStats(tx, ct)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -587,14 +699,9 @@ func (db *DB) deleteTable(ctx context.Context, body []byte) ([]byte, error) {
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		t, st = nil, nil
 		meta := tx.Bucket(metaBucket)
-		descKey := append([]byte{metaDescPrefix}, in.TableName...)
-		raw := meta.Get(descKey)
-		if raw == nil {
-			return nil
-		}
-		var m tableMeta
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return fmt.Errorf("decode description of table %q: %w", in.TableName, err)
+		m, ok, err := readMeta(meta, in.TableName)
+		if err != nil || !ok {
+			return err
 		}
 		dt := newTable(m)
 		st = readStats(tx, dt)
@@ -610,7 +717,7 @@ func (db *DB) deleteTable(ctx context.Context, body []byte) ([]byte, error) {
 				return fmt.Errorf("delete bucket of table %q: %w", in.TableName, err)
 			}
 		}
-		for _, k := range [][]byte{descKey, dt.statsKey, dt.ttlKey} {
+		for _, k := range [][]byte{descKey(in.TableName), dt.statsKey, dt.ttlKey, dt.genKey} {
 			if err := meta.Delete(k); err != nil {
 				return err
 			}
@@ -712,15 +819,13 @@ func (db *DB) updateTimeToLive(ctx context.Context, body []byte) ([]byte, error)
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		nt, clientErr = nil, nil
 		meta := tx.Bucket(metaBucket)
-		descKey := append([]byte{metaDescPrefix}, in.TableName...)
-		raw := meta.Get(descKey)
-		if raw == nil {
+		m, ok, err := readMeta(meta, in.TableName)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			clientErr = errTableNotFound()
 			return nil
-		}
-		var m tableMeta
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return fmt.Errorf("decode description of table %q: %w", in.TableName, err)
 		}
 		switch {
 		case enable && m.TTLEnabled:
@@ -734,6 +839,9 @@ func (db *DB) updateTimeToLive(ctx context.Context, body []byte) ([]byte, error)
 			return nil
 		}
 		m.TTLEnabled, m.TTLAttr = enable, spec.AttributeName
+		if err := putMeta(meta, &m); err != nil {
+			return err
+		}
 		t := newTable(m)
 		if enable {
 			if err := buildTTLIndex(tx, t, spec.AttributeName); err != nil {
@@ -750,13 +858,6 @@ func (db *DB) updateTimeToLive(ctx context.Context, body []byte) ([]byte, error)
 				return err
 			}
 		}
-		raw, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		if err := meta.Put(descKey, raw); err != nil {
-			return err
-		}
 		nt = t
 		return nil
 	})
@@ -766,9 +867,7 @@ func (db *DB) updateTimeToLive(ctx context.Context, body []byte) ([]byte, error)
 	if clientErr != nil {
 		return nil, clientErr
 	}
-	db.mu.Lock()
-	db.tables[in.TableName] = nt
-	db.mu.Unlock()
+	db.install(nt)
 	return json.Marshal(map[string]any{"TimeToLiveSpecification": map[string]any{"Enabled": enable, "AttributeName": spec.AttributeName}})
 }
 

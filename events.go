@@ -1,0 +1,34 @@
+package shopgraph
+
+import (
+	"context"
+	"errors"
+)
+
+// OrderEventBus carries order events to every subscriber, on every
+// instance: the events hub (in process) or its Redis bridge. Events come
+// from the order events topic (SNS, or the local Step Functions'
+// sns:publish in the embedded default).
+type OrderEventBus interface {
+	// Publish delivers ev to every current subscriber (on every instance,
+	// with a bridge). It never waits for a slow subscriber.
+	Publish(ctx context.Context, ev OrderEvent) error
+	// Subscribe returns a subscription to every event published after it.
+	Subscribe(ctx context.Context) (OrderEventSubscription, error)
+}
+
+// OrderEventSubscription is one subscriber's stream of order events.
+type OrderEventSubscription interface {
+	// Events delivers the events in the order they were published; it is
+	// closed when the subscription ends.
+	Events() <-chan OrderEvent
+	// Err is why the subscription ended (nil after Close; ErrSlowSubscriber
+	// when it fell behind), once Events is closed.
+	Err() error
+	// Close ends the subscription.
+	Close()
+}
+
+// ErrSlowSubscriber ends a subscription whose buffer filled up: a
+// subscriber that does not keep up is cut off, never the others slowed.
+var ErrSlowSubscriber = errors.New("the subscriber fell too far behind the order events")

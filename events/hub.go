@@ -1,0 +1,268 @@
+// Package events is the in-process order-event hub: a shopgraph.OrderEventBus
+// that fans every published event out to the subscriptions of this process.
+// Each subscription has a bounded buffer; Publish never waits for a
+// subscriber, and one that lets its buffer fill up is cut off with
+// shopgraph.ErrSlowSubscriber while the others carry on. The Redis bridge
+// (events/redis) carries events between instances and delivers them through
+// a Hub on each.
+package events
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/shopgraph/shopgraph"
+)
+
+// DefaultBuffer is how many events a subscription may have waiting before it
+// is cut off as slow, when HubOptions.Buffer is zero.
+const DefaultBuffer = 256
+
+// ErrClosed is returned by Publish and Subscribe after the hub (or a bridge
+// built on one) is closed, and is the Err of the subscriptions it ended.
+var ErrClosed = errors.New("the order event hub is closed")
+
+var _ shopgraph.OrderEventBus = (*Hub)(nil)
+
+// HubOptions configures a Hub.
+type HubOptions struct {
+	// Buffer is how many events each subscription may have waiting to be
+	// read; more and the subscription ends with shopgraph.ErrSlowSubscriber
+	// (see Publish). Zero means DefaultBuffer.
+	Buffer int
+}
+
+// chanCap bounds the capacity of a subscription's channel. The rest of its
+// buffer is a backlog allocated only while the subscriber lags, so an idle
+// subscription costs about 2 KB whatever Buffer is (a channel of 256 events
+// would be 28 KB).
+const chanCap = 16
+
+// Hub is the in-process shopgraph.OrderEventBus. Its methods are safe for
+// concurrent use. Every subscriber sees the events in one order, the order in
+// which the Publish calls took effect (so one goroutine's events arrive in the
+// order it published them).
+//
+// A subscription's events wait in its channel and, when that is full, in a
+// backlog that a goroutine of the subscription's own feeds into the channel
+// as the subscriber reads; the goroutine exists only while there is a
+// backlog, and ends with the subscription.
+type Hub struct {
+	buffer int
+
+	// mu guards everything below and the subscriptions' state. A
+	// subscription's channel is sent on by Publish (under mu, only while the
+	// subscription has no backlog) or by its feeder goroutine (holding no
+	// lock, only while it has one), and closed exactly once: by endLocked,
+	// or by the feeder when the subscription ends while it runs.
+	mu      sync.Mutex
+	subs    []*subscription // each at its index
+	closed  bool
+	stats   Stats
+	feeders sync.WaitGroup
+}
+
+// Stats are a hub's counters, for metrics. The counts are totals since the
+// hub was made, except Subscribers and Backlogged.
+type Stats struct {
+	// Subscribers is how many subscriptions are open now.
+	Subscribers int
+	// Backlogged is how many of them have more events waiting than their
+	// channel holds (their subscribers lag).
+	Backlogged int
+	// Subscribed counts every subscription made.
+	Subscribed uint64
+	// Published counts the events published.
+	Published uint64
+	// Delivered counts events handed to subscriptions (one event to three
+	// subscribers is three).
+	Delivered uint64
+	// Dropped counts the subscriptions cut off with
+	// shopgraph.ErrSlowSubscriber because their buffer was full.
+	Dropped uint64
+}
+
+// NewHub returns an open hub with no subscribers.
+func NewHub(opts HubOptions) *Hub {
+	buffer := opts.Buffer
+	if buffer <= 0 {
+		buffer = DefaultBuffer
+	}
+	return &Hub{buffer: buffer}
+}
+
+// Publish hands ev to every current subscription without waiting for any.
+// A subscription that already has Buffer events waiting ends with
+// shopgraph.ErrSlowSubscriber: its Events channel closes after delivering
+// some of them, oldest first. (An event being handed to a lagging subscriber
+// is not counted: a subscription is never cut off with fewer than Buffer
+// events waiting, and holds Buffer+1 at most.) It returns ErrClosed after
+// Close, and nil otherwise; ctx is not used, since Publish never blocks.
+func (h *Hub) Publish(_ context.Context, ev shopgraph.OrderEvent) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	h.stats.Published++
+	// Backwards, so that endLocked's swap-remove moves only visited ones.
+	for i := len(h.subs) - 1; i >= 0; i-- {
+		s := h.subs[i]
+		if !s.feeding {
+			select {
+			case s.ch <- ev:
+				h.stats.Delivered++
+				continue
+			default: // the channel is full: start a backlog
+			}
+		}
+		if len(s.ch)+len(s.backlog) >= h.buffer {
+			h.stats.Dropped++
+			h.endLocked(s, shopgraph.ErrSlowSubscriber)
+			continue
+		}
+		s.backlog = append(s.backlog, ev)
+		h.stats.Delivered++
+		if !s.feeding {
+			s.feeding, s.stop = true, make(chan struct{})
+			h.feeders.Add(1)
+			go s.feed(s.stop)
+		}
+	}
+	return nil
+}
+
+// Subscribe returns a subscription to every event published after it
+// returns, until the subscription is closed, is cut off as slow, or the hub
+// is closed. ctx bounds only the call (which does not block). After Close it
+// returns ErrClosed.
+func (h *Hub) Subscribe(_ context.Context) (shopgraph.OrderEventSubscription, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	s := &subscription{hub: h, ch: make(chan shopgraph.OrderEvent, min(h.buffer, chanCap)), idx: len(h.subs)}
+	h.subs = append(h.subs, s)
+	h.stats.Subscribed++
+	return s, nil
+}
+
+// Close ends every subscription (their Err is ErrClosed), makes later
+// Publish and Subscribe calls fail with ErrClosed, and returns once the
+// subscriptions' goroutines have ended. It is idempotent.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	for i := len(h.subs) - 1; i >= 0; i-- {
+		h.endLocked(h.subs[i], ErrClosed)
+	}
+	h.mu.Unlock()
+	h.feeders.Wait() // no feeder starts once closed is set
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := h.stats
+	st.Subscribers = len(h.subs)
+	for _, s := range h.subs {
+		if s.feeding {
+			st.Backlogged++
+		}
+	}
+	return st
+}
+
+// endLocked ends s with err (nil for a Close) unless it has ended: it leaves
+// the hub, its backlog is dropped, and its channel is closed (by its feeder,
+// if one runs, after its current send). h.mu is held.
+func (h *Hub) endLocked(s *subscription, err error) {
+	if s.ended {
+		return
+	}
+	s.ended, s.err = true, err
+	last := len(h.subs) - 1
+	moved := h.subs[last]
+	h.subs[s.idx], moved.idx = moved, s.idx
+	h.subs[last] = nil
+	h.subs = h.subs[:last]
+	s.backlog = nil
+	if s.feeding {
+		close(s.stop)
+		return
+	}
+	close(s.ch)
+}
+
+// subscription is one subscriber's channel and backlog. Its fields other than
+// hub and ch are guarded by hub.mu.
+type subscription struct {
+	hub     *Hub
+	ch      chan shopgraph.OrderEvent
+	idx     int // in hub.subs, while not ended
+	ended   bool
+	err     error
+	backlog []shopgraph.OrderEvent // waiting behind a full ch, oldest first
+	feeding bool                   // a feed goroutine runs
+	stop    chan struct{}          // closed when the subscription ends while feeding
+}
+
+// feed moves the backlog into the channel, oldest first, as the subscriber
+// reads, and returns when the backlog is empty or the subscription ended
+// (then closing the channel). What fits in the channel moves under the lock;
+// when the channel is full it takes the oldest event out of the backlog and
+// waits to send it, holding no lock. Publish does not count that event, so
+// it never counts more events than are waiting.
+func (s *subscription) feed(stop <-chan struct{}) {
+	h := s.hub
+	defer h.feeders.Done()
+	h.mu.Lock()
+	for {
+		if s.ended {
+			h.mu.Unlock()
+			close(s.ch)
+			return
+		}
+		// While feeding, only feed sends on ch: with room, this cannot block.
+		for len(s.backlog) > 0 && len(s.ch) < cap(s.ch) {
+			s.ch <- s.backlog[0]
+			s.popLocked()
+		}
+		if len(s.backlog) == 0 {
+			s.feeding, s.stop, s.backlog = false, nil, nil
+			h.mu.Unlock()
+			return
+		}
+		ev := s.backlog[0] // Publish only appends: the oldest stays first
+		s.popLocked()
+		h.mu.Unlock()
+		select {
+		case s.ch <- ev:
+		case <-stop: // ended: ev is dropped with the backlog
+		}
+		h.mu.Lock()
+	}
+}
+
+// popLocked drops the backlog's first event. hub.mu is held.
+func (s *subscription) popLocked() {
+	s.backlog[0] = shopgraph.OrderEvent{} // let go of its strings
+	s.backlog = s.backlog[1:]
+}
+
+func (s *subscription) Events() <-chan shopgraph.OrderEvent { return s.ch }
+
+func (s *subscription) Err() error {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	return s.err
+}
+
+func (s *subscription) Close() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.hub.endLocked(s, nil)
+}

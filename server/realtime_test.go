@@ -1,0 +1,540 @@
+package server_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/internal/apptest"
+	"github.com/shopgraph/shopgraph/local/userpool"
+	"github.com/shopgraph/shopgraph/server"
+)
+
+// rtClient is a test client of the AppSync real-time protocol.
+type rtClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+// rtFrame is a message the server sent.
+type rtFrame struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Payload struct {
+		Data                json.RawMessage `json:"data"`
+		Errors              []rtError       `json:"errors"`
+		ConnectionTimeoutMs int             `json:"connectionTimeoutMs"`
+	} `json:"payload"`
+}
+
+type rtError struct {
+	ErrorType string `json:"errorType"`
+	Message   string `json:"message"`
+	ErrorCode int    `json:"errorCode"`
+}
+
+// rtServer serves the app over real HTTP (WebSockets need a connection).
+func rtServer(t *testing.T, a *apptest.App) string {
+	t.Helper()
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/graphql/realtime"
+}
+
+// headerProtocol is the header- subprotocol carrying headers.
+func headerProtocol(headers map[string]string) string {
+	raw, _ := json.Marshal(headers)
+	return "header-" + base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func dialRT(t *testing.T, url string, protocols []string, header http.Header) (*rtClient, *http.Response, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: protocols, HTTPHeader: header})
+	if err != nil {
+		return nil, resp, err
+	}
+	conn.SetReadLimit(1 << 20)
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	return &rtClient{t: t, conn: conn}, resp, nil
+}
+
+func (c *rtClient) send(v any) {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+// next reads the next message other than ka.
+func (c *rtClient) next() rtFrame {
+	c.t.Helper()
+	for {
+		f, err := c.read(15 * time.Second)
+		if err != nil {
+			c.t.Fatalf("read: %v", err)
+		}
+		if f.Type != "ka" {
+			return f
+		}
+	}
+}
+
+func (c *rtClient) read(within time.Duration) (rtFrame, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	_, b, err := c.conn.Read(ctx)
+	if err != nil {
+		return rtFrame{}, err
+	}
+	var f rtFrame
+	if err := json.Unmarshal(b, &f); err != nil {
+		c.t.Fatalf("server sent %s: %v", b, err)
+	}
+	return f, nil
+}
+
+func (c *rtClient) want(typ, id string) rtFrame {
+	c.t.Helper()
+	f := c.next()
+	if f.Type != typ || f.ID != id {
+		c.t.Fatalf("got %+v, want %s for %q", f, typ, id)
+	}
+	return f
+}
+
+func (c *rtClient) init() {
+	c.t.Helper()
+	c.send(map[string]string{"type": "connection_init"})
+	if f := c.want("connection_ack", ""); f.Payload.ConnectionTimeoutMs != 300000 {
+		c.t.Fatalf("connectionTimeoutMs %d", f.Payload.ConnectionTimeoutMs)
+	}
+}
+
+const onOrderStatus = `subscription S($orderId: ID, $after: Int) { onOrderStatusChanged(orderId: $orderId, afterVersion: $after) { orderId customerId status previousStatus version occurredAt } }`
+
+// start sends a start for the query with variables, authorized by auth
+// (nil: the connection's credentials).
+func (c *rtClient) start(id, query string, vars map[string]any, auth map[string]string) {
+	data, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	payload := map[string]any{"data": string(data)}
+	if auth != nil {
+		payload["extensions"] = map[string]any{"authorization": auth}
+	}
+	c.send(map[string]any{"id": id, "type": "start", "payload": payload})
+}
+
+type rtEvent struct {
+	OrderID, CustomerID, Status, PreviousStatus, OccurredAt string
+	Version                                                 int
+}
+
+func eventOf(t *testing.T, f rtFrame) rtEvent {
+	t.Helper()
+	var d struct{ OnOrderStatusChanged *rtEvent }
+	if err := json.Unmarshal(f.Payload.Data, &d); err != nil || d.OnOrderStatusChanged == nil {
+		t.Fatalf("data frame %s: %v", f.Payload.Data, err)
+	}
+	return *d.OnOrderStatusChanged
+}
+
+func userAuth(token string) map[string]string {
+	return map[string]string{"Authorization": token, "host": "api.example.test"}
+}
+
+// TestRealtime_handshakes: every connection-auth carrier (the header-
+// subprotocol, the header query parameter with '+' arriving as a space,
+// plain upgrade headers) connects; graphql-ws is selected and the header-
+// entry never echoed. An order placed after subscribing is delivered in
+// order: CONFIRMED after PENDING, version 2.
+func TestRealtime_handshakes(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 10})
+	url := rtServer(t, a)
+	alice := a.Token(t, "alice", shopgraph.TokenUseID)
+	p := a.Catalog.Products[0]
+	setStock(t, a, p, 10)
+
+	// A header JSON whose standard base64 has a '+' in it.
+	plusHeaders := map[string]string{"Authorization": alice, "host": "api.example.test"}
+	var query string
+	for pad := 0; ; pad++ {
+		plusHeaders["x-pad"] = strings.Repeat("~", pad)
+		raw, _ := json.Marshal(plusHeaders)
+		enc := base64.StdEncoding.EncodeToString(raw)
+		if strings.Contains(enc, "+") {
+			query = "?header=" + strings.ReplaceAll(enc, "+", " ") + "&payload=e30="
+			query = strings.ReplaceAll(query, " ", "%20")
+			break
+		}
+	}
+	for i, c := range []struct {
+		name      string
+		url       string
+		protocols []string
+		header    http.Header
+	}{
+		{"header- subprotocol", url, []string{"graphql-ws", headerProtocol(userAuth(alice))}, nil},
+		{"query parameters", url + query, []string{"graphql-ws"}, nil},
+		{"upgrade headers", url, []string{"graphql-ws"}, http.Header{"Authorization": {alice}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl, resp, err := dialRT(t, c.url, c.protocols, c.header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "graphql-ws" {
+				t.Fatalf("selected subprotocol %q, want graphql-ws alone", got)
+			}
+			cl.init()
+			cl.start("s1", onOrderStatus, map[string]any{}, nil)
+			cl.want("start_ack", "s1")
+			o := orderOf(t, a.DoWith(t, map[string]string{"Authorization": alice}, placeOrder,
+				map[string]any{"in": orderInput(fmt.Sprintf("rt-%d", i), p, 1)}), "placeOrder")
+			ev := eventOf(t, cl.want("data", "s1"))
+			if ev.OrderID != o.ID || ev.Status != "CONFIRMED" || ev.PreviousStatus != "PENDING" || ev.Version != 2 || ev.OccurredAt == "" {
+				t.Fatalf("event %+v", ev)
+			}
+			cl.send(map[string]string{"type": "stop", "id": "s1"})
+			cl.want("complete", "s1")
+		})
+	}
+}
+
+// TestRealtime_refusals: a connection without the graphql-ws subprotocol
+// or with bad credentials gets AppSync's connection_error; a plain GET is
+// a 400. The server keeps serving after each.
+func TestRealtime_refusals(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5})
+	url := rtServer(t, a)
+	alice := a.Token(t, "alice", shopgraph.TokenUseID)
+
+	cl, _, err := dialRT(t, url, nil, http.Header{"Authorization": {alice}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := cl.next(); f.Type != "connection_error" || len(f.Payload.Errors) != 1 || f.Payload.Errors[0].Message != "NoProtocolError" || f.Payload.Errors[0].ErrorCode != 400 {
+		t.Fatalf("no subprotocol: %+v", f)
+	}
+	for _, auth := range []map[string]string{{"Authorization": "not-a-jwt"}, {"x-api-key": "sgk_nope.nope"}, {"host": "api.example.test"}} {
+		cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(auth)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := cl.next()
+		if f.Type != "connection_error" || len(f.Payload.Errors) != 1 || !strings.Contains(f.Payload.Errors[0].ErrorType, "UnauthorizedException") {
+			t.Fatalf("bad credentials %v: %+v", auth, f)
+		}
+	}
+	cl, _, err = dialRT(t, url, []string{"graphql-ws", "header-!!!"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := cl.next(); f.Type != "connection_error" || f.Payload.Errors[0].ErrorType != "BadRequestException" {
+		t.Fatalf("undecodable header- subprotocol: %+v", f)
+	}
+	resp, err := http.Get("http" + strings.TrimPrefix(url, "ws"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("a plain GET of /graphql/realtime: %d", resp.StatusCode)
+	}
+	// Still serving.
+	ok, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(alice))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok.init()
+}
+
+// TestRealtime_startAuthorization: each start is authorized on its own
+// credentials: on one socket an API-key start is refused (Unauthorized)
+// while the user-pool one keeps working; a customer cannot subscribe to
+// another customer's order, nor filter on another customer; an event of
+// another order is not delivered to a filtered subscription.
+func TestRealtime_startAuthorization(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 10})
+	url := rtServer(t, a)
+	alice, bob := a.Token(t, "alice", shopgraph.TokenUseID), a.Token(t, "bob", shopgraph.TokenUseID)
+	p := a.Catalog.Products[1]
+	setStock(t, a, p, 10)
+	aliceH, bobH := map[string]string{"Authorization": alice}, map[string]string{"Authorization": bob}
+	first := orderOf(t, a.DoWith(t, aliceH, placeOrder, map[string]any{"in": orderInput("auth-1", p, 1)}), "placeOrder")
+	awaitOrder(t, a, aliceH, first.ID, "CONFIRMED")
+
+	cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(alice))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.init()
+	cl.start("key", onOrderStatus, map[string]any{"orderId": first.ID}, map[string]string{"x-api-key": "sgk_0000000000000000.Mt4a8N3JxvZGnqLATbNrLxg89DryYcCd0Y_232UTZxI", "host": "api.example.test"})
+	if f := cl.want("error", "key"); len(f.Payload.Errors) != 1 || f.Payload.Errors[0].ErrorType != "Unauthorized" {
+		t.Fatalf("API-key start: %+v", f)
+	}
+	cl.start("bob", onOrderStatus, map[string]any{"orderId": first.ID}, userAuth(bob))
+	if f := cl.want("error", "bob"); len(f.Payload.Errors) != 1 || f.Payload.Errors[0].ErrorType != "Unauthorized" ||
+		!strings.Contains(f.Payload.Errors[0].Message, "only to their own orders") {
+		t.Fatalf("bob on alice's order: %+v", f)
+	}
+	cl.start("bob-customer", `subscription { onOrderStatusChanged(customerId: "someone-else") { orderId } }`, nil, nil)
+	if f := cl.want("error", "bob-customer"); f.Payload.Errors[0].ErrorType != "Unauthorized" {
+		t.Fatalf("another customer's filter: %+v", f)
+	}
+
+	// alice filters on the first order; the second's events are not for
+	// that subscription.
+	cl.start("mine", onOrderStatus, map[string]any{"orderId": first.ID}, userAuth(alice))
+	cl.want("start_ack", "mine")
+	second := orderOf(t, a.DoWith(t, aliceH, placeOrder, map[string]any{"in": orderInput("auth-2", p, 1)}), "placeOrder")
+	awaitOrder(t, a, aliceH, second.ID, "CONFIRMED")
+	wantNoErrors(t, a.DoWith(t, aliceH, cancelOrder, map[string]any{"id": first.ID}))
+	if ev := eventOf(t, cl.want("data", "mine")); ev.OrderID != first.ID || ev.Status != "CANCELLED" {
+		t.Fatalf("filtered subscription got %+v", ev)
+	}
+	// bob's own subscription on his own socket sees none of alice's.
+	bc, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(bob))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc.init()
+	bc.start("all", onOrderStatus, map[string]any{}, nil)
+	bc.want("start_ack", "all")
+	third := orderOf(t, a.DoWith(t, bobH, placeOrder, map[string]any{"in": orderInput("auth-3", p, 1)}), "placeOrder")
+	if ev := eventOf(t, bc.want("data", "all")); ev.OrderID != third.ID {
+		t.Fatalf("bob got %+v, want only his own order %s", ev, third.ID)
+	}
+}
+
+// TestRealtime_protocolErrors: malformed frames, unknown types, a start
+// before connection_init, a duplicate id, a query instead of a
+// subscription and Apollo's start shape each get an error, and the
+// connection keeps working.
+func TestRealtime_protocolErrors(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5})
+	url := rtServer(t, a)
+	alice := a.Token(t, "alice", shopgraph.TokenUseID)
+	cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(alice))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.start("early", onOrderStatus, nil, nil)
+	if f := cl.want("error", "early"); f.Payload.Errors[0].ErrorType != "BadRequestException" {
+		t.Fatalf("start before init: %+v", f)
+	}
+	cl.init()
+	if err := cl.conn.Write(context.Background(), websocket.MessageText, []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	if f := cl.want("error", ""); f.Payload.Errors[0].ErrorType != "BadRequestException" {
+		t.Fatalf("malformed frame: %+v", f)
+	}
+	cl.send(map[string]string{"type": "subscribe", "id": "x"})
+	if f := cl.want("error", "x"); f.Payload.Errors[0].ErrorType != "UnsupportedOperation" {
+		t.Fatalf("unknown type: %+v", f)
+	}
+	cl.send(map[string]any{"type": "start", "id": "apollo", "payload": map[string]any{"query": "subscription { x }"}})
+	if f := cl.want("error", "apollo"); f.Payload.Errors[0].ErrorType != "UnsupportedOperation" {
+		t.Fatalf("Apollo-shaped start: %+v", f)
+	}
+	cl.start("q", `{ warehouses { code } }`, nil, nil)
+	if f := cl.want("error", "q"); f.Payload.Errors[0].ErrorType != "UnsupportedOperation" {
+		t.Fatalf("a query over realtime: %+v", f)
+	}
+	cl.start("bad", `subscription { onOrderStatusChanged { nope } }`, nil, nil)
+	if f := cl.want("error", "bad"); len(f.Payload.Errors) == 0 || !strings.Contains(f.Payload.Errors[0].Message, "nope") {
+		t.Fatalf("an invalid document: %+v", f)
+	}
+	cl.start("a", onOrderStatus, map[string]any{}, nil)
+	cl.want("start_ack", "a")
+	cl.start("a", onOrderStatus, map[string]any{}, nil)
+	if f := cl.want("error", "a"); f.Payload.Errors[0].ErrorType != "BadRequestException" {
+		t.Fatalf("duplicate id: %+v", f)
+	}
+	cl.send(map[string]string{"type": "stop", "id": "a"})
+	cl.want("complete", "a")
+}
+
+// TestRealtime_limits: the 101st subscription is MaxSubscriptionsReachedError;
+// a connection that never sends connection_init is closed; keep-alives
+// arrive; a token that expires ends its subscription with
+// UnauthorizedException; an event over the payload limit is an error, not
+// a silent drop.
+func TestRealtime_limits(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5, Server: server.Config{Realtime: server.RealtimeConfig{
+		InitTimeout: 300 * time.Millisecond, KeepAlive: 100 * time.Millisecond, MaxSubscriptions: 3, MaxPayloadBytes: 120,
+	}}})
+	url := rtServer(t, a)
+	alice := a.Token(t, "alice", shopgraph.TokenUseID)
+
+	idle, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(alice))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := idle.read(5 * time.Second); err != nil || f.Type != "error" || f.Payload.Errors[0].ErrorType != "ConnectionTimeout" {
+		t.Fatalf("no connection_init: %+v %v", f, err)
+	}
+	if _, err := idle.read(5 * time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Fatalf("no connection_init: the connection was not closed (%v)", err)
+	}
+
+	cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(alice))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.init()
+	if f, err := cl.read(5 * time.Second); err != nil || f.Type != "ka" {
+		t.Fatalf("keep-alive: %+v %v", f, err)
+	}
+	for i := range 3 {
+		cl.start(fmt.Sprint(i), onOrderStatus, map[string]any{}, nil)
+		cl.want("start_ack", fmt.Sprint(i))
+	}
+	cl.start("3", onOrderStatus, map[string]any{}, nil)
+	if f := cl.want("error", "3"); f.Payload.Errors[0].ErrorType != "MaxSubscriptionsReachedError" {
+		t.Fatalf("4th subscription of 3: %+v", f)
+	}
+	p := a.Catalog.Products[0]
+	setStock(t, a, p, 5)
+	orderOf(t, a.DoWith(t, map[string]string{"Authorization": alice}, placeOrder, map[string]any{"in": orderInput("big", p, 1)}), "placeOrder")
+	for range 3 {
+		if f := cl.next(); f.Type != "error" || f.Payload.Errors[0].ErrorType != "LimitExceeded" {
+			t.Fatalf("an event over the payload limit: %+v", f)
+		}
+	}
+
+	u, _ := userpool.DevUser("alice")
+	short, err := a.Issuer.Mint(u, shopgraph.TokenUseID, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.send(map[string]string{"type": "stop", "id": "0"})
+	cl.want("complete", "0")
+	cl.start("short", `subscription { onOrderStatusChanged { orderId } }`, nil, userAuth(short))
+	cl.want("start_ack", "short")
+	if f := cl.next(); f.Type != "error" || f.ID != "short" || f.Payload.Errors[0].ErrorType != "UnauthorizedException" {
+		t.Fatalf("expired token: %+v", f)
+	}
+}
+
+// TestRealtime_replay: afterVersion replays the order's later changes from
+// its history, then live ones, with no duplicate and no gap.
+func TestRealtime_replay(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5})
+	url := rtServer(t, a)
+	alice := a.Token(t, "alice", shopgraph.TokenUseID)
+	aliceH := map[string]string{"Authorization": alice}
+	wanda := map[string]string{"Authorization": a.Token(t, "wanda", shopgraph.TokenUseID)}
+	p := a.Catalog.Products[2]
+	setStock(t, a, p, 5)
+	o := orderOf(t, a.DoWith(t, aliceH, placeOrder, map[string]any{"in": orderInput("replay", p, 1)}), "placeOrder")
+	awaitOrder(t, a, aliceH, o.ID, "CONFIRMED")
+	retryConflict(t, a, wanda, shipOrder, o.ID)
+	awaitOrder(t, a, aliceH, o.ID, "SHIPPED")
+
+	cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(alice))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.init()
+	cl.start("r", onOrderStatus, map[string]any{"orderId": o.ID, "after": 1}, nil)
+	cl.want("start_ack", "r")
+	for _, want := range []string{"CONFIRMED", "SHIPPED"} {
+		if ev := eventOf(t, cl.want("data", "r")); ev.Status != want {
+			t.Fatalf("replayed %+v, want %s", ev, want)
+		}
+	}
+	retryConflict(t, a, wanda, `mutation($id: ID!) { markOrderDelivered(orderId: $id) { id } }`, o.ID)
+	if ev := eventOf(t, cl.want("data", "r")); ev.Status != "DELIVERED" || ev.Version != 4 {
+		t.Fatalf("live after replay: %+v", ev)
+	}
+	cl.start("nobad", onOrderStatus, map[string]any{"after": 1}, nil)
+	if f := cl.want("error", "nobad"); f.Payload.Errors[0].ErrorType != "BadRequest" {
+		t.Fatalf("afterVersion without orderId: %+v", f)
+	}
+}
+
+// TestRealtime_outlivesReadTimeout: the HTTP server's read timeout bounds
+// requests, not WebSocket connections: a subscription keeps receiving
+// keep-alives well past it.
+func TestRealtime_outlivesReadTimeout(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 1, Server: server.Config{Realtime: server.RealtimeConfig{KeepAlive: 50 * time.Millisecond}}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Serve(ctx, ln, a.Handler, server.ServeOptions{ReadTimeout: 200 * time.Millisecond, ShutdownTimeout: time.Second})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	cl, _, err := dialRT(t, "ws://"+ln.Addr().String()+"/graphql/realtime", []string{"graphql-ws", headerProtocol(userAuth(a.Token(t, "alice", shopgraph.TokenUseID)))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.init()
+	for deadline := time.Now().Add(800 * time.Millisecond); time.Now().Before(deadline); {
+		if f, err := cl.read(2 * time.Second); err != nil || f.Type != "ka" {
+			t.Fatalf("after %s: %+v %v", time.Until(deadline), f, err)
+		}
+	}
+}
+
+// TestGraphQLWS: the graphql-ws protocol (graphql-transport-ws) on
+// /graphql: connection_init's payload authenticates with the HTTP code (a
+// bad token is refused), and a subscription receives its order's events.
+func TestGraphQLWS(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 5})
+	url := strings.TrimSuffix(rtServer(t, a), "/realtime")
+	alice := a.Token(t, "alice", shopgraph.TokenUseID)
+	p := a.Catalog.Products[0]
+	setStock(t, a, p, 5)
+
+	bad, _, err := dialRT(t, url, []string{"graphql-transport-ws"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.send(map[string]any{"type": "connection_init", "payload": map[string]string{"Authorization": "nope"}})
+	if _, err := bad.read(5 * time.Second); websocket.CloseStatus(err) != 4403 {
+		t.Fatalf("a bad token: %v, want the connection closed with 4403 Forbidden", err)
+	}
+
+	cl, resp, err := dialRT(t, url, []string{"graphql-transport-ws"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Header.Get("Sec-WebSocket-Protocol") != "graphql-transport-ws" {
+		t.Fatalf("subprotocol %q", resp.Header.Get("Sec-WebSocket-Protocol"))
+	}
+	cl.send(map[string]any{"type": "connection_init", "payload": map[string]string{"Authorization": alice}})
+	cl.want("connection_ack", "")
+	cl.send(map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{"query": onOrderStatus, "variables": map[string]any{}}})
+	o := orderOf(t, a.DoWith(t, map[string]string{"Authorization": alice}, placeOrder, map[string]any{"in": orderInput("gws", p, 1)}), "placeOrder")
+	for {
+		f := cl.next()
+		if f.Type == "ping" || f.Type == "pong" {
+			continue
+		}
+		if f.Type != "next" || f.ID != "1" {
+			t.Fatalf("got %+v, want next for 1", f)
+		}
+		if ev := eventOf(t, f); ev.OrderID != o.ID || ev.Status != "CONFIRMED" {
+			t.Fatalf("event %+v", ev)
+		}
+		break
+	}
+	cl.send(map[string]any{"type": "complete", "id": "1"})
+}
