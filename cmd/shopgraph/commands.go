@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"io/fs"
@@ -50,12 +51,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
+	tlsCfg, certFile, err := tlsConfig(cfg)
+	if err != nil {
+		return err
+	}
 	// Listen first: a busy port fails fast, before any seeding.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (SHOPGRAPH_ADDR / --addr): %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	scheme := "http"
+	if tlsCfg != nil {
+		ln, scheme = tls.NewListener(ln, tlsCfg), "https"
+		log.Info("serving HTTPS", "certificate", certFile)
+	}
 
 	a, err := app.New(ctx, acfg)
 	if err != nil {
@@ -71,7 +81,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		_ = a.Close(cctx)
 	}()
 
-	base := "http://" + ln.Addr().String()
+	base := scheme + "://" + ln.Addr().String()
 	if embedded {
 		// Tell `shopgraph token` and `shopgraph apikey`, run from this
 		// directory, where this server and its DynamoDB are, before

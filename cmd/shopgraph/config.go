@@ -62,6 +62,9 @@ type config struct {
 	OIDCJWKSURL       string
 	OIDCClientIDs     []string
 	CORSOrigins       []string
+	TLS               string
+	TLSCertFile       string
+	TLSKeyFile        string
 	SNSTopicARNs      []string
 	SNSCertHosts      []string
 	RTMaxSubs         int
@@ -240,6 +243,10 @@ var settings = []setting{
 	{"SHOPGRAPH_ACCOUNT_RATE_PER_IP", "60", "account mutations per client address per minute", positiveInt("SHOPGRAPH_ACCOUNT_RATE_PER_IP", func(c *config) *int { return &c.AccountPerIP })},
 	{"SHOPGRAPH_TRUSTED_PROXY_HOPS", "0", "how many proxies (load balancers) in front append to X-Forwarded-For; the client address is that many entries before the TCP peer (0: the TCP peer, X-Forwarded-For ignored)", nonNegativeInt("SHOPGRAPH_TRUSTED_PROXY_HOPS", func(c *config) *int { return &c.ProxyHops })},
 	{"SHOPGRAPH_CORS_ORIGINS", "*", "comma-separated browser origins allowed to call /graphql (* for any)", list(func(c *config) *[]string { return &c.CORSOrigins })},
+	{"SHOPGRAPH_TLS", "off", "serve HTTPS: off, self-signed (a certificate for localhost made once and kept in SHOPGRAPH_STATE_DIR/tls; Amplify v6 subscriptions need wss://) or files (SHOPGRAPH_TLS_CERT_FILE and SHOPGRAPH_TLS_KEY_FILE)",
+		oneOf("SHOPGRAPH_TLS", []string{tlsOff, tlsSelfSigned, tlsFiles}, func(c *config) *string { return &c.TLS })},
+	{"SHOPGRAPH_TLS_CERT_FILE", "", "PEM certificate chain for SHOPGRAPH_TLS=files", str(func(c *config) *string { return &c.TLSCertFile })},
+	{"SHOPGRAPH_TLS_KEY_FILE", "", "PEM private key for SHOPGRAPH_TLS=files", str(func(c *config) *string { return &c.TLSKeyFile })},
 	{"SHOPGRAPH_SNS_TOPIC_ARNS", "", "comma-separated order events topic ARNs whose SNS HTTPS subscription POST /events/sns accepts (signature-verified); empty: the endpoint is off. The embedded default feeds its events in process", list(func(c *config) *[]string { return &c.SNSTopicARNs })},
 	{"SHOPGRAPH_SNS_TRUSTED_CERT_HOSTS", "", "comma-separated hosts trusted besides sns.<region>.amazonaws.com to serve SNS signing certificates (tests and local stand-ins only)", list(func(c *config) *[]string { return &c.SNSCertHosts })},
 	{"SHOPGRAPH_REALTIME_MAX_SUBSCRIPTIONS", "100", "subscriptions per real-time connection (as AppSync); one more is MaxSubscriptionsReachedError", positiveInt("SHOPGRAPH_REALTIME_MAX_SUBSCRIPTIONS", func(c *config) *int { return &c.RTMaxSubs })},

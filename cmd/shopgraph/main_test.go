@@ -108,7 +108,7 @@ func startServe(t *testing.T, getenv func(string) string, flags ...string) (stri
 	done := make(chan error, 1)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)
 	go func() { done <- run(ctx, args, getenv, logs, logs) }()
-	ready := regexp.MustCompile(`"shopgraph ready" graphql=(http://[0-9.:]+)/graphql`)
+	ready := regexp.MustCompile(`"shopgraph ready" graphql=(https?://[0-9.:]+)/graphql`)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if m := ready.FindStringSubmatch(logs.String()); m != nil {
