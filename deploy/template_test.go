@@ -27,6 +27,7 @@ import (
 	"github.com/shopgraph/shopgraph/deploy"
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/ordertest"
 	"github.com/shopgraph/shopgraph/local/payments"
 	"github.com/shopgraph/shopgraph/seed"
 	"github.com/shopgraph/shopgraph/workflows"
@@ -699,15 +700,7 @@ func tasksCalls(t *testing.T) map[grant]bool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		now := time.Now().UTC()
-		o := shopgraph.Order{
-			ID: shopgraph.OrderID("cust", key), CustomerID: "cust", Status: shopgraph.OrderPending, Version: 1,
-			Lines:           []shopgraph.OrderLine{{Product: p.Key(), Name: p.Name, UnitPrice: p.Price, Quantity: quantity}},
-			Total:           shopgraph.Money{Amount: int64(quantity) * p.Price.Amount, Currency: p.Price.Currency},
-			ShippingAddress: shopgraph.Address{Name: "A", Line1: "1 Road", City: "Town", PostalCode: "12345", Country: "DE"},
-			PaymentRef:      ref, IdempotencyKey: key, History: []shopgraph.StatusChange{{Status: shopgraph.OrderPending, At: now}},
-			CreatedAt: now, UpdatedAt: now,
-		}
+		o := ordertest.Pending("cust", key, p, quantity, ref, time.Now())
 		if _, _, err := setup.CreateOrder(ctx, o); err != nil {
 			t.Fatal(err)
 		}

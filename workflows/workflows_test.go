@@ -18,6 +18,7 @@ import (
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/internal/asltest"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
+	"github.com/shopgraph/shopgraph/internal/ordertest"
 	"github.com/shopgraph/shopgraph/local"
 	"github.com/shopgraph/shopgraph/local/payments"
 	"github.com/shopgraph/shopgraph/local/stepfunctions"
@@ -161,16 +162,7 @@ func (r *rig) place(t *testing.T, customer, key string, p shopgraph.Product, qua
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
-	o := shopgraph.Order{
-		ID: shopgraph.OrderID(customer, key), CustomerID: customer, Status: shopgraph.OrderPending, Version: 1,
-		Lines:           []shopgraph.OrderLine{{Product: p.Key(), Name: p.Name, UnitPrice: p.Price, Quantity: quantity}},
-		Total:           shopgraph.Money{Amount: p.Price.Amount * int64(quantity), Currency: p.Price.Currency},
-		ShippingAddress: shopgraph.Address{Name: "A", Line1: "1 Road", City: "Town", PostalCode: "12345", Country: "DE"},
-		PaymentRef:      ref, IdempotencyKey: key, History: []shopgraph.StatusChange{{Status: shopgraph.OrderPending, At: now}},
-		CreatedAt: now, UpdatedAt: now,
-	}
-	stored, _, err := r.app.Store.CreateOrder(ctx, o)
+	stored, _, err := r.app.Store.CreateOrder(ctx, ordertest.Pending(customer, key, p, quantity, ref, time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
