@@ -24,7 +24,6 @@ import (
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/cognito"
 	"github.com/shopgraph/shopgraph/dynamo"
-	"github.com/shopgraph/shopgraph/events"
 	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
@@ -83,6 +82,9 @@ type EventsConfig struct {
 	// SNSHTTPClient fetches signing certificates and confirms
 	// subscriptions (nil: a client with a 10 s timeout).
 	SNSHTTPClient *http.Client
+	// RedisURL, when set, fans events out to every instance through Redis
+	// pub/sub (SHOPGRAPH_REDIS_URL); empty: the in-process hub.
+	RedisURL string
 }
 
 // IdentityConfig selects the identity side: which token issuers are
@@ -147,9 +149,9 @@ type App struct {
 	Workflows   *workflows.Engine
 	OrderEvents *OrderEvents
 	// Events carries order events to subscriptions (the in-process hub).
-	Events shopgraph.OrderEventBus
-	hub    *events.Hub
-	orders *orders
+	Events      shopgraph.OrderEventBus
+	closeEvents func()
+	orders      *orders
 	// Catalog is what SeedProducts seeded (empty when nothing was seeded,
 	// this time).
 	Catalog shopgraph.CatalogSnapshot
@@ -271,8 +273,9 @@ func (a *App) openOrders(ctx context.Context, cfg Config) error {
 		return err
 	}
 	a.orders, a.Orders, a.Workflows = o, o.desk, o.engine
-	hub := events.NewHub(events.HubOptions{})
-	a.Events, a.hub = hub, hub
+	if err := a.openEvents(ctx, cfg); err != nil {
+		return err
+	}
 	o.desk.Events = a.Events
 	a.OrderEvents = &OrderEvents{log: log, bus: a.Events}
 	sfcfg := cfg.StepFunctions
@@ -364,8 +367,8 @@ func (a *App) Close(ctx context.Context) error {
 	if a.StepFunctions != nil {
 		errs = append(errs, a.StepFunctions.Close(ctx))
 	}
-	if a.hub != nil {
-		a.hub.Close()
+	if a.closeEvents != nil {
+		a.closeEvents()
 	}
 	if a.DynamoDB != nil {
 		errs = append(errs, a.DynamoDB.Close(ctx))

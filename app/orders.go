@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/events"
+	"github.com/shopgraph/shopgraph/events/redis"
 	"github.com/shopgraph/shopgraph/events/sns"
 	"github.com/shopgraph/shopgraph/local/payments"
 	"github.com/shopgraph/shopgraph/local/stepfunctions"
@@ -228,4 +230,32 @@ func (a *App) snsIntake(cfg Config) (http.Handler, error) {
 	}
 	return sns.New(sns.Options{TopicARNs: ec.SNSTopicARNs, TrustedCertHosts: ec.SNSTrustedCertHosts, HTTPClient: client,
 		Sink: a.Events, Clock: cfg.Now, Logger: cfg.Logger})
+}
+
+// redisReadyTimeout is how long start waits for the Redis bridge to
+// subscribe before going on without it (it keeps reconnecting).
+const redisReadyTimeout = 5 * time.Second
+
+// openEvents opens the events bus: the Redis bridge when SHOPGRAPH_REDIS_URL
+// is set, else the in-process hub.
+func (a *App) openEvents(ctx context.Context, cfg Config) error {
+	if cfg.Events.RedisURL == "" {
+		hub := events.NewHub(events.HubOptions{})
+		a.Events, a.closeEvents = hub, hub.Close
+		return nil
+	}
+	bridge, err := redis.New(cfg.Events.RedisURL, redis.Options{Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	a.Events, a.closeEvents = bridge, func() { _ = bridge.Close() }
+	rctx, cancel := context.WithTimeout(ctx, redisReadyTimeout)
+	defer cancel()
+	if err := bridge.Ready(rctx); err != nil {
+		cfg.Logger.Warn("order events: Redis is not reachable yet; subscribers get events once it is (the bridge keeps reconnecting)",
+			"setting", redis.URLSetting, "error", err)
+	} else {
+		cfg.Logger.Info("order events fan out through Redis")
+	}
+	return nil
 }

@@ -53,9 +53,9 @@ type Hub struct {
 
 	// mu guards everything below and the subscriptions' state. A
 	// subscription's channel is sent on by Publish (under mu, only while the
-	// subscription has no backlog) or by its feeder goroutine (holding no
-	// lock, only while it has one), and closed exactly once: by endLocked,
-	// or by the feeder when the subscription ends while it runs.
+	// subscription has no backlog) or by its feeder goroutine (only while it
+	// has one), and closed exactly once: by endLocked, or by the feeder when
+	// the subscription ends while it runs.
 	mu      sync.Mutex
 	subs    []*subscription // each at its index
 	closed  bool

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,30 +294,44 @@ func testHubConcurrent(t *testing.T, buffer, publishers, perPub int, noneCut boo
 	t.Logf("%d readers: %v; longest %d events; %+v", readers, ends, len(longest), st)
 }
 
-// BenchmarkHub_Publish measures one Publish to N subscribers that keep up.
+// BenchmarkHub_Publish measures fanning events out to N subscribers that
+// each read in a goroutine of their own, the publisher keeping at most about
+// 16 events in flight: per event, the publish and its N deliveries
+// (ns/delivery is the cost of one delivered event on the machine's cores).
 func BenchmarkHub_Publish(b *testing.B) {
-	for _, n := range []int{1, 1000, 10000} {
+	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
-			const buffer = 1024
-			hub := events.NewHub(events.HubOptions{Buffer: buffer})
-			defer hub.Close()
-			subs := make([]shopgraph.OrderEventSubscription, n)
-			for i := range subs {
-				subs[i] = eventstest.MustSubscribe(b, hub)
+			// The publisher waits for all but 16n deliveries, so no subscriber
+			// lags by more than 16n events: give each room for that.
+			hub := events.NewHub(events.HubOptions{Buffer: 16*n + 16})
+			var readers sync.WaitGroup
+			var delivered, slow atomic.Int64
+			for range n {
+				sub := eventstest.MustSubscribe(b, hub)
+				readers.Go(func() {
+					for range sub.Events() {
+						delivered.Add(1)
+					}
+					if errors.Is(sub.Err(), shopgraph.ErrSlowSubscriber) {
+						slow.Add(1)
+					}
+				})
 			}
 			ev := eventstest.Event(1, 1)
-			b.ResetTimer()
-			for i := 0; b.Loop(); i++ {
+			var published int64
+			for b.Loop() {
 				_ = hub.Publish(context.Background(), ev)
-				if (i+1)%buffer == 0 { // drain before any buffer fills
-					b.StopTimer()
-					for _, s := range subs {
-						for len(s.Events()) > 0 {
-							<-s.Events()
-						}
-					}
-					b.StartTimer()
+				published++
+				for delivered.Load() < (published-16)*int64(n) && slow.Load() == 0 {
+					runtime.Gosched()
 				}
+			}
+			b.StopTimer()
+			hub.Close()
+			readers.Wait()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/delivery")
+			if slow.Load() > 0 {
+				b.Fatalf("%d subscribers were cut off", slow.Load())
 			}
 		})
 	}

@@ -549,9 +549,24 @@ func (c *realtimeConn) sendData(ctx context.Context, id string, resp *graphql.Re
 	_ = c.write(c.ctx, frame{Type: "data", ID: id, Payload: payload})
 }
 
+// realtimeDenied is the errorType of a start refused because the caller,
+// well authenticated, may not have that subscription (another customer's
+// order, an API key). AppSync says Unauthorized, but aws-amplify v6 takes
+// an error frame of type Unauthorized for an expired token and closes the
+// whole socket to reconnect, so that one refused start would interrupt
+// every other subscription on it. UnauthorizedException stays the answer
+// for a bad or expired credential, which should make Amplify reconnect.
+const realtimeDenied = "Forbidden"
+
 // sendErrors sends GraphQL errors in AppSync's wire shape.
 func (c *realtimeConn) sendErrors(ctx context.Context, id string, errs gqlerror.List) {
 	wire := toWire(&graphql.Response{Errors: errs})
+	for i := range wire.Errors {
+		if wire.Errors[i].ErrorType == string(shopgraph.CodeUnauthorized) {
+			wire.Errors[i].ErrorType = realtimeDenied
+			wire.Errors[i].Extensions = nil
+		}
+	}
 	_ = c.write(ctx, map[string]any{"type": "error", "id": id, "payload": map[string]any{"errors": wire.Errors}})
 }
 
@@ -614,10 +629,10 @@ func (h *Handler) graphqlWSInit(ctx context.Context, payload transport.InitPaylo
 		ctx = transport.WithWebsocketCloseCode(ctx, 4403)
 		var de *shopgraph.Error
 		if errors.As(err, &de) {
-			return ctx, nil, errors.New(string(de.Code) + ": " + de.Message)
+			return ctx, nil, fmt.Errorf("%s: %s", de.Code, de.Message)
 		}
 		h.cfg.Logger.ErrorContext(ctx, "graphql-ws authentication failed", "err", err)
-		return ctx, nil, errors.New(shopgraph.InternalMessage)
+		return ctx, nil, fmt.Errorf("%s", shopgraph.InternalMessage)
 	}
 	return shopgraph.NewContextWithIdentity(ctx, id), &payload, nil
 }

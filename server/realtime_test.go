@@ -281,16 +281,17 @@ func TestRealtime_startAuthorization(t *testing.T) {
 	}
 	cl.init()
 	cl.start("key", onOrderStatus, map[string]any{"orderId": first.ID}, map[string]string{"x-api-key": "sgk_0000000000000000.Mt4a8N3JxvZGnqLATbNrLxg89DryYcCd0Y_232UTZxI", "host": "api.example.test"})
-	if f := cl.want("error", "key"); len(f.Payload.Errors) != 1 || f.Payload.Errors[0].ErrorType != "Unauthorized" {
+	if f := cl.want("error", "key"); len(f.Payload.Errors) != 1 || f.Payload.Errors[0].ErrorType != "Forbidden" ||
+		f.Payload.Errors[0].Message != "Not Authorized to access onOrderStatusChanged on type Subscription" {
 		t.Fatalf("API-key start: %+v", f)
 	}
 	cl.start("bob", onOrderStatus, map[string]any{"orderId": first.ID}, userAuth(bob))
-	if f := cl.want("error", "bob"); len(f.Payload.Errors) != 1 || f.Payload.Errors[0].ErrorType != "Unauthorized" ||
+	if f := cl.want("error", "bob"); len(f.Payload.Errors) != 1 || f.Payload.Errors[0].ErrorType != "Forbidden" ||
 		!strings.Contains(f.Payload.Errors[0].Message, "only to their own orders") {
 		t.Fatalf("bob on alice's order: %+v", f)
 	}
 	cl.start("bob-customer", `subscription { onOrderStatusChanged(customerId: "someone-else") { orderId } }`, nil, nil)
-	if f := cl.want("error", "bob-customer"); f.Payload.Errors[0].ErrorType != "Unauthorized" {
+	if f := cl.want("error", "bob-customer"); f.Payload.Errors[0].ErrorType != "Forbidden" {
 		t.Fatalf("another customer's filter: %+v", f)
 	}
 

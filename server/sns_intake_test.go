@@ -88,15 +88,7 @@ func TestSNSIntake(t *testing.T) {
 	cl.start("sns", `subscription { onOrderStatusChanged(customerId: "cust-sns") { orderId status previousStatus version } }`, nil, nil)
 	cl.want("start_ack", "sns")
 
-	post := func(body []byte) int {
-		t.Helper()
-		resp, err := http.Post(base+"/events/sns", "text/plain; charset=UTF-8", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode
-	}
+	post := func(body []byte) int { t.Helper(); return postSNSStatus(t, base, body) }
 	event := func(orderID string, version int) string {
 		b, _ := json.Marshal(shopgraph.OrderEvent{OrderID: orderID, CustomerID: "cust-sns", Status: shopgraph.OrderConfirmed,
 			PreviousStatus: shopgraph.OrderPending, OccurredAt: time.Now().UTC(), Version: version})
@@ -137,5 +129,25 @@ func TestSNSIntake(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("/events/sns without topics: %d, want 404", resp.StatusCode)
+	}
+}
+
+// postSNSStatus posts an SNS message to base's /events/sns and returns the
+// status.
+func postSNSStatus(t *testing.T, base string, body []byte) int {
+	t.Helper()
+	resp, err := http.Post(base+"/events/sns", "text/plain; charset=UTF-8", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// postSNS posts an SNS message that must be accepted.
+func postSNS(t *testing.T, base string, body []byte) {
+	t.Helper()
+	if st := postSNSStatus(t, base, body); st != http.StatusOK {
+		t.Fatalf("POST /events/sns: %d", st)
 	}
 }

@@ -142,7 +142,7 @@ func appConfig(ctx context.Context, cfg config, getenv func(string) string, embe
 			CORSOrigins:          cfg.CORSOrigins,
 			Realtime:             server.RealtimeConfig{MaxSubscriptions: cfg.RTMaxSubs, MaxPayloadBytes: cfg.RTMaxPayload},
 		},
-		Events: app.EventsConfig{SNSTopicARNs: cfg.SNSTopicARNs, SNSTrustedCertHosts: cfg.SNSCertHosts},
+		Events: app.EventsConfig{SNSTopicARNs: cfg.SNSTopicARNs, SNSTrustedCertHosts: cfg.SNSCertHosts, RedisURL: cfg.RedisURL},
 		Throttle: app.ThrottleConfig{
 			UserRateLimit: cfg.UserRateLimit, AccountPerUser: cfg.AccountPerUser, AccountPerIP: cfg.AccountPerIP,
 			TrustedProxyHops: cfg.ProxyHops,

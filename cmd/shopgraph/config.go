@@ -65,6 +65,7 @@ type config struct {
 	TLS               string
 	TLSCertFile       string
 	TLSKeyFile        string
+	RedisURL          string
 	SNSTopicARNs      []string
 	SNSCertHosts      []string
 	RTMaxSubs         int
@@ -247,6 +248,7 @@ var settings = []setting{
 		oneOf("SHOPGRAPH_TLS", []string{tlsOff, tlsSelfSigned, tlsFiles}, func(c *config) *string { return &c.TLS })},
 	{"SHOPGRAPH_TLS_CERT_FILE", "", "PEM certificate chain for SHOPGRAPH_TLS=files", str(func(c *config) *string { return &c.TLSCertFile })},
 	{"SHOPGRAPH_TLS_KEY_FILE", "", "PEM private key for SHOPGRAPH_TLS=files", str(func(c *config) *string { return &c.TLSKeyFile })},
+	{"SHOPGRAPH_REDIS_URL", "", "redis://[user:password@]host:port[/db] (rediss:// for TLS): fan order events out to every instance's subscribers through Redis pub/sub; empty: in process (one instance)", str(func(c *config) *string { return &c.RedisURL })},
 	{"SHOPGRAPH_SNS_TOPIC_ARNS", "", "comma-separated order events topic ARNs whose SNS HTTPS subscription POST /events/sns accepts (signature-verified); empty: the endpoint is off. The embedded default feeds its events in process", list(func(c *config) *[]string { return &c.SNSTopicARNs })},
 	{"SHOPGRAPH_SNS_TRUSTED_CERT_HOSTS", "", "comma-separated hosts trusted besides sns.<region>.amazonaws.com to serve SNS signing certificates (tests and local stand-ins only)", list(func(c *config) *[]string { return &c.SNSCertHosts })},
 	{"SHOPGRAPH_REALTIME_MAX_SUBSCRIPTIONS", "100", "subscriptions per real-time connection (as AppSync); one more is MaxSubscriptionsReachedError", positiveInt("SHOPGRAPH_REALTIME_MAX_SUBSCRIPTIONS", func(c *config) *int { return &c.RTMaxSubs })},
