@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -538,4 +539,74 @@ func TestGraphQLWS(t *testing.T) {
 		break
 	}
 	cl.send(map[string]any{"type": "complete", "id": "1"})
+}
+
+// TestRealtime_slowSubscriber: a subscriber that stops reading is cut off
+// (its subscription ends with an error once its buffers fill) and never
+// holds up another subscriber, who receives every event. The publisher
+// goes at the pace of the subscriber who reads, as a live stream would
+// (one faster than any subscriber can take cuts them all off: that is the
+// hub's bound, tested in events/).
+func TestRealtime_slowSubscriber(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 1})
+	url := rtServer(t, a)
+	admin := a.Token(t, "admin", shopgraph.TokenUseID)
+	open := func(id string) *rtClient {
+		cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(admin))}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.init()
+		cl.start(id, `subscription { onOrderStatusChanged { orderId version reason } }`, nil, nil)
+		cl.want("start_ack", id)
+		return cl
+	}
+	slow, fast := open("slow"), open("fast")
+	const n = 3000
+	reason := strings.Repeat("r", 4000) // 12 MB in all: more than the slow one's socket buffers hold
+	var received atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		for received.Load() < n {
+			f, err := fast.read(30 * time.Second)
+			if err != nil {
+				done <- err
+				return
+			}
+			if f.Type != "data" {
+				done <- fmt.Errorf("the reading subscriber got %+v", f)
+				return
+			}
+			received.Add(1)
+		}
+		done <- nil
+	}()
+	for i := range n {
+		for int64(i)-received.Load() > 64 { // keep within the reader's pace
+			select {
+			case err := <-done:
+				t.Fatalf("after %d of %d events: %v", received.Load(), n, err)
+			case <-time.After(time.Millisecond):
+			}
+		}
+		ev := shopgraph.OrderEvent{OrderID: "ord_flood", CustomerID: "c", Status: shopgraph.OrderConfirmed,
+			PreviousStatus: shopgraph.OrderPending, Reason: reason, OccurredAt: time.Now(), Version: i + 2}
+		if err := a.Events.Publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the reading subscriber, after %d of %d events: %v", received.Load(), n, err)
+	}
+	// The one that stopped reading finds, after what it was sent, the end
+	// of its subscription.
+	for {
+		f, err := slow.read(10 * time.Second)
+		if err != nil {
+			t.Fatalf("the slow subscriber was never told its subscription ended: %v", err)
+		}
+		if f.Type == "error" && f.ID == "slow" && f.Payload.Errors[0].ErrorType == "SubscriptionEnded" {
+			break
+		}
+	}
 }
