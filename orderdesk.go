@@ -467,7 +467,7 @@ type OrderService interface {
 	MarkShipped(ctx context.Context, id string) (Order, error)
 	MarkDelivered(ctx context.Context, id string) (Order, error)
 	MarkReturnReceived(ctx context.Context, id string) (Order, error)
-	WatchOrders(ctx context.Context, caller *Identity, f OrderEventFilter) (<-chan OrderEvent, func() error, error)
+	WatchOrders(ctx context.Context, caller *Identity, f OrderEventFilter, ended func(error)) (<-chan *OrderEvent, error)
 }
 
 var _ OrderService = (*OrderDesk)(nil)

@@ -16,42 +16,43 @@ func (f OrderEventFilter) matches(ev OrderEvent) bool {
 
 // orderWatchBuffer is how many events a watcher may have in flight before
 // the bus's own buffer takes over.
-const orderWatchBuffer = 16
+const orderWatchBuffer = 4
 
 // WatchOrders subscribes caller to the order events f selects: customers
 // only to their own orders (no filter: all of them), admins to any. The
 // channel delivers the replayed changes (f.AfterVersion) and then live
 // events, without duplicates, and is closed when ctx ends or the
-// subscription is cut off; then ended reports why (nil when ctx ended).
-func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEventFilter) (events <-chan OrderEvent, ended func() error, err error) {
+// subscription is cut off; in that case ended (if not nil) is called with
+// why first.
+func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEventFilter, ended func(error)) (<-chan *OrderEvent, error) {
 	if caller == nil || caller.Sub == "" {
-		return nil, nil, Errorf(CodeUnauthorized, "only signed-in users may subscribe to order events")
+		return nil, Errorf(CodeUnauthorized, "only signed-in users may subscribe to order events")
 	}
 	admin := caller.InGroup(GroupAdmin)
 	if !admin {
 		if f.CustomerID != "" && f.CustomerID != caller.Sub {
-			return nil, nil, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
+			return nil, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
 		}
 		f.CustomerID = caller.Sub
 	}
 	if f.AfterVersion != nil && (f.OrderID == "" || *f.AfterVersion < 0) {
-		return nil, nil, Errorf(CodeBadRequest, "afterVersion needs an orderId and must be 0 or more")
+		return nil, Errorf(CodeBadRequest, "afterVersion needs an orderId and must be 0 or more")
 	}
 	if f.OrderID != "" {
 		o, err := d.Orders.Order(ctx, f.OrderID)
 		if IsCode(err, CodeNotFound) || (err == nil && !admin && o.CustomerID != caller.Sub) {
-			return nil, nil, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
+			return nil, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if d.Events == nil {
-		return nil, nil, Errorf(CodeInternal, "order events are not configured")
+		return nil, Errorf(CodeInternal, "order events are not configured")
 	}
 	sub, err := d.Events.Subscribe(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// Replay from the order as read after subscribing: a change made in
 	// between is in both, and the version check below drops the second.
@@ -61,23 +62,20 @@ func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEv
 		o, err := d.Orders.Order(ctx, f.OrderID)
 		if err != nil {
 			sub.Close()
-			return nil, nil, err
+			return nil, err
 		}
 		replay, last = statusEvents(o, *f.AfterVersion), *f.AfterVersion
 		if n := len(replay); n > 0 {
 			last = replay[n-1].Version
 		}
 	}
-	out := make(chan OrderEvent, orderWatchBuffer)
-	var why error
-	done := make(chan struct{})
+	out := make(chan *OrderEvent, orderWatchBuffer)
 	go func() {
-		defer close(done)
 		defer close(out)
 		defer sub.Close()
 		for _, ev := range replay {
 			select {
-			case out <- ev:
+			case out <- &ev:
 			case <-ctx.Done():
 				return
 			}
@@ -88,21 +86,23 @@ func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEv
 				return
 			case ev, ok := <-sub.Events():
 				if !ok {
-					why = sub.Err()
+					if err := sub.Err(); err != nil && ended != nil && ctx.Err() == nil {
+						ended(err)
+					}
 					return
 				}
 				if !f.matches(ev) || (f.AfterVersion != nil && ev.Version <= last) {
 					continue
 				}
 				select {
-				case out <- ev:
+				case out <- &ev:
 				case <-ctx.Done():
 					return
 				}
 			}
 		}
 	}()
-	return out, func() error { <-done; return why }, nil
+	return out, nil
 }
 
 // statusEvents are the order's status changes after version after, as

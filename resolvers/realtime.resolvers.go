@@ -21,12 +21,14 @@ func (r *mutationResolver) PublishOrderStatus(ctx context.Context, input model.O
 }
 
 func (r *subscriptionResolver) OnOrderStatusChanged(ctx context.Context, orderID *string, customerID *string, afterVersion *int) (<-chan *shopgraph.OrderEvent, error) {
-	events, ended, err := r.Orders.WatchOrders(ctx, shopgraph.IdentityFromContext(ctx),
-		shopgraph.OrderEventFilter{OrderID: deref(orderID), CustomerID: deref(customerID), AfterVersion: afterVersion})
+	events, err := r.Orders.WatchOrders(ctx, shopgraph.IdentityFromContext(ctx),
+		shopgraph.OrderEventFilter{OrderID: deref(orderID), CustomerID: deref(customerID), AfterVersion: afterVersion},
+		func(err error) { shopgraph.SubscriptionEnded(ctx, err) })
 	if err != nil {
 		return nil, err
 	}
-	return forwardEvents(ctx, events, ended), nil
+	shopgraph.SubscriptionStarted(ctx) // the transport acknowledges the start now
+	return events, nil
 }
 
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }

@@ -357,7 +357,7 @@ func (c *realtimeConn) serve(ctx context.Context, cancel context.CancelFunc) {
 			if c.write(ctx, map[string]any{"type": "connection_ack", "payload": map[string]any{"connectionTimeoutMs": c.t.cfg.ConnectionTimeout.Milliseconds()}}) != nil {
 				return
 			}
-			go c.keepAlive(ctx)
+			c.keepAlive(ctx)
 		case "start":
 			if !initialized {
 				c.sendError(ctx, f.ID, realtimeError("BadRequestException", "send connection_init before start"))
@@ -372,20 +372,19 @@ func (c *realtimeConn) serve(ctx context.Context, cancel context.CancelFunc) {
 	}
 }
 
+// keepAlive sends a ka every KeepAlive until ctx ends, each from a timer
+// that sets the next (no goroutine waits in between: with thousands of
+// idle connections, a goroutine each is much of their memory).
 func (c *realtimeConn) keepAlive(ctx context.Context) {
-	tick := time.NewTicker(c.t.cfg.KeepAlive)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+	time.AfterFunc(c.t.cfg.KeepAlive, func() {
+		if ctx.Err() != nil || c.write(ctx, kaFrame) != nil {
 			return
-		case <-tick.C:
-			if c.write(ctx, map[string]string{"type": "ka"}) != nil {
-				return
-			}
 		}
-	}
+		c.keepAlive(ctx)
+	})
 }
+
+var kaFrame = map[string]string{"type": "ka"}
 
 // expiryTimer runs fn (after an UnauthorizedException error frame for id)
 // when the identity's token expires, so that Amplify reconnects with a
