@@ -17,6 +17,13 @@ type OrderEventBus interface {
 	Subscribe(ctx context.Context) (OrderEventSubscription, error)
 }
 
+// MatchingSubscriber is an OrderEventBus that can give a subscription only
+// the events of one order and/or one customer (empty: any), sparing the
+// subscriber from being woken for everyone else's.
+type MatchingSubscriber interface {
+	SubscribeMatching(ctx context.Context, orderID, customerID string) (OrderEventSubscription, error)
+}
+
 // OrderEventSubscription is one subscriber's stream of order events.
 type OrderEventSubscription interface {
 	// Events delivers the events in the order they were published; it is

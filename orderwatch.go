@@ -50,7 +50,13 @@ func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEv
 	if d.Events == nil {
 		return nil, Errorf(CodeInternal, "order events are not configured")
 	}
-	sub, err := d.Events.Subscribe(ctx)
+	var sub OrderEventSubscription
+	var err error
+	if m, ok := d.Events.(MatchingSubscriber); ok {
+		sub, err = m.SubscribeMatching(ctx, f.OrderID, f.CustomerID)
+	} else {
+		sub, err = d.Events.Subscribe(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

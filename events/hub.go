@@ -109,6 +109,9 @@ func (h *Hub) Publish(_ context.Context, ev shopgraph.OrderEvent) error {
 	// Backwards, so that endLocked's swap-remove moves only visited ones.
 	for i := len(h.subs) - 1; i >= 0; i-- {
 		s := h.subs[i]
+		if (s.orderID != "" && s.orderID != ev.OrderID) || (s.customerID != "" && s.customerID != ev.CustomerID) {
+			continue // not this subscription's
+		}
 		if !s.feeding {
 			select {
 			case s.ch <- ev:
@@ -137,13 +140,23 @@ func (h *Hub) Publish(_ context.Context, ev shopgraph.OrderEvent) error {
 // returns, until the subscription is closed, is cut off as slow, or the hub
 // is closed. ctx bounds only the call (which does not block). After Close it
 // returns ErrClosed.
-func (h *Hub) Subscribe(_ context.Context) (shopgraph.OrderEventSubscription, error) {
+func (h *Hub) Subscribe(ctx context.Context) (shopgraph.OrderEventSubscription, error) {
+	return h.SubscribeMatching(ctx, "", "")
+}
+
+var _ shopgraph.MatchingSubscriber = (*Hub)(nil)
+
+// SubscribeMatching is Subscribe to the events of one order and/or one
+// customer (empty: any): the others are never handed to it, nor count
+// towards its buffer.
+func (h *Hub) SubscribeMatching(_ context.Context, orderID, customerID string) (shopgraph.OrderEventSubscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return nil, ErrClosed
 	}
-	s := &subscription{hub: h, ch: make(chan shopgraph.OrderEvent, min(h.buffer, chanCap)), idx: len(h.subs)}
+	s := &subscription{hub: h, ch: make(chan shopgraph.OrderEvent, min(h.buffer, chanCap)), idx: len(h.subs),
+		orderID: orderID, customerID: customerID}
 	h.subs = append(h.subs, s)
 	h.stats.Subscribed++
 	return s, nil
@@ -200,14 +213,17 @@ func (h *Hub) endLocked(s *subscription, err error) {
 // subscription is one subscriber's channel and backlog. Its fields other than
 // hub and ch are guarded by hub.mu.
 type subscription struct {
-	hub     *Hub
-	ch      chan shopgraph.OrderEvent
-	idx     int // in hub.subs, while not ended
-	ended   bool
-	err     error
-	backlog []shopgraph.OrderEvent // waiting behind a full ch, oldest first
-	feeding bool                   // a feed goroutine runs
-	stop    chan struct{}          // closed when the subscription ends while feeding
+	hub *Hub
+	// orderID and customerID, when set, are the only order and customer
+	// whose events the subscription gets.
+	orderID, customerID string
+	ch                  chan shopgraph.OrderEvent
+	idx                 int // in hub.subs, while not ended
+	ended               bool
+	err                 error
+	backlog             []shopgraph.OrderEvent // waiting behind a full ch, oldest first
+	feeding             bool                   // a feed goroutine runs
+	stop                chan struct{}          // closed when the subscription ends while feeding
 }
 
 // feed moves the backlog into the channel, oldest first, as the subscriber

@@ -336,3 +336,39 @@ func BenchmarkHub_Publish(b *testing.B) {
 		})
 	}
 }
+
+// TestHub_subscribeMatching: a matching subscription gets only its order's
+// or customer's events, and the others never fill its buffer.
+func TestHub_subscribeMatching(t *testing.T) {
+	h := events.NewHub(events.HubOptions{Buffer: 2})
+	defer h.Close()
+	ctx := context.Background()
+	byOrder, err := h.SubscribeMatching(ctx, "o1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCustomer, _ := h.SubscribeMatching(ctx, "", "c2")
+	both, _ := h.SubscribeMatching(ctx, "o1", "c2")
+	for i := range 10 { // far more than the buffer of 2, none theirs
+		_ = h.Publish(ctx, shopgraph.OrderEvent{OrderID: "other", CustomerID: "c9", Version: i + 2})
+	}
+	_ = h.Publish(ctx, shopgraph.OrderEvent{OrderID: "o1", CustomerID: "c1", Version: 2})
+	_ = h.Publish(ctx, shopgraph.OrderEvent{OrderID: "o3", CustomerID: "c2", Version: 2})
+	_ = h.Publish(ctx, shopgraph.OrderEvent{OrderID: "o1", CustomerID: "c2", Version: 3})
+	want := map[shopgraph.OrderEventSubscription][]string{byOrder: {"o1/2", "o1/3"}, byCustomer: {"o3/2", "o1/3"}, both: {"o1/3"}}
+	for sub, w := range want {
+		for _, id := range w {
+			select {
+			case ev, ok := <-sub.Events():
+				if !ok {
+					t.Fatalf("ended (%v) before %s: other orders' events filled its buffer", sub.Err(), id)
+				}
+				if got := fmt.Sprintf("%s/%d", ev.OrderID, ev.Version); got != id {
+					t.Fatalf("got %s, want %s", got, id)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("no %s", id)
+			}
+		}
+	}
+}

@@ -215,6 +215,14 @@ func (b *Bridge) Subscribe(ctx context.Context) (shopgraph.OrderEventSubscriptio
 	return b.hub.Subscribe(ctx)
 }
 
+var _ shopgraph.MatchingSubscriber = (*Bridge)(nil)
+
+// SubscribeMatching is Subscribe to the events of one order and/or one
+// customer (see events.Hub.SubscribeMatching).
+func (b *Bridge) SubscribeMatching(ctx context.Context, orderID, customerID string) (shopgraph.OrderEventSubscription, error) {
+	return b.hub.SubscribeMatching(ctx, orderID, customerID)
+}
+
 // Ready waits until the bridge is subscribed to the Redis channel, so that
 // every event published afterwards reaches its subscribers (while Redis
 // stays up). It returns ctx's error when ctx ends first, and
