@@ -1,9 +1,11 @@
 package playground_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +64,7 @@ func TestHandler_Chromium(t *testing.T) {
 				t.Errorf("console errors or warnings:\n%s", strings.Join(res.Console, "\n"))
 			}
 
-			// Every request went to the test server: the page, its five
+			// Every request went to the test server: the page, its six
 			// assets, introspection and the query.
 			var assets, graphql int
 			for _, u := range res.Requests {
@@ -75,8 +77,8 @@ func TestHandler_Chromium(t *testing.T) {
 					graphql++
 				}
 			}
-			if assets != 5 || graphql < 2 {
-				t.Errorf("%d asset and %d GraphQL requests, want 5 and at least 2:\n%s", assets, graphql, strings.Join(res.Requests, "\n"))
+			if assets != 6 || graphql < 2 {
+				t.Errorf("%d asset and %d GraphQL requests, want 6 and at least 2:\n%s", assets, graphql, strings.Join(res.Requests, "\n"))
 			}
 
 			// The prefilled headers pane is sent with the requests.
@@ -164,5 +166,91 @@ func TestHandler_ChromiumLayout(t *testing.T) {
 				t.Errorf("the result column is %.0f px wide, want at least 300", l.ResultColumn)
 			}
 		})
+	}
+}
+
+// TestHandler_ChromiumSubscription runs a subscription in the playground over
+// graphql-ws against the test endpoint's WebSocket transport: the result pane
+// shows the events one after another, the headers editor's headers are the
+// connection_init payload, and after the Authorization header is edited a
+// re-run connects with the new credential.
+func TestHandler_ChromiumSubscription(t *testing.T) {
+	browsertest.Require(t)
+	const subscription = `subscription { onOrderStatusChanged(orderId: "O-1", afterVersion: 10) { orderId status previousStatus version } }`
+	gql := newTestGraphQL()
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", gql)
+	mux.Handle("/", playground.Handler(playground.Options{
+		Endpoint: "/graphql",
+		Title:    "shopgraph test",
+		Headers:  map[string]string{"Authorization": "Bearer first-token"},
+	}))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	last := fmt.Sprintf(`"version": %d`, 10+len(testStatuses))
+	res := browsertest.RunSubscription(t, srv.URL+"/", subscription, []browsertest.SubscriptionRun{
+		{Until: last},
+		{Headers: browsertest.String(`{"Authorization": "Bearer second-token"}`), Until: last},
+	})
+	t.Logf("screenshot: %s; result pane texts per run: %q", res.Screenshot, res.Events)
+
+	for run, events := range res.Events {
+		// Each event replaces the last in the result pane. React may merge
+		// two that arrive close together on a busy machine, so at least two
+		// of the three must show, in order, ending with the last.
+		next := 0
+		for _, text := range events {
+			var v struct {
+				Data struct {
+					OnOrderStatusChanged struct {
+						OrderID        string  `json:"orderId"`
+						Status         string  `json:"status"`
+						PreviousStatus *string `json:"previousStatus"`
+						Version        int     `json:"version"`
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(text), &v); err != nil {
+				t.Errorf("run %d: result pane shows no JSON response (%v):\n%s", run+1, err, text)
+				continue
+			}
+			e := v.Data.OnOrderStatusChanged
+			i := e.Version - 11
+			if i < next || i >= len(testStatuses) || e.OrderID != "O-1" || e.Status != testStatuses[i] {
+				t.Errorf("run %d: unexpected event after %d: %s", run+1, next, text)
+				continue
+			}
+			next = i + 1
+		}
+		if distinct := len(slices.Compact(slices.Clone(events))); distinct < 2 || next != len(testStatuses) {
+			t.Errorf("run %d: the result pane showed %d distinct events, ending at tick %d of %d:\n%s",
+				run+1, distinct, next, len(testStatuses), strings.Join(events, "\n"))
+		}
+	}
+	if len(res.Console) > 0 {
+		t.Errorf("console errors or warnings:\n%s", strings.Join(res.Console, "\n"))
+	}
+
+	// One WebSocket per credential, on the endpoint, with the headers
+	// editor's headers as the connection_init payload.
+	var sockets int
+	for _, u := range res.Requests {
+		if !strings.HasPrefix(u, srv.URL+"/") && !strings.HasPrefix(u, "ws"+strings.TrimPrefix(srv.URL, "http")+"/") {
+			t.Errorf("request to another server: %s", u)
+		}
+		if u == "ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql" {
+			sockets++
+		}
+	}
+	inits := gql.initPayloads()
+	if sockets != 2 || len(inits) != 2 {
+		t.Fatalf("%d WebSockets opened, %d connection_init payloads, want 2 each:\n%s\npayloads: %v",
+			sockets, len(inits), strings.Join(res.Requests, "\n"), inits)
+	}
+	for i, want := range []string{"Bearer first-token", "Bearer second-token"} {
+		if got := inits[i]["Authorization"]; got != want || len(inits[i]) != 1 {
+			t.Errorf("connection_init payload %d: %v, want Authorization %q", i+1, inits[i], want)
+		}
 	}
 }

@@ -2,8 +2,8 @@
 // and the static assets it needs, embedded in the binary so the page works
 // offline (no CDN).
 //
-// The assets are graphiql's standalone UMD build and the React/ReactDOM 18
-// UMD builds, vendored from npm (minified builds and their LICENSE files)
+// The assets are graphiql's standalone UMD build, the React/ReactDOM 18
+// UMD builds and graphql-ws's UMD build (for subscriptions), vendored from npm (minified builds and their LICENSE files)
 // under assets/vendor by refresh-assets.sh, plus a small bootstrap script of
 // ours (assets/playground.js). Handler serves the page at its root and the
 // assets below "assets/", with relative URLs, so it works at "/" and under a
@@ -36,6 +36,10 @@ const (
 	// ReactVersion is the vendored React and ReactDOM version. React 19 ships
 	// no UMD builds; graphiql 4 supports React 18.
 	ReactVersion = "18.3.1"
+	// GraphQLWSVersion is the vendored graphql-ws version (its UMD build,
+	// global graphqlWs), the client for subscriptions over the
+	// graphql-transport-ws protocol.
+	GraphQLWSVersion = "6.4.2"
 )
 
 //go:embed assets
@@ -145,6 +149,7 @@ html, body { height: 100%; margin: 0; }
 <script src="{{.React}}"></script>
 <script src="{{.ReactDOM}}"></script>
 <script src="{{.GraphiQLJS}}"></script>
+<script src="{{.GraphQLWS}}"></script>
 <script src="{{.Bootstrap}}"></script>
 </body>
 </html>
@@ -173,9 +178,9 @@ func Handler(opts Options) http.Handler {
 	}
 	var buf bytes.Buffer
 	err := page.Execute(&buf, struct {
-		Title                                               string
-		Config                                              pageConfig
-		GraphiQLCSS, GraphiQLJS, React, ReactDOM, Bootstrap string
+		Title                                                          string
+		Config                                                         pageConfig
+		GraphiQLCSS, GraphiQLJS, React, ReactDOM, GraphQLWS, Bootstrap string
 	}{
 		Title:       opts.Title,
 		Config:      cfg,
@@ -183,6 +188,7 @@ func Handler(opts Options) http.Handler {
 		GraphiQLJS:  assetURL("assets/vendor/graphiql-" + GraphiQLVersion + "/graphiql.min.js"),
 		React:       assetURL("assets/vendor/react-" + ReactVersion + "/react.production.min.js"),
 		ReactDOM:    assetURL("assets/vendor/react-dom-" + ReactVersion + "/react-dom.production.min.js"),
+		GraphQLWS:   assetURL("assets/vendor/graphql-ws-" + GraphQLWSVersion + "/graphql-ws.min.js"),
 		Bootstrap:   assetURL("assets/playground.js"),
 	})
 	if err != nil {
@@ -192,11 +198,19 @@ func Handler(opts Options) http.Handler {
 }
 
 // contentSecurityPolicy allows the page to load only its own assets and to
-// talk only to its own origin and the endpoint's.
+// talk only to its own origin and the endpoint's, over HTTP for queries and
+// over WebSocket (graphql-ws) for subscriptions. A path endpoint is on the
+// page's origin, which 'self' covers, WebSocket included (CSP Level 3 lets
+// 'self' match ws: and wss: on the page's host). An absolute endpoint adds
+// its origin and its WebSocket origin (ws: for http:, wss: for https:).
 func contentSecurityPolicy(endpoint string) string {
 	connect := "'self'"
 	if u, err := url.Parse(endpoint); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		connect += " " + u.Scheme + "://" + u.Host
+		ws := "ws"
+		if u.Scheme == "https" {
+			ws = "wss"
+		}
+		connect += " " + u.Scheme + "://" + u.Host + " " + ws + "://" + u.Host
 	}
 	return strings.Join([]string{
 		"default-src 'none'",

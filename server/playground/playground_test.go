@@ -100,8 +100,8 @@ func TestHandler_Index(t *testing.T) {
 		}
 		// Nothing is loaded from elsewhere: every script and stylesheet is
 		// one of ours, by a relative URL.
-		if n := strings.Count(page, "<script src="); n != 4 || len(assetRE.FindAllString(page, -1)) != 5 {
-			t.Errorf("GET %s: want 4 scripts and 5 relative asset URLs:\n%s", path, page)
+		if n := strings.Count(page, "<script src="); n != 5 || len(assetRE.FindAllString(page, -1)) != 6 {
+			t.Errorf("GET %s: want 5 scripts and 6 relative asset URLs:\n%s", path, page)
 		}
 		if strings.Contains(page, "//") && regexp.MustCompile(`(?:src|href)="[a-z]*:?//`).MatchString(page) {
 			t.Errorf("GET %s: absolute asset URL in\n%s", path, page)
@@ -126,9 +126,20 @@ func TestHandler_Defaults(t *testing.T) {
 }
 
 func TestHandler_AbsoluteEndpointAllowedByCSP(t *testing.T) {
-	resp := get(t, playground.Handler(playground.Options{Endpoint: "https://api.example.test:8443/graphql"}), http.MethodGet, "/")
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' https://api.example.test:8443;") {
-		t.Errorf("Content-Security-Policy %q", csp)
+	for endpoint, want := range map[string]string{
+		// The endpoint's origin for queries, its WebSocket origin for
+		// subscriptions.
+		"https://api.example.test:8443/graphql": "connect-src 'self' https://api.example.test:8443 wss://api.example.test:8443;",
+		"http://127.0.0.1:4000/graphql":         "connect-src 'self' http://127.0.0.1:4000 ws://127.0.0.1:4000;",
+		// A path is on the page's origin: 'self' covers HTTP and WebSocket.
+		"/graphql": "connect-src 'self';",
+		// Anything else adds nothing.
+		"ftp://files.example.test/graphql": "connect-src 'self';",
+	} {
+		resp := get(t, playground.Handler(playground.Options{Endpoint: endpoint}), http.MethodGet, "/")
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, want) {
+			t.Errorf("endpoint %s: Content-Security-Policy %q lacks %q", endpoint, csp, want)
+		}
 	}
 }
 
@@ -144,11 +155,11 @@ func TestHandler_EscapesInjectedValues(t *testing.T) {
 		Endpoint: `/graphql"></script><script>alert(2)</script>`,
 	})
 	page := body(t, get(t, h, http.MethodGet, "/"))
-	if n := strings.Count(page, "<script"); n != 5 {
-		t.Errorf("%d <script tags, want 5 (configuration and 4 assets):\n%s", n, page)
+	if n := strings.Count(page, "<script"); n != 6 {
+		t.Errorf("%d <script tags, want 6 (configuration and 5 assets):\n%s", n, page)
 	}
-	if n := strings.Count(page, "</script>"); n != 5 {
-		t.Errorf("%d </script> tags, want 5:\n%s", n, page)
+	if n := strings.Count(page, "</script>"); n != 6 {
+		t.Errorf("%d </script> tags, want 6:\n%s", n, page)
 	}
 	for _, bad := range []string{"<script>alert", "<!--", "\u2028", "\u2029"} {
 		if strings.Contains(page, bad) {
@@ -174,7 +185,7 @@ func TestHandler_Assets(t *testing.T) {
 	h := playground.Handler(playground.Options{})
 	page := body(t, get(t, h, http.MethodGet, "/"))
 	urls := assetRE.FindAllStringSubmatch(page, -1)
-	if len(urls) != 5 {
+	if len(urls) != 6 {
 		t.Fatalf("asset URLs %q", urls)
 	}
 	for _, m := range urls {
@@ -221,6 +232,7 @@ func TestHandler_Assets(t *testing.T) {
 		"/assets/vendor/graphiql-" + playground.GraphiQLVersion + "/LICENSE",
 		"/assets/vendor/react-" + playground.ReactVersion + "/LICENSE",
 		"/assets/vendor/react-dom-" + playground.ReactVersion + "/LICENSE",
+		"/assets/vendor/graphql-ws-" + playground.GraphQLWSVersion + "/LICENSE",
 	} {
 		resp := get(t, h, http.MethodGet, lic)
 		if b := body(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(b, "MIT License") ||
@@ -318,7 +330,8 @@ func TestAssets_Vendored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, dir := range []string{"graphiql-" + playground.GraphiQLVersion, "react-" + playground.ReactVersion, "react-dom-" + playground.ReactVersion} {
+	for _, dir := range []string{"graphiql-" + playground.GraphiQLVersion, "react-" + playground.ReactVersion, "react-dom-" + playground.ReactVersion,
+		"graphql-ws-" + playground.GraphQLWSVersion} {
 		if !licenses[filepath.Join("assets", "vendor", dir)] {
 			t.Errorf("no LICENSE in assets/vendor/%s", dir)
 		}

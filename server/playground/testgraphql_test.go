@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -28,6 +29,20 @@ type Query {
   product(sku: ID!): Product
 }
 
+"""Pushes events to signed-in clients."""
+type Subscription {
+  """Order status changes: a few ticks, then the end of the stream."""
+  onOrderStatusChanged(orderId: ID, afterVersion: Int): OrderStatusChange!
+}
+
+"""One change of an order's status."""
+type OrderStatusChange {
+  orderId: ID!
+  status: String!
+  previousStatus: String
+  version: Int!
+}
+
 """Something for sale."""
 type Product {
   sku: ID!
@@ -40,13 +55,23 @@ type Product {
 // testGraphQL is a small GraphQL endpoint for the browser tests: gqlgen's
 // handler over a hand-written executable schema that answers introspection
 // (with gqlgen's introspection package, so GraphiQL can load the schema) and
-// two data fields. It records the headers of each request.
+// two data fields, and a subscription over graphql-transport-ws (gqlgen's
+// Websocket transport) that sends testTicks events. It records the headers
+// of each request and the connection_init payload of each WebSocket.
 type testGraphQL struct {
 	http.Handler
 
-	mu      sync.Mutex
-	headers []http.Header
+	mu       sync.Mutex
+	headers  []http.Header
+	initials []map[string]any
 }
+
+// testStatuses are the statuses the subscription's events carry, one a tick.
+var testStatuses = []string{"PLACED", "PAID", "SHIPPED"}
+
+// testTickInterval spaces the subscription's events, so that the page
+// renders each (React would batch updates arriving in one go).
+const testTickInterval = 300 * time.Millisecond
 
 func newTestGraphQL() *testGraphQL {
 	schema := gqlparser.MustLoadSchema(&ast.Source{Name: "test.graphql", Input: testSDL})
@@ -60,8 +85,11 @@ func newTestGraphQL() *testGraphQL {
 		},
 		ExecFunc: func(ctx context.Context) graphql.ResponseHandler {
 			opCtx := graphql.GetOperationContext(ctx)
+			if opCtx.Operation.Operation == ast.Subscription {
+				return subscription(ctx, opCtx, schema)
+			}
 			if opCtx.Operation.Operation != ast.Query {
-				return graphql.OneShot(graphql.ErrorResponse(ctx, "only queries are supported"))
+				return graphql.OneShot(graphql.ErrorResponse(ctx, "only queries and subscriptions are supported"))
 			}
 			root := func(f graphql.CollectedField, args map[string]any) any {
 				switch f.Name {
@@ -89,11 +117,20 @@ func newTestGraphQL() *testGraphQL {
 			return graphql.OneShot(&graphql.Response{Data: buf.Bytes()})
 		},
 	})
+	t := &testGraphQL{}
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			t.mu.Lock()
+			t.initials = append(t.initials, map[string]any(p))
+			t.mu.Unlock()
+			return ctx, nil, nil
+		},
+	})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.GET{})
 	srv.Use(extension.Introspection{})
 
-	t := &testGraphQL{}
 	t.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.mu.Lock()
 		t.headers = append(t.headers, r.Header.Clone())
@@ -108,6 +145,56 @@ func (t *testGraphQL) requestHeaders() []http.Header {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]http.Header(nil), t.headers...)
+}
+
+// initPayloads returns the connection_init payloads of the WebSockets
+// served so far.
+func (t *testGraphQL) initPayloads() []map[string]any {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]map[string]any(nil), t.initials...)
+}
+
+// subscription answers onOrderStatusChanged: one event each
+// testTickInterval, with versions afterVersion+1 and on, then the end.
+func subscription(ctx context.Context, opCtx *graphql.OperationContext, schema *ast.Schema) graphql.ResponseHandler {
+	ex := &executor{op: opCtx, schema: schema}
+	tick := 0
+	return func(ctx context.Context) *graphql.Response {
+		if tick == len(testStatuses) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(testTickInterval):
+		}
+		tick++
+		var buf bytes.Buffer
+		ex.object(&buf, "Subscription", opCtx.Operation.SelectionSet, func(f graphql.CollectedField, args map[string]any) any {
+			if f.Name != "onOrderStatusChanged" {
+				return nil
+			}
+			orderID, _ := args["orderId"].(string)
+			var after int64
+			switch v := args["afterVersion"].(type) {
+			case int:
+				after = int64(v)
+			case int64:
+				after = v
+			case json.Number:
+				after, _ = v.Int64()
+			case float64:
+				after = int64(v)
+			}
+			var prev any
+			if tick > 1 {
+				prev = testStatuses[tick-2]
+			}
+			return map[string]any{"orderId": orderID, "status": testStatuses[tick-1], "previousStatus": prev, "version": after + int64(tick)}
+		})
+		return &graphql.Response{Data: buf.Bytes()}
+	}
 }
 
 // executor resolves a selection set against Go values: the root resolver

@@ -1,7 +1,8 @@
 // Bootstrap for shopgraph's GraphiQL playground (server/playground). It reads
 // the page's JSON configuration and renders GraphiQL (UMD build, global
-// GraphiQL) with React 18 (globals React and ReactDOM). No inline script: the
-// page's Content-Security-Policy allows only same-origin scripts.
+// GraphiQL) with React 18 (globals React and ReactDOM); subscriptions go over
+// graphql-ws (UMD build, global graphqlWs) to the same endpoint. No inline
+// script: the page's Content-Security-Policy allows only same-origin scripts.
 (function () {
   'use strict';
 
@@ -22,8 +23,8 @@
     root.textContent = 'The playground failed to start: ' + message;
     root.setAttribute('data-playground-error', message);
   }
-  if (!window.React || !window.ReactDOM || !window.GraphiQL) {
-    fail('React, ReactDOM or GraphiQL did not load');
+  if (!window.React || !window.ReactDOM || !window.GraphiQL || !window.graphqlWs) {
+    fail('React, ReactDOM, GraphiQL or graphql-ws did not load');
     return;
   }
 
@@ -40,6 +41,15 @@
   var endpoint = new URL(cfg.endpoint || '/graphql', window.location.href).toString();
   var params = new URLSearchParams(window.location.search);
 
+  // Subscriptions use graphql-ws (graphql-transport-ws) on the same
+  // endpoint: ws: for http:, wss: for https:.
+  var wsEndpoint = (function () {
+    var u = new URL(endpoint);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    u.hash = '';
+    return u.toString();
+  })();
+
   var fetchGraphQL = GraphiQL.createFetcher({ url: endpoint });
   var configuredHeaders = cfg.headers ? JSON.parse(cfg.headers) : null;
   // GraphiQL fetches the schema as it mounts, before its headers editor
@@ -49,7 +59,46 @@
     if (configuredHeaders && request && request.operationName === 'IntrospectionQuery' && !(opts && opts.headers)) {
       opts = Object.assign({}, opts, { headers: configuredHeaders });
     }
+    if (isSubscription(request, opts)) {
+      return subscriptionFetcher((opts && opts.headers) || {})(request, opts);
+    }
     return fetchGraphQL(request, opts);
+  }
+
+  // A WebSocket cannot carry request headers, so the headers editor's
+  // headers (GraphiQL passes them as opts.headers) become the connection_init
+  // payload, which the server reads the credential from. A connection is
+  // authenticated once, at its start: the client (and its connection) is
+  // made per distinct headers, so that after the headers change the next
+  // subscription opens a new connection with the new ones. It is lazy: it
+  // connects at the first subscription and closes after the last one ends.
+  var ws = null; // { key, client, fetch } for the last headers used
+  function subscriptionFetcher(headers) {
+    var key = JSON.stringify(headers);
+    if (!ws || ws.key !== key) {
+      if (ws) ws.client.dispose();
+      var client = graphqlWs.createClient({ url: wsEndpoint, connectionParams: headers, lazy: true });
+      ws = { key: key, client: client, fetch: GraphiQL.createFetcher({ url: endpoint, wsClient: client }) };
+    }
+    return ws.fetch;
+  }
+
+  // isSubscription reports whether the operation GraphiQL runs (the one
+  // named request.operationName, or the document's only one) is a
+  // subscription. GraphiQL passes the parsed query as opts.documentAST.
+  function isSubscription(request, opts) {
+    var doc = opts && opts.documentAST;
+    if (!doc || !doc.definitions) return false;
+    var ops = doc.definitions.filter(function (d) {
+      return d.kind === 'OperationDefinition';
+    });
+    var name = request && request.operationName;
+    var op = name
+      ? ops.filter(function (d) {
+          return d.name && d.name.value === name;
+        })[0]
+      : ops.length === 1 && ops[0];
+    return !!op && op.operation === 'subscription';
   }
 
   // Layout defaults. GraphiQL keeps its pane sizes in its storage (keys
