@@ -25,7 +25,7 @@ type backfillAPI struct {
 	// phases are what DescribeTable of Orders answers after UpdateTable,
 	// one poll each (the last repeats).
 	phases    []types.IndexStatus // "" = not listed yet
-	updated   bool // UpdateTable was called
+	updated   bool                // UpdateTable was called
 	polls     int
 	describes int
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -97,11 +98,8 @@ type realtimeTransport struct {
 	auth    shopgraph.Authenticator
 	cfg     RealtimeConfig
 	origins []string
-	log     interface {
-		WarnContext(ctx context.Context, msg string, args ...any)
-		DebugContext(ctx context.Context, msg string, args ...any)
-	}
-	now func() time.Time
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 var _ graphql.Transport = realtimeTransport{}

@@ -178,8 +178,8 @@ func New(cfg Config) (*Handler, error) {
 
 	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
 	gql := h.authenticate(h.graphQL(httpTransport{maxBodyBytes: cfg.MaxBodyBytes}))
-	realtime := h.graphQL(realtimeTransport{auth: cfg.Auth, cfg: cfg.Realtime.withDefaults(), origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
 	rt := cfg.Realtime.withDefaults()
+	realtime := h.graphQL(realtimeTransport{auth: cfg.Auth, cfg: rt, origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
 	graphqlWS := h.graphQL(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			InsecureSkipVerify: len(cfg.CORSOrigins) == 0, OriginPatterns: cfg.CORSOrigins}},

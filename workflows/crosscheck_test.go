@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/shopgraph/shopgraph"
+	"github.com/shopgraph/shopgraph/internal/asltest"
 	"github.com/shopgraph/shopgraph/internal/testenv"
 	"github.com/shopgraph/shopgraph/local/payments"
 	"github.com/shopgraph/shopgraph/workflows"
@@ -56,7 +57,11 @@ import (
 //     return value is the callback's output), so only the data flow is
 //     compared, which is what the replay is for.
 func TestCrossCheck_awsLocalStepFunctions(t *testing.T) {
-	root, dir := crossCheckDir(t)
+	dir := asltest.Dir(t)
+	root, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	script, err := os.ReadFile(filepath.Join(root, "test", "stepfunctions", "crosscheck.mjs"))
 	if err != nil {
 		t.Fatal(err)
@@ -212,26 +217,6 @@ func TestCrossCheck_awsLocalStepFunctions(t *testing.T) {
 			}
 		}
 	})
-}
-
-// crossCheckDir returns the module root and .cache/stepfunctions, where
-// scripts/deps/stepfunctions.sh installs aws-local-stepfunctions; the test
-// skips when it is missing (fails when CI=true, as internal/asltest does).
-func crossCheckDir(t *testing.T) (root, dir string) {
-	t.Helper()
-	root, err := testenv.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := filepath.Join(root, ".cache", "stepfunctions")
-	if _, err := os.Stat(filepath.Join(d, "node_modules", "aws-local-stepfunctions", "package.json")); err != nil {
-		msg := "aws-local-stepfunctions is not installed in .cache/stepfunctions/node_modules: run `make test-deps`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return root, d
 }
 
 // confirm waits until the order's workflow waits on purpose and completes

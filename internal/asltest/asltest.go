@@ -18,9 +18,10 @@ import (
 	"github.com/shopgraph/shopgraph/internal/testenv"
 )
 
-// dir returns .cache/stepfunctions, or skips (fails when CI=true) when the
-// npm packages are not installed.
-func dir(t testing.TB) string {
+// Dir returns .cache/stepfunctions, where scripts/deps/stepfunctions.sh
+// installs asl-validator and aws-local-stepfunctions, or skips (fails when
+// CI=true) when they are not installed.
+func Dir(t testing.TB) string {
 	t.Helper()
 	root, err := testenv.ModuleRoot()
 	if err != nil {
@@ -41,7 +42,7 @@ func dir(t testing.TB) string {
 // its verdict: nil when valid, else an error carrying the validator's output.
 func Validate(t testing.TB, path string) error {
 	t.Helper()
-	d := dir(t)
+	d := Dir(t)
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ type NodeRun struct {
 // with input, its Task states answered by bench.mjs's handlers.
 func RunNode(t testing.TB, path string, input []byte, n int) NodeRun {
 	t.Helper()
-	d := dir(t)
+	d := Dir(t)
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/internal/testenv"
+	"github.com/shopgraph/shopgraph/internal/testproc"
 	"github.com/shopgraph/shopgraph/local"
 )
 
@@ -118,7 +118,7 @@ type dynamoDBLocal struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
-	logs   *tailBuffer
+	logs   *testproc.TailBuffer
 }
 
 func (d *dynamoDBLocal) start() (string, error) {
@@ -143,18 +143,18 @@ var errExitedEarly = errors.New("DynamoDB Local exited during start-up")
 
 // launch starts the JVM on a free loopback port and waits until it answers.
 func (d *dynamoDBLocal) launch(java, dir string) (string, error) {
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		return "", err
 	}
-	logs := &tailBuffer{max: 16 << 10}
+	logs := &testproc.TailBuffer{Max: 16 << 10}
 	cmd := exec.Command(java,
 		"-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
 		"-jar", filepath.Join(dir, "DynamoDBLocal.jar"),
 		"-inMemory", "-port", strconv.Itoa(port), "-disableTelemetry")
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logs, logs
-	setProcAttr(cmd)
+	testproc.SetProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
 		return "", fmt.Errorf("start %s: %w", java, err)
 	}
@@ -209,7 +209,7 @@ func (d *dynamoDBLocal) stop() error {
 	if cmd == nil {
 		return nil
 	}
-	if err := killProcess(cmd); err != nil {
+	if err := testproc.Kill(cmd); err != nil {
 		select {
 		case <-exited:
 			return nil
@@ -258,36 +258,4 @@ func findDynamoDBLocal() (dir, java string, err error) {
 func fileExists(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && !st.IsDir()
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = slices.Delete(b.buf, 0, over)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

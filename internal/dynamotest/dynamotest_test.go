@@ -102,12 +102,3 @@ func TestDynamoDBLocal_notInstalled(t *testing.T) {
 		t.Errorf("CI=true: skipped %q, failed %q; want a failure naming make test-deps", r.skipped, r.failed)
 	}
 }
-
-func TestTailBuffer(t *testing.T) {
-	b := &tailBuffer{max: 5}
-	b.Write([]byte("abc"))
-	b.Write([]byte("defg"))
-	if b.String() != "cdefg" {
-		t.Errorf("tail %q", b.String())
-	}
-}

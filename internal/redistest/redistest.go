@@ -13,12 +13,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shopgraph/shopgraph/internal/testproc"
 )
 
 // readyTimeout bounds how long redis-server may take to answer PING.
@@ -38,7 +39,7 @@ type Server struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
-	logs   *tailBuffer
+	logs   *testproc.TailBuffer
 }
 
 // Start starts a redis-server for tb and stops it at tb's cleanup. When
@@ -56,7 +57,7 @@ func Start(tb testing.TB) *Server {
 	s := &Server{bin: bin, dir: tb.TempDir()}
 	// A free port may be taken between choosing and binding: try a few.
 	for range 3 {
-		if s.port, err = freePort(); err != nil {
+		if s.port, err = testproc.FreePort(); err != nil {
 			tb.Fatal(err)
 		}
 		if err = s.launch(); err == nil || !errors.Is(err, errExitedEarly) {
@@ -111,7 +112,7 @@ func (s *Server) Restart(tb testing.TB) {
 // Stop and cleanup thaw a frozen server first.
 func (s *Server) Freeze(tb testing.TB) {
 	tb.Helper()
-	if err := s.signal(sigStop); err != nil {
+	if err := s.signal(testproc.SigStop); err != nil {
 		tb.Fatalf("freeze redis-server: %v", err)
 	}
 }
@@ -119,7 +120,7 @@ func (s *Server) Freeze(tb testing.TB) {
 // Thaw resumes a frozen server (SIGCONT).
 func (s *Server) Thaw(tb testing.TB) {
 	tb.Helper()
-	if err := s.signal(sigCont); err != nil {
+	if err := s.signal(testproc.SigCont); err != nil {
 		tb.Fatalf("thaw redis-server: %v", err)
 	}
 }
@@ -197,14 +198,14 @@ func find() (string, error) {
 // launch starts redis-server in the foreground (so it is our child and dies
 // with us) on s.port and waits until it answers PING.
 func (s *Server) launch() error {
-	logs := &tailBuffer{max: 16 << 10}
+	logs := &testproc.TailBuffer{Max: 16 << 10}
 	cmd := exec.Command(s.bin,
 		"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
 		"--save", "", "--appendonly", "no", "--dir", s.dir,
 		"--daemonize", "no", "--logfile", "", "--loglevel", "notice")
 	cmd.Dir = s.dir
 	cmd.Stdout, cmd.Stderr = logs, logs
-	setProcAttr(cmd)
+	testproc.SetProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", s.bin, err)
 	}
@@ -250,8 +251,8 @@ func (s *Server) stop() error {
 	if cmd == nil {
 		return nil
 	}
-	if sigCont != nil {
-		_ = cmd.Process.Signal(sigCont) // in case it is frozen
+	if testproc.SigCont != nil {
+		_ = cmd.Process.Signal(testproc.SigCont) // in case it is frozen
 	}
 	// SHUTDOWN NOSAVE closes the connection instead of answering.
 	_, _ = (&Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))}).Do("SHUTDOWN", "NOSAVE")
@@ -260,7 +261,7 @@ func (s *Server) stop() error {
 		return nil
 	case <-time.After(5 * time.Second):
 	}
-	if err := killProcess(cmd); err != nil {
+	if err := testproc.Kill(cmd); err != nil {
 		select {
 		case <-exited:
 			return nil
@@ -274,15 +275,6 @@ func (s *Server) stop() error {
 	case <-time.After(10 * time.Second):
 		return fmt.Errorf("redis-server (pid %d) did not exit", cmd.Process.Pid)
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // encode writes a command as a RESP array of bulk strings.
@@ -336,27 +328,4 @@ func readReply(r *bufio.Reader) (string, error) {
 	default:
 		return "", fmt.Errorf("unexpected reply %q", line)
 	}
-}
-
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if over := len(b.buf) - b.max; over > 0 {
-		b.buf = slices.Delete(b.buf, 0, over)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }
