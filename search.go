@@ -27,6 +27,11 @@ const (
 	// DefaultSuggestLimit and MaxSuggestLimit bound Suggest's limit.
 	DefaultSuggestLimit = 10
 	MaxSuggestLimit     = 20
+	// MaxFacetValues is the most values a search facet (categories,
+	// brands) lists: the most frequent ones.
+	MaxFacetValues = 100
+	// PriceBuckets is how many price ranges the price facet has.
+	PriceBuckets = 6
 )
 
 // SearchFilter narrows a search. Zero fields do not filter. Prices are in
@@ -70,8 +75,8 @@ type SearchPage struct {
 
 // SearchFacets summarise the match set of a search.
 type SearchFacets struct {
-	// Categories and Brands list every value present in the match set, by
-	// count (descending), then value.
+	// Categories and Brands list the values present in the match set, by
+	// count (descending), then value: every value, up to MaxFacetValues.
 	Categories []FacetCount
 	Brands     []FacetCount
 	// PriceRanges are fixed price buckets, cheapest first; only buckets
@@ -117,4 +122,7 @@ type ProductSearch interface {
 	// Delete removes the product with key from the index; deleting a
 	// product that is not indexed is not an error.
 	Delete(ctx context.Context, key ProductKey) error
+	// StockFlags returns, for each of ids that is indexed, whether the
+	// index has it in stock (ids not indexed are absent).
+	StockFlags(ctx context.Context, ids []string) (map[string]bool, error)
 }

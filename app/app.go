@@ -24,8 +24,10 @@ import (
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/cognito"
 	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/events/redis"
 	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/resolvers"
+	"github.com/shopgraph/shopgraph/search"
 	"github.com/shopgraph/shopgraph/server"
 	"github.com/shopgraph/shopgraph/workflows"
 )
@@ -57,6 +59,8 @@ type Config struct {
 	Throttle ThrottleConfig
 	// Events configures how order events reach subscribers.
 	Events EventsConfig
+	// Search configures the product search index.
+	Search SearchConfig
 
 	// Server carries the HTTP settings (limits, loaders, playground, CORS,
 	// debug extensions, auth modes). New fills in every port, the JWKS
@@ -155,6 +159,11 @@ type App struct {
 	// Catalog is what SeedProducts seeded (empty when nothing was seeded,
 	// this time).
 	Catalog shopgraph.CatalogSnapshot
+	// Search is the product search index; Catalogs changes the catalog
+	// and keeps the index current.
+	Search         *search.Index
+	Catalogs       *shopgraph.CatalogDesk
+	catalogChanges *redis.CatalogChanges
 	// Keys manages partner API keys; Authenticator authenticates every
 	// request.
 	Keys          *auth.KeyManager
@@ -219,6 +228,9 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if _, err := a.Store.Categories(ctx); err != nil {
 		return a, fmt.Errorf("read categories from table %s: %w", cfg.DynamoDB.Tables.Categories, err)
 	}
+	if err := a.openSearch(ctx, cfg, a.Store); err != nil {
+		return a, err
+	}
 	if err := a.openOrders(ctx, cfg); err != nil {
 		return a, err
 	}
@@ -247,7 +259,8 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if scfg.SNSIntake, err = a.snsIntake(cfg); err != nil {
 		return a, err
 	}
-	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Orders, Accounts: accounts, Keys: a.Keys}
+	scfg.Ports = resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Orders, Accounts: accounts, Keys: a.Keys,
+		SearchIndex: a.Search, Products: a.Catalogs}
 	scfg.Ready = a.DynamoDB.Ready
 	scfg.Logger = log
 	scfg.Now = cfg.Now
@@ -369,6 +382,12 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	if a.closeEvents != nil {
 		a.closeEvents()
+	}
+	if a.catalogChanges != nil {
+		errs = append(errs, a.catalogChanges.Close())
+	}
+	if a.Search != nil {
+		errs = append(errs, a.Search.Close())
 	}
 	if a.DynamoDB != nil {
 		errs = append(errs, a.DynamoDB.Close(ctx))

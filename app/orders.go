@@ -130,7 +130,7 @@ func (a *App) newOrders(cfg Config) (*orders, error) {
 			o.engine.Machines[name] = arn
 		}
 	}
-	o.tasks = &workflows.Tasks{Orders: a.Store, Payments: pay, Fulfilment: wh, Callbacks: o.engine, Logger: cfg.Logger}
+	o.tasks = &workflows.Tasks{Orders: a.Store, Payments: pay, Fulfilment: wh, Callbacks: o.engine, Logger: cfg.Logger, Stock: a.Catalogs}
 	wh.Shipped, wh.Delivered, wh.Received = o.engine.ConfirmShipped, o.engine.ConfirmDelivered, o.engine.ConfirmReturnReceived
 	o.desk = &shopgraph.OrderDesk{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Store, Payments: pay,
 		Workflows: o.engine, ReturnWindow: cfg.Orders.ReturnWindow, Now: cfg.Now, Logger: cfg.Logger}

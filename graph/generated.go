@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -94,6 +95,11 @@ type ComplexityRoot struct {
 		ProductCount func(childComplexity int) int
 	}
 
+	FacetCount struct {
+		Count func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
@@ -106,6 +112,7 @@ type ComplexityRoot struct {
 		ConfirmForgotPassword func(childComplexity int, username string, code string, newPassword string) int
 		ConfirmSignUp         func(childComplexity int, username string, code string) int
 		CreateAPIKey          func(childComplexity int, partner string, scopes []string, expiresAt *string, rateLimit *int) int
+		DeleteProduct         func(childComplexity int, id string) int
 		ForgotPassword        func(childComplexity int, username string) int
 		MarkOrderDelivered    func(childComplexity int, orderID string) int
 		MarkOrderShipped      func(childComplexity int, orderID string) int
@@ -120,6 +127,7 @@ type ComplexityRoot struct {
 		SignOut               func(childComplexity int, refreshToken string) int
 		SignUp                func(childComplexity int, username string, password string, email string) int
 		UpdateCartItem        func(childComplexity int, productID string, quantity int) int
+		UpsertProduct         func(childComplexity int, input model.ProductInput) int
 	}
 
 	NewApiKey struct {
@@ -172,6 +180,12 @@ type ComplexityRoot struct {
 		Version        func(childComplexity int) int
 	}
 
+	PriceRangeCount struct {
+		Count func(childComplexity int) int
+		Max   func(childComplexity int) int
+		Min   func(childComplexity int) int
+	}
+
 	Product struct {
 		Attributes  func(childComplexity int) int
 		Brand       func(childComplexity int) int
@@ -208,7 +222,22 @@ type ComplexityRoot struct {
 		Product      func(childComplexity int, id string) int
 		ProductBySku func(childComplexity int, sku string) int
 		Products     func(childComplexity int, category string, limit *int, nextToken *string) int
+		Search       func(childComplexity int, query string, filter *model.SearchFilter, sort *shopgraph.SearchSort, limit *int, nextToken *string) int
+		Suggest      func(childComplexity int, prefix string, limit *int) int
 		Warehouses   func(childComplexity int) int
+	}
+
+	SearchFacets struct {
+		Brands      func(childComplexity int) int
+		Categories  func(childComplexity int) int
+		PriceRanges func(childComplexity int) int
+	}
+
+	SearchPage struct {
+		Facets    func(childComplexity int) int
+		Items     func(childComplexity int) int
+		NextToken func(childComplexity int) int
+		Total     func(childComplexity int) int
 	}
 
 	SignUpResult struct {
@@ -268,6 +297,8 @@ type MutationResolver interface {
 	UpdateCartItem(ctx context.Context, productID string, quantity int) (*shopgraph.Cart, error)
 	RemoveFromCart(ctx context.Context, productID string) (*shopgraph.Cart, error)
 	ClearCart(ctx context.Context) (*shopgraph.Cart, error)
+	UpsertProduct(ctx context.Context, input model.ProductInput) (*shopgraph.Product, error)
+	DeleteProduct(ctx context.Context, id string) (*shopgraph.Product, error)
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*shopgraph.Order, error)
 	MarkOrderShipped(ctx context.Context, orderID string) (*shopgraph.Order, error)
 	MarkOrderDelivered(ctx context.Context, orderID string) (*shopgraph.Order, error)
@@ -305,6 +336,8 @@ type QueryResolver interface {
 	Cart(ctx context.Context) (*shopgraph.Cart, error)
 	Order(ctx context.Context, id string) (*shopgraph.Order, error)
 	MyOrders(ctx context.Context, status *shopgraph.OrderStatus, limit *int, nextToken *string) (*shopgraph.OrderPage, error)
+	Search(ctx context.Context, query string, filter *model.SearchFilter, sort *shopgraph.SearchSort, limit *int, nextToken *string) (*model.SearchPage, error)
+	Suggest(ctx context.Context, prefix string, limit *int) ([]string, error)
 }
 type SubscriptionResolver interface {
 	OnOrderStatusChanged(ctx context.Context, orderID *string, customerID *string, afterVersion *int) (<-chan *shopgraph.OrderEvent, error)
@@ -508,6 +541,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Category.ProductCount(childComplexity), true
 
+	case "FacetCount.count":
+		if e.ComplexityRoot.FacetCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacetCount.Count(childComplexity), true
+	case "FacetCount.value":
+		if e.ComplexityRoot.FacetCount.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FacetCount.Value(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -582,6 +628,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["partner"].(string), args["scopes"].([]string), args["expiresAt"].(*string), args["rateLimit"].(*int)), true
+	case "Mutation.deleteProduct":
+		if e.ComplexityRoot.Mutation.DeleteProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["id"].(string)), true
 	case "Mutation.forgotPassword":
 		if e.ComplexityRoot.Mutation.ForgotPassword == nil {
 			break
@@ -736,6 +793,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCartItem(childComplexity, args["productId"].(string), args["quantity"].(int)), true
+	case "Mutation.upsertProduct":
+		if e.ComplexityRoot.Mutation.UpsertProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertProduct(childComplexity, args["input"].(model.ProductInput)), true
 
 	case "NewApiKey.expiresAt":
 		if e.ComplexityRoot.NewApiKey.ExpiresAt == nil {
@@ -935,6 +1003,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderStatusEvent.Version(childComplexity), true
 
+	case "PriceRangeCount.count":
+		if e.ComplexityRoot.PriceRangeCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceRangeCount.Count(childComplexity), true
+	case "PriceRangeCount.max":
+		if e.ComplexityRoot.PriceRangeCount.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceRangeCount.Max(childComplexity), true
+	case "PriceRangeCount.min":
+		if e.ComplexityRoot.PriceRangeCount.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceRangeCount.Min(childComplexity), true
+
 	case "Product.attributes":
 		if e.ComplexityRoot.Product.Attributes == nil {
 			break
@@ -1125,12 +1212,78 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["category"].(string), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.search":
+		if e.ComplexityRoot.Query.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Query_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["filter"].(*model.SearchFilter), args["sort"].(*shopgraph.SearchSort), args["limit"].(*int), args["nextToken"].(*string)), true
+	case "Query.suggest":
+		if e.ComplexityRoot.Query.Suggest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Suggest(childComplexity, args["prefix"].(string), args["limit"].(*int)), true
 	case "Query.warehouses":
 		if e.ComplexityRoot.Query.Warehouses == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Warehouses(childComplexity), true
+
+	case "SearchFacets.brands":
+		if e.ComplexityRoot.SearchFacets.Brands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchFacets.Brands(childComplexity), true
+	case "SearchFacets.categories":
+		if e.ComplexityRoot.SearchFacets.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchFacets.Categories(childComplexity), true
+	case "SearchFacets.priceRanges":
+		if e.ComplexityRoot.SearchFacets.PriceRanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchFacets.PriceRanges(childComplexity), true
+
+	case "SearchPage.facets":
+		if e.ComplexityRoot.SearchPage.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchPage.Facets(childComplexity), true
+	case "SearchPage.items":
+		if e.ComplexityRoot.SearchPage.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchPage.Items(childComplexity), true
+	case "SearchPage.nextToken":
+		if e.ComplexityRoot.SearchPage.NextToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchPage.NextToken(childComplexity), true
+	case "SearchPage.total":
+		if e.ComplexityRoot.SearchPage.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchPage.Total(childComplexity), true
 
 	case "SignUpResult.userConfirmed":
 		if e.ComplexityRoot.SignUpResult.UserConfirmed == nil {
@@ -1224,9 +1377,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
+			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("OrderStatusEventInput", ec.unmarshalInputOrderStatusEventInput),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
+			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
+			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
 		)
 	}
 	first := true
@@ -1532,7 +1688,7 @@ type ProductPage @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: 
   nextToken: String
 }
 
-type Product @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read"]) {
+type Product @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read", "search:read"]) {
   "Opaque id; encodes the product's category and SKU."
   id: ID!
   sku: String!
@@ -1555,7 +1711,7 @@ type Product @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["ca
 }
 
 "An amount of money in minor units (cents) of ` + "`" + `currency` + "`" + ` (ISO 4217)."
-type Money @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read"]) {
+type Money @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["catalog:read", "search:read"]) {
   amount: Int!
   currency: String!
 }
@@ -1581,6 +1737,40 @@ type Warehouse @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["
   code: String!
   name: String!
   region: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/catalogadmin.graphql", Input: `"""
+A product as an admin writes it. ` + "`" + `sku` + "`" + ` is the product's id, unique across
+categories; ` + "`" + `price` + "`" + ` is in the store's currency (USD).
+"""
+input ProductInput {
+  category: String!
+  sku: String!
+  name: String!
+  description: String
+  brand: String
+  price: MoneyInput!
+  "A JSON object of free-form attributes (colour, size, weight…)."
+  attributes: AWSJSON
+  images: [AWSURL!]
+}
+
+"An amount in minor units (cents) of ` + "`" + `currency` + "`" + ` (ISO 4217)."
+input MoneyInput {
+  amount: Int!
+  currency: String!
+}
+
+extend type Mutation {
+  """
+  Creates the product, or replaces the one with the same category and SKU
+  (group admin). The search index follows at once on this instance and
+  within moments on the others. A SKU that exists in another category is a
+  ` + "`" + `Conflict` + "`" + `: delete it there first.
+  """
+  upsertProduct(input: ProductInput!): Product! @aws_cognito_user_pools(cognito_groups: ["admin"])
+  "Deletes a product by its id (group admin) and returns it; its stock records stay."
+  deleteProduct(id: ID!): Product! @aws_cognito_user_pools(cognito_groups: ["admin"])
 }
 `, BuiltIn: false},
 	{Name: "../schema/orders.graphql", Input: `"""
@@ -1772,6 +1962,81 @@ type Subscription {
     @aws_subscribe(mutations: ["publishOrderStatus"]) @aws_cognito_user_pools
 }
 `, BuiltIn: false},
+	{Name: "../schema/search.graphql", Input: `# Product search: full text over names, brands, descriptions and attribute
+# values (English stemming, typo tolerant: "heaphones" finds headphones; an
+# exact name match ranks first), with filters, facets and sorts. Customers and
+# API keys with the ` + "`" + `search:read` + "`" + ` scope. The text is taken as plain words:
+# quotes, ` + "`" + `+` + "`" + `, ` + "`" + `:` + "`" + ` and the like are just text.
+extend type Query {
+  """
+  One page of products matching ` + "`" + `query` + "`" + ` (1..200 characters). ` + "`" + `limit` + "`" + ` is
+  1..100 (default 20); pass the previous page's ` + "`" + `nextToken` + "`" + ` (valid for the
+  same query, filter and sort) to get the next page.
+  """
+  search(query: String!, filter: SearchFilter, sort: SearchSort, limit: Int, nextToken: String): SearchPage!
+    @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["search:read"])
+  """
+  Up to ` + "`" + `limit` + "`" + ` (1..20, default 10) distinct product names completing
+  ` + "`" + `prefix` + "`" + ` (1..200 characters, case-insensitive), best first: autocomplete.
+  """
+  suggest(prefix: String!, limit: Int): [String!]!
+    @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["search:read"])
+}
+
+"Narrows a search. Prices are in minor units (cents); both bounds are inclusive."
+input SearchFilter {
+  "Exact category name."
+  category: String
+  "Exact brand name."
+  brand: String
+  priceMin: Int
+  priceMax: Int
+  "true: only products with a unit available; false: only those without."
+  inStock: Boolean
+}
+
+"How search results are ordered. Ties are broken by SKU, so pages never overlap."
+enum SearchSort {
+  "Best match first (the default)."
+  RELEVANCE
+  PRICE_ASC
+  PRICE_DESC
+  "Most recently created first."
+  NEWEST
+}
+
+"""
+A page of search results. ` + "`" + `total` + "`" + ` and ` + "`" + `facets` + "`" + ` count every match, not just
+this page. ` + "`" + `nextToken` + "`" + ` is null on the last page.
+"""
+type SearchPage @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["search:read"]) {
+  items: [Product!]!
+  total: Int!
+  facets: SearchFacets!
+  nextToken: String
+}
+
+type SearchFacets @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["search:read"]) {
+  "Every category among the matches, most matches first."
+  categories: [FacetCount!]!
+  "Every brand among the matches, most matches first."
+  brands: [FacetCount!]!
+  "Fixed price buckets with at least one match, cheapest first."
+  priceRanges: [PriceRangeCount!]!
+}
+
+type FacetCount @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["search:read"]) {
+  value: String!
+  count: Int!
+}
+
+"Matches priced in [min, max), in minor units; a null bound is open."
+type PriceRangeCount @aws_cognito_user_pools @aws_api_key @shopgraph_scopes(scopes: ["search:read"]) {
+  min: Int
+  max: Int
+  count: Int!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1871,6 +2136,16 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 		return ec.fieldContext_Category_productCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
+}
+
+func (ec *executionContext) childFields_FacetCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_FacetCount_value(ctx, field)
+	case "count":
+		return ec.fieldContext_FacetCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FacetCount", field.Name)
 }
 
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1983,6 +2258,18 @@ func (ec *executionContext) childFields_OrderStatusEvent(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type OrderStatusEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_PriceRangeCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "min":
+		return ec.fieldContext_PriceRangeCount_min(ctx, field)
+	case "max":
+		return ec.fieldContext_PriceRangeCount_max(ctx, field)
+	case "count":
+		return ec.fieldContext_PriceRangeCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceRangeCount", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2033,6 +2320,32 @@ func (ec *executionContext) childFields_ProductPage(ctx context.Context, field g
 		return ec.fieldContext_ProductPage_nextToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductPage", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "categories":
+		return ec.fieldContext_SearchFacets_categories(ctx, field)
+	case "brands":
+		return ec.fieldContext_SearchFacets_brands(ctx, field)
+	case "priceRanges":
+		return ec.fieldContext_SearchFacets_priceRanges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchFacets", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_SearchPage_items(ctx, field)
+	case "total":
+		return ec.fieldContext_SearchPage_total(ctx, field)
+	case "facets":
+		return ec.fieldContext_SearchPage_facets(ctx, field)
+	case "nextToken":
+		return ec.fieldContext_SearchPage_nextToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchPage", field.Name)
 }
 
 func (ec *executionContext) childFields_SignUpResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2331,6 +2644,20 @@ func (ec *executionContext) field_Mutation_createApiKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_forgotPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2575,6 +2902,20 @@ func (ec *executionContext) field_Mutation_updateCartItem_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_upsertProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ProductInput, error) {
+			return ec.unmarshalNProductInput2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Product_isNew_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2702,6 +3043,74 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["nextToken"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.SearchFilter, error) {
+			return ec.unmarshalOSearchFilter2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐSearchFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (*shopgraph.SearchSort, error) {
+			return ec.unmarshalOSearchSort2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐSearchSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "nextToken",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nextToken"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suggest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "prefix",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["prefix"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
 	return args, nil
 }
 
@@ -3512,6 +3921,52 @@ func (ec *executionContext) fieldContext_Category_productCount(_ context.Context
 	return graphql.NewScalarFieldContext("Category", field, false, false, "Int")
 }
 
+func (ec *executionContext) _FacetCount_value(ctx context.Context, field graphql.CollectedField, obj *model.FacetCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FacetCount_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FacetCount_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FacetCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _FacetCount_count(ctx context.Context, field graphql.CollectedField, obj *model.FacetCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FacetCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FacetCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FacetCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4114,6 +4569,94 @@ func (ec *executionContext) fieldContext_Mutation_clearCart(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertProduct(ctx, fc.Args["input"].(model.ProductInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertProduct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertProduct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteProduct(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shopgraph.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteProduct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteProduct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5234,6 +5777,75 @@ func (ec *executionContext) fieldContext_OrderStatusEvent_version(_ context.Cont
 	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PriceRangeCount_min(ctx context.Context, field graphql.CollectedField, obj *model.PriceRangeCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceRangeCount_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceRangeCount_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceRangeCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceRangeCount_max(ctx context.Context, field graphql.CollectedField, obj *model.PriceRangeCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceRangeCount_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceRangeCount_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceRangeCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceRangeCount_count(ctx context.Context, field graphql.CollectedField, obj *model.PriceRangeCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceRangeCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceRangeCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceRangeCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6062,6 +6674,94 @@ func (ec *executionContext) fieldContext_Query_myOrders(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["filter"].(*model.SearchFilter), fc.Args["sort"].(*shopgraph.SearchSort), fc.Args["limit"].(*int), fc.Args["nextToken"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchPage) graphql.Marshaler {
+			return ec.marshalNSearchPage2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐSearchPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_suggest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suggest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Suggest(ctx, fc.Args["prefix"].(string), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suggest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suggest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6136,6 +6836,212 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SearchFacets_categories(ctx context.Context, field graphql.CollectedField, obj *model.SearchFacets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchFacets_categories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Categories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FacetCount) graphql.Marshaler {
+			return ec.marshalNFacetCount2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐFacetCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchFacets_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchFacets",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacetCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchFacets_brands(ctx context.Context, field graphql.CollectedField, obj *model.SearchFacets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchFacets_brands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Brands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FacetCount) graphql.Marshaler {
+			return ec.marshalNFacetCount2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐFacetCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchFacets_brands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchFacets",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FacetCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchFacets_priceRanges(ctx context.Context, field graphql.CollectedField, obj *model.SearchFacets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchFacets_priceRanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceRanges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PriceRangeCount) graphql.Marshaler {
+			return ec.marshalNPriceRangeCount2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐPriceRangeCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchFacets_priceRanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchFacets",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceRangeCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchPage_items(ctx context.Context, field graphql.CollectedField, obj *model.SearchPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchPage_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []shopgraph.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚐProductᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchPage_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchPage_total(ctx context.Context, field graphql.CollectedField, obj *model.SearchPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchPage_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchPage_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SearchPage_facets(ctx context.Context, field graphql.CollectedField, obj *model.SearchPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchPage_facets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchFacets) graphql.Marshaler {
+			return ec.marshalNSearchFacets2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐSearchFacets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchPage_facets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchFacets(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchPage_nextToken(ctx context.Context, field graphql.CollectedField, obj *model.SearchPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchPage_nextToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchPage_nextToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchPage", field, false, false, "String")
 }
 
 func (ec *executionContext) _SignUpResult_userSub(ctx context.Context, field graphql.CollectedField, obj *model.SignUpResult) (ret graphql.Marshaler) {
@@ -7601,6 +8507,55 @@ func UnmarshalAddressInput(ctx context.Context, raw any) (model.AddressInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (model.MoneyInput, error) {
+	var it model.MoneyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"amount", "currency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMoneyInput unmarshals raw into the MoneyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMoneyInput(ctx context.Context, raw any) (model.MoneyInput, error) {
+	var out model.MoneyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MoneyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, obj any) (model.OrderLineInput, error) {
 	var it model.OrderLineInput
 	if obj == nil {
@@ -7794,6 +8749,167 @@ func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, o
 func UnmarshalPlaceOrderInput(ctx context.Context, raw any) (model.PlaceOrderInput, error) {
 	var out model.PlaceOrderInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProductInput(ctx context.Context, obj any) (model.ProductInput, error) {
+	var it model.ProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"category", "sku", "name", "description", "brand", "price", "attributes", "images"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "brand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("brand"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Brand = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNMoneyInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoneyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		case "images":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("images"))
+			data, err := ec.unmarshalOAWSURL2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Images = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProductInput unmarshals raw into the ProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProductInput(ctx context.Context, raw any) (model.ProductInput, error) {
+	var out model.ProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSearchFilter(ctx context.Context, obj any) (model.SearchFilter, error) {
+	var it model.SearchFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"category", "brand", "priceMin", "priceMax", "inStock"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "brand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("brand"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Brand = data
+		case "priceMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceMin"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceMin = data
+		case "priceMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceMax"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceMax = data
+		case "inStock":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inStock"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InStock = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSearchFilter unmarshals raw into the SearchFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSearchFilter(ctx context.Context, raw any) (model.SearchFilter, error) {
+	var out model.SearchFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SearchFilter", raw, &out)
 	return out, err
 }
 
@@ -8125,6 +9241,44 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var facetCountImplementors = []string{"FacetCount"}
+
+func (ec *executionContext) _FacetCount(ctx context.Context, sel ast.SelectionSet, obj *model.FacetCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, facetCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FacetCount")
+		case "value":
+			out.Values[i] = ec._FacetCount_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._FacetCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *shopgraph.Money) graphql.Marshaler {
@@ -8269,6 +9423,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "clearCart":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_clearCart(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertProduct":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertProduct(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteProduct":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteProduct(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8670,6 +9838,49 @@ func (ec *executionContext) _OrderStatusEvent(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var priceRangeCountImplementors = []string{"PriceRangeCount"}
+
+func (ec *executionContext) _PriceRangeCount(ctx context.Context, sel ast.SelectionSet, obj *model.PriceRangeCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceRangeCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceRangeCount")
+		case "min":
+			out.Values[i] = ec._PriceRangeCount_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._PriceRangeCount_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._PriceRangeCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var productImplementors = []string{"Product"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *shopgraph.Product) graphql.Marshaler {
@@ -8922,6 +10133,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myOrders(ctx, field)
 				})
+		case "search":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_search(ctx, field)
+				})
+		case "suggest":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suggest(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8935,6 +10158,97 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchFacetsImplementors = []string{"SearchFacets"}
+
+func (ec *executionContext) _SearchFacets(ctx context.Context, sel ast.SelectionSet, obj *model.SearchFacets) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchFacetsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchFacets")
+		case "categories":
+			out.Values[i] = ec._SearchFacets_categories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "brands":
+			out.Values[i] = ec._SearchFacets_brands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priceRanges":
+			out.Values[i] = ec._SearchFacets_priceRanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchPageImplementors = []string{"SearchPage"}
+
+func (ec *executionContext) _SearchPage(ctx context.Context, sel ast.SelectionSet, obj *model.SearchPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchPage")
+		case "items":
+			out.Values[i] = ec._SearchPage_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._SearchPage_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "facets":
+			out.Values[i] = ec._SearchPage_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextToken":
+			out.Values[i] = ec._SearchPage_nextToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9704,6 +11018,26 @@ func (ec *executionContext) marshalNCategory2ᚕgithubᚗcomᚋshopgraphᚋshopg
 	return ret
 }
 
+func (ec *executionContext) marshalNFacetCount2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐFacetCount(ctx context.Context, sel ast.SelectionSet, v model.FacetCount) graphql.Marshaler {
+	return ec._FacetCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFacetCount2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐFacetCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FacetCount) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFacetCount2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐFacetCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9748,6 +11082,11 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 
 func (ec *executionContext) marshalNMoney2githubᚗcomᚋshopgraphᚋshopgraphᚐMoney(ctx context.Context, sel ast.SelectionSet, v shopgraph.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNMoneyInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐMoneyInput(ctx context.Context, v any) (*model.MoneyInput, error) {
+	res, err := ec.unmarshalInputMoneyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNNewApiKey2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐNewAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.NewAPIKey) graphql.Marshaler {
@@ -9889,6 +11228,26 @@ func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋshopgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNPriceRangeCount2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐPriceRangeCount(ctx context.Context, sel ast.SelectionSet, v model.PriceRangeCount) graphql.Marshaler {
+	return ec._PriceRangeCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPriceRangeCount2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐPriceRangeCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PriceRangeCount) graphql.Marshaler {
+	ret := marshalSliceSequentially(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceRangeCount2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐPriceRangeCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNProduct2githubᚗcomᚋshopgraphᚋshopgraphᚐProduct(ctx context.Context, sel ast.SelectionSet, v shopgraph.Product) graphql.Marshaler {
 	return ec._Product(ctx, sel, &v)
 }
@@ -9917,6 +11276,11 @@ func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgr
 	return ec._Product(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNProductInput2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐProductInput(ctx context.Context, v any) (model.ProductInput, error) {
+	res, err := ec.unmarshalInputProductInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNProductInventory2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐInventory(ctx context.Context, sel ast.SelectionSet, v *shopgraph.Inventory) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProductInventory!")
@@ -9931,6 +11295,22 @@ func (ec *executionContext) marshalNProductPage2ᚖgithubᚗcomᚋshopgraphᚋsh
 		return graphql.Null
 	}
 	return ec._ProductPage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchFacets2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐSearchFacets(ctx context.Context, sel ast.SelectionSet, v *model.SearchFacets) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchFacets!")
+		return graphql.Null
+	}
+	return ec._SearchFacets(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchPage2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐSearchPage(ctx context.Context, sel ast.SelectionSet, v *model.SearchPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchPage!")
+		return graphql.Null
+	}
+	return ec._SearchPage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSignUpResult2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐSignUpResult(ctx context.Context, sel ast.SelectionSet, v *model.SignUpResult) graphql.Marshaler {
@@ -10222,6 +11602,24 @@ func (ec *executionContext) marshalOAWSEmail2string(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := appsync.UnmarshalAWSJSON(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAWSJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, sel ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := appsync.MarshalAWSJSON(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOAWSJSON2map(ctx context.Context, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
@@ -10238,6 +11636,41 @@ func (ec *executionContext) marshalOAWSJSON2map(ctx context.Context, sel ast.Sel
 	_ = ctx
 	res := appsync.MarshalAWSJSONObject(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOAWSURL2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAWSURL2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAWSURL2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNAWSURL2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -10387,6 +11820,48 @@ func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgr
 	}
 	return ec._Product(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOSearchFilter2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋmodelᚐSearchFilter(ctx context.Context, v any) (*model.SearchFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSearchFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSearchSort2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐSearchSort(ctx context.Context, v any) (*shopgraph.SearchSort, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSearchSort2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐSearchSort[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSearchSort2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐSearchSort(ctx context.Context, sel ast.SelectionSet, v *shopgraph.SearchSort) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSearchSort2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐSearchSort[*v])
+	return res
+}
+
+var (
+	unmarshalOSearchSort2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐSearchSort = map[string]shopgraph.SearchSort{
+		"RELEVANCE":  shopgraph.SearchRelevance,
+		"PRICE_ASC":  shopgraph.SearchPriceAsc,
+		"PRICE_DESC": shopgraph.SearchPriceDesc,
+		"NEWEST":     shopgraph.SearchNewest,
+	}
+	marshalOSearchSort2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚐSearchSort = map[shopgraph.SearchSort]string{
+		shopgraph.SearchRelevance: "RELEVANCE",
+		shopgraph.SearchPriceAsc:  "PRICE_ASC",
+		shopgraph.SearchPriceDesc: "PRICE_DESC",
+		shopgraph.SearchNewest:    "NEWEST",
+	}
+)
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)

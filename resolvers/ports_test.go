@@ -6,7 +6,7 @@ import (
 )
 
 func TestPorts_Missing(t *testing.T) {
-	if got := (Ports{}).Missing(); !slices.Equal(got, []string{"Catalog", "Inventory", "Accounts", "Keys", "Carts", "Orders"}) {
+	if got := (Ports{}).Missing(); !slices.Equal(got, []string{"Catalog", "Inventory", "Accounts", "Keys", "Carts", "Orders", "SearchIndex", "Products"}) {
 		t.Errorf("Missing() of no ports = %v", got)
 	}
 }

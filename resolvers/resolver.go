@@ -27,6 +27,10 @@ type Ports struct {
 	// Orders places and reads orders and takes the warehouse's
 	// confirmations.
 	Orders shopgraph.OrderService
+	// Search is the product search index.
+	SearchIndex shopgraph.ProductSearch
+	// Products changes the catalog (the admin API).
+	Products shopgraph.ProductAdmin
 }
 
 // Missing names the ports that are nil.

@@ -237,6 +237,54 @@ func (ix *Index) Delete(ctx context.Context, key shopgraph.ProductKey) error {
 	return ix.write(ctx, write{key: key})
 }
 
+// StockFlags implements shopgraph.ProductSearch: two lookups by document id,
+// all ids and those in stock.
+func (ix *Index) StockFlags(ctx context.Context, ids []string) (map[string]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, errClosed
+	}
+	if len(ids) == 0 {
+		return map[string]bool{}, nil
+	}
+	lookup := func(q query.Query) ([]string, error) {
+		req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+		req.Score = bleve.ScoreNone
+		res, err := ix.cur.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("look up the stock flags of %d products: %w", len(ids), err)
+		}
+		out := make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			out[i] = h.ID
+		}
+		return out, nil
+	}
+	docs := query.NewDocIDQuery(ids)
+	all, err := lookup(docs)
+	if err != nil {
+		return nil, err
+	}
+	in := query.NewBoolFieldQuery(true)
+	in.SetField(fieldInStock)
+	stocked, err := lookup(query.NewConjunctionQuery([]query.Query{docs, in}))
+	if err != nil {
+		return nil, err
+	}
+	flags := make(map[string]bool, len(all))
+	for _, id := range all {
+		flags[id] = false
+	}
+	for _, id := range stocked {
+		flags[id] = true
+	}
+	return flags, nil
+}
+
 func (ix *Index) write(ctx context.Context, w write) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -274,6 +322,9 @@ func (g *generation) apply(w write) error {
 	b := g.idx.NewBatch()
 	if w.item != nil {
 		h := itemHash(*w.item)
+		if found && h == old && cat == w.key.Category {
+			return nil // indexed as it is
+		}
 		fp.add(h)
 		if err := b.Index(id, document(*w.item, h)); err != nil {
 			return fmt.Errorf("index product %s: %w", id, err)

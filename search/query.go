@@ -38,9 +38,9 @@ const (
 	weightWordPrefix = 1.5
 )
 
-// maxFacetTerms caps how many values a terms facet returns; the demo catalog
-// has 8 categories and about 40 brands.
-const maxFacetTerms = 10000
+// maxFacetTerms caps how many values a terms facet returns (the most
+// frequent); the demo catalog has 8 categories and about 40 brands.
+const maxFacetTerms = shopgraph.MaxFacetValues
 
 // priceBuckets are the price facet's fixed ranges, [min, max) in minor
 // units: under 25, 25–50, 50–100, 100–250, 250–500, 500 and more (major

@@ -50,3 +50,11 @@ func TestOpen_otherMappingVersion(t *testing.T) {
 		t.Errorf("discarded index answers: %+v, %v", page, err)
 	}
 }
+
+// TestPriceBuckets_count: the schema's cost model counts on
+// shopgraph.PriceBuckets ranges.
+func TestPriceBuckets_count(t *testing.T) {
+	if len(priceBuckets) != shopgraph.PriceBuckets {
+		t.Fatalf("%d price buckets, shopgraph.PriceBuckets says %d", len(priceBuckets), shopgraph.PriceBuckets)
+	}
+}

@@ -29,6 +29,17 @@ var inventoryFields = map[string]bool{
 	"ProductInventory.*": true, "WarehouseStock.*": true, "Warehouse.*": true,
 }
 
+// searchFields need the search:read scope. A product reached through
+// search needs only search:read too: the scope grants the catalog fields of
+// its results (Product, Money), not the inventory.
+var searchFields = map[string]bool{
+	"Query.search": true, "Query.suggest": true,
+	"SearchPage.*": true, "SearchFacets.*": true, "FacetCount.*": true, "PriceRangeCount.*": true,
+}
+
+// searchGrants are the types whose fields search:read also grants.
+var searchGrants = map[string]bool{"Product": true, "Money": true}
+
 // userOnlyFields are for signed-in users only: no API key may read them.
 var userOnlyFields = map[string]bool{
 	"Query.me": true, "User.*": true,
@@ -78,6 +89,8 @@ func fieldQueries(t *testing.T, a *apptest.App) []fieldQuery {
 		"Query.products":     fmt.Sprintf("(category: %q, limit: 1)", p.Category),
 		"Query.order":        `(id: "ord_none")`,
 		"Query.myOrders":     "(limit: 1)",
+		"Query.search":       fmt.Sprintf("(query: %q, limit: 1)", p.Name),
+		"Query.suggest":      fmt.Sprintf("(prefix: %q)", p.Name[:3]),
 	}
 	type node struct {
 		typ    string
@@ -111,9 +124,14 @@ func fieldQueries(t *testing.T, a *apptest.App) []fieldQuery {
 			if adminFields[n.typ+"."+f.Name] || adminFields[n.typ+".*"] {
 				scopes[needGroupAdmin] = true
 			}
-			if needsInventory(n.typ, f.Name) {
+			switch {
+			case needsInventory(n.typ, f.Name):
 				scopes["inventory:read"] = true
-			} else {
+			case searchFields[n.typ+"."+f.Name] || searchFields[n.typ+".*"]:
+				scopes["search:read"] = true
+			case n.scopes["search:read"] && searchGrants[n.typ]:
+				// granted by the search path's scope
+			default:
 				scopes["catalog:read"] = true
 			}
 			sel := f.Name + args[n.typ+"."+f.Name]
@@ -212,6 +230,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"API key without the scope", map[string]string{"x-api-key": key([]string{"search:read"}, nil, nil)}, 200, hasAll("search:read")},
 		{"API key with catalog:read", map[string]string{"x-api-key": key([]string{"catalog:read"}, nil, nil)}, 200, hasAll("catalog:read")},
 		{"API key with both scopes", map[string]string{"x-api-key": key([]string{"catalog:read", "inventory:read"}, nil, nil)}, 200, hasAll("catalog:read", "inventory:read")},
+		{"API key with every read scope", map[string]string{"x-api-key": key([]string{"catalog:read", "inventory:read", "search:read"}, nil, nil)}, 200, hasAll("catalog:read", "inventory:read", "search:read")},
 		{"expired key", map[string]string{"x-api-key": key(shopgraph.Scopes(), &past, nil)}, http.StatusUnauthorized, nil},
 		{"revoked key", map[string]string{"x-api-key": key(shopgraph.Scopes(), nil, &past)}, http.StatusUnauthorized, nil},
 		{"unknown key", map[string]string{"x-api-key": "sgk_ffffffffffffffff.c2VjcmV0"}, http.StatusUnauthorized, nil},
@@ -230,7 +249,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	fields := fieldQueries(t, a)
 	for _, want := range []string{"Query.me", "Query.cart", "Cart.lines", "Cart.subtotal", "Cart.itemCount", "Cart.updatedAt",
 		"CartLine.product", "CartLine.quantity", "CartLine.lineTotal", "Query.order", "Query.myOrders", "Order.status",
-		"OrderLine.product", "OrderPage.items", "OrderStatusChange.status", "Address.country"} {
+		"OrderLine.product", "OrderPage.items", "OrderStatusChange.status", "Address.country",
+		"Query.search", "SearchPage.items", "FacetCount.count", "PriceRangeCount.min", "Query.suggest"} {
 		if !slices.ContainsFunc(fields, func(f fieldQuery) bool { return f.typ+"."+f.field == want }) {
 			t.Errorf("the matrix does not reach %s", want)
 		}

@@ -74,6 +74,11 @@ var listSizes = map[string]int{
 	"Order.lines":                 shopgraph.MaxOrderLines,
 	// An order's statuses: at most the 7 steps of its longest path.
 	"Order.statusHistory": 8,
+	// Search facets list at most MaxFacetValues values, and the fixed
+	// price buckets.
+	"SearchFacets.categories":  shopgraph.MaxFacetValues,
+	"SearchFacets.brands":      shopgraph.MaxFacetValues,
+	"SearchFacets.priceRanges": shopgraph.PriceBuckets,
 }
 
 const (
@@ -401,9 +406,9 @@ func (c *coster) field(f *ast.Field, page int) int {
 	key := f.ObjectDefinition.Name + "." + f.Name
 	n := 1
 	switch {
-	case key == "Query.products" || key == "Query.myOrders":
+	case key == "Query.products" || key == "Query.myOrders" || key == "Query.search":
 		page = pageSize(c.arg(f, "limit"))
-	case key == "ProductPage.items" || key == "OrderPage.items":
+	case key == "ProductPage.items" || key == "OrderPage.items" || key == "SearchPage.items":
 		n = page
 	case f.Definition.Type.Elem != nil:
 		n = defaultListSize

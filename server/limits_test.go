@@ -315,7 +315,7 @@ func TestLimits_responseSize(t *testing.T) {
 func TestLimits_invalidConfig(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
 	type noAccounts struct{ shopgraph.Accounts }
-	base := server.Config{Auth: a.Authenticator, Ports: resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Orders, Accounts: noAccounts{}, Keys: a.Keys}}
+	base := server.Config{Auth: a.Authenticator, Ports: resolvers.Ports{Catalog: a.Store, Inventory: a.Store, Carts: a.Store, Orders: a.Orders, Accounts: noAccounts{}, Keys: a.Keys, SearchIndex: a.Search, Products: a.Catalogs}}
 	for name, mutate := range map[string]func(*server.Config){
 		"max fields":         func(c *server.Config) { c.MaxFields = -1 },
 		"max response bytes": func(c *server.Config) { c.MaxResponseBytes = -1 },

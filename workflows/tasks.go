@@ -42,7 +42,10 @@ type Tasks struct {
 	Fulfilment shopgraph.Fulfilment
 	// Callbacks fails the task an order's workflow waits on (an *Engine).
 	Callbacks TaskFailer
-	Logger    *slog.Logger
+	// Stock, when set, is told after a reservation or a release which
+	// products' stock changed (the search index's inStock follows it).
+	Stock  shopgraph.StockWatcher
+	Logger *slog.Logger
 }
 
 // TaskFailer fails a waiting task (an *Engine: SendTaskFailure).
@@ -78,7 +81,7 @@ func (t *Tasks) Handle(ctx context.Context, payload []byte) ([]byte, error) {
 	case "reserveInventory":
 		out, err = t.reserve(ctx, req.OrderID)
 	case "releaseInventory":
-		err = t.Orders.ReleaseInventory(ctx, req.OrderID)
+		err = t.release(ctx, req.OrderID)
 	case "authorizePayment":
 		out, err = t.authorize(ctx, req.OrderID)
 	case "requestShipment":
@@ -135,6 +138,7 @@ func (t *Tasks) reserve(ctx context.Context, orderID string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.stockChanged(ctx, o)
 	var allocations []map[string]any
 	for _, l := range o.Lines {
 		for _, a := range l.Allocations {
@@ -191,10 +195,35 @@ func (t *Tasks) callback(ctx context.Context, req request, purpose string) error
 	return t.Orders.RecordCallback(ctx, req.OrderID, purpose, req.TaskToken)
 }
 
+// release returns the order's reserved units, and tells Stock.
+func (t *Tasks) release(ctx context.Context, orderID string) error {
+	if err := t.Orders.ReleaseInventory(ctx, orderID); err != nil {
+		return err
+	}
+	if t.Stock != nil {
+		if o, err := t.Orders.Order(ctx, orderID); err == nil {
+			t.stockChanged(ctx, o)
+		}
+	}
+	return nil
+}
+
+// stockChanged tells Stock about the products of o's lines.
+func (t *Tasks) stockChanged(ctx context.Context, o shopgraph.Order) {
+	if t.Stock == nil || len(o.Lines) == 0 {
+		return
+	}
+	keys := make([]shopgraph.ProductKey, len(o.Lines))
+	for i, l := range o.Lines {
+		keys[i] = l.Product
+	}
+	t.Stock.StockChanged(ctx, keys)
+}
+
 // undo gives back what an order superseded while it was placed holds: its
 // reservation and its payment.
 func (t *Tasks) undo(ctx context.Context, orderID string) error {
-	if err := t.Orders.ReleaseInventory(ctx, orderID); err != nil {
+	if err := t.release(ctx, orderID); err != nil {
 		return err
 	}
 	return t.refund(ctx, orderID)

@@ -143,6 +143,7 @@ func appConfig(ctx context.Context, cfg config, getenv func(string) string, embe
 			Realtime:             server.RealtimeConfig{MaxSubscriptions: cfg.RTMaxSubs, MaxPayloadBytes: cfg.RTMaxPayload},
 		},
 		Events: app.EventsConfig{SNSTopicARNs: cfg.SNSTopicARNs, SNSTrustedCertHosts: cfg.SNSCertHosts, RedisURL: cfg.RedisURL},
+		Search: app.SearchConfig{Dir: searchDir(cfg, ddb)},
 		Throttle: app.ThrottleConfig{
 			UserRateLimit: cfg.UserRateLimit, AccountPerUser: cfg.AccountPerUser, AccountPerIP: cfg.AccountPerIP,
 			TrustedProxyHops: cfg.ProxyHops,

@@ -98,6 +98,18 @@ func dataDir(cfg config) string {
 	return filepath.Join(cfg.StateDir, "dynamodb")
 }
 
+// searchDir is SHOPGRAPH_SEARCH_DIR, or its default: beside the embedded
+// DynamoDB's tables, or in SHOPGRAPH_STATE_DIR.
+func searchDir(cfg config, ddb app.DynamoDBConfig) string {
+	switch {
+	case cfg.SearchDir != "":
+		return cfg.SearchDir
+	case ddb.Embedded:
+		return filepath.Join(ddb.DataDir, "search")
+	}
+	return filepath.Join(cfg.StateDir, "search")
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true

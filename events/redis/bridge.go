@@ -14,6 +14,10 @@
 // subscribed (before Ready, or while Redis is down or unreachable) do not
 // reach that bridge's subscribers. The bridge reconnects and resubscribes by
 // itself, with backoff, and logs the outage and the recovery.
+//
+// CatalogChanges carries the catalog changes (shopgraph.CatalogChangeBus)
+// the same way on a channel of their own, to a handler function instead of
+// a hub; both share one subscription loop (subscriber).
 package redis
 
 import (
@@ -98,23 +102,12 @@ type Bridge struct {
 	client  *goredis.Client
 	channel string
 	hub     *events.Hub
-	log     *slog.Logger
-	health  time.Duration
+	sub     *subscriber[shopgraph.OrderEvent]
 
-	ctx       context.Context // canceled by Close
-	cancel    context.CancelFunc
-	done      chan struct{} // closed when run returns
 	closeOnce sync.Once
 	closeErr  error
 
-	mu               sync.Mutex
-	ps               *goredis.PubSub // the current subscription, closed by Close
-	closed           bool
-	ready            chan struct{} // closed while subscribed; replaced when the subscription is lost
-	connected        bool
-	lastMalformedLog time.Time
-
-	published, publishErrors, received, malformed, reconnects atomic.Uint64
+	published, publishErrors atomic.Uint64
 }
 
 // New returns a bridge on the Redis server at rawURL
@@ -136,19 +129,16 @@ func New(rawURL string, opts Options) (*Bridge, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	b := &Bridge{
-		client:  goredis.NewClient(ropts),
-		channel: opts.Channel,
-		hub:     events.NewHub(events.HubOptions{Buffer: opts.Buffer}),
-		log:     opts.Logger.With("redis_addr", ropts.Addr, "redis_channel", opts.Channel),
-		health:  opts.HealthCheck,
-		ctx:     ctx,
-		cancel:  cancel,
-		done:    make(chan struct{}),
-		ready:   make(chan struct{}),
-	}
-	go b.run()
+	client := goredis.NewClient(ropts)
+	hub := events.NewHub(events.HubOptions{Buffer: opts.Buffer})
+	b := &Bridge{client: client, channel: opts.Channel, hub: hub}
+	b.sub = newSubscriber(client, opts.Channel, "the order events",
+		opts.Logger.With("redis_addr", ropts.Addr, "redis_channel", opts.Channel), opts.HealthCheck,
+		decodeOrderEvent,
+		func(ctx context.Context, ev shopgraph.OrderEvent) {
+			_ = hub.Publish(ctx, ev) // fails only once closed
+		})
+	b.sub.start()
 	return b, nil
 }
 
@@ -189,7 +179,7 @@ func ParseURL(rawURL string) (*goredis.Options, error) {
 // never for a subscriber. It fails when Redis cannot be reached (wrapped
 // go-redis error) and with events.ErrClosed after Close.
 func (b *Bridge) Publish(ctx context.Context, ev shopgraph.OrderEvent) error {
-	if b.ctx.Err() != nil {
+	if b.sub.isClosed() {
 		return events.ErrClosed
 	}
 	payload, err := json.Marshal(ev)
@@ -199,7 +189,7 @@ func (b *Bridge) Publish(ctx context.Context, ev shopgraph.OrderEvent) error {
 	}
 	if err := b.client.Publish(ctx, b.channel, payload).Err(); err != nil {
 		b.publishErrors.Add(1)
-		if b.ctx.Err() != nil {
+		if b.sub.isClosed() {
 			return events.ErrClosed
 		}
 		return fmt.Errorf("publish order event %s v%d to Redis channel %s: %w", ev.OrderID, ev.Version, b.channel, err)
@@ -228,35 +218,19 @@ func (b *Bridge) SubscribeMatching(ctx context.Context, orderID, customerID stri
 // stays up). It returns ctx's error when ctx ends first, and
 // events.ErrClosed after Close.
 func (b *Bridge) Ready(ctx context.Context) error {
-	b.mu.Lock()
-	ready, closed := b.ready, b.closed
-	b.mu.Unlock()
-	if closed {
-		return events.ErrClosed
-	}
-	select {
-	case <-ready:
-		return nil
-	case <-b.done:
-		return events.ErrClosed
-	case <-ctx.Done():
-		return fmt.Errorf("wait for the Redis subscription to %s: %w", b.channel, ctx.Err())
-	}
+	return b.sub.waitReady(ctx)
 }
 
 // Stats returns the bridge's counters.
 func (b *Bridge) Stats() Stats {
-	b.mu.Lock()
-	connected := b.connected
-	b.mu.Unlock()
 	return Stats{
 		Hub:           b.hub.Stats(),
 		Published:     b.published.Load(),
 		PublishErrors: b.publishErrors.Load(),
-		Received:      b.received.Load(),
-		Malformed:     b.malformed.Load(),
-		Reconnects:    b.reconnects.Load(),
-		Connected:     connected,
+		Received:      b.sub.received.Load(),
+		Malformed:     b.sub.malformed.Load(),
+		Reconnects:    b.sub.reconnects.Load(),
+		Connected:     b.sub.isConnected(),
 	}
 }
 
@@ -265,15 +239,7 @@ func (b *Bridge) Stats() Stats {
 // the bridge's goroutines have ended. It is idempotent.
 func (b *Bridge) Close() error {
 	b.closeOnce.Do(func() {
-		b.mu.Lock()
-		b.closed = true
-		ps := b.ps
-		b.mu.Unlock()
-		b.cancel()
-		if ps != nil {
-			_ = ps.Close() // unblocks its Receive
-		}
-		<-b.done
+		b.sub.close()
 		b.hub.Close()
 		if err := b.client.Close(); err != nil {
 			b.closeErr = fmt.Errorf("close the Redis client: %w", err)
@@ -282,41 +248,155 @@ func (b *Bridge) Close() error {
 	return b.closeErr
 }
 
-// run keeps one subscription to the channel until Close, replacing it when it
+// decodeOrderEvent decodes one message of the order events channel; a
+// message that is not an order event is an error.
+func decodeOrderEvent(payload string) (shopgraph.OrderEvent, error) {
+	var ev shopgraph.OrderEvent
+	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
+		return ev, err
+	}
+	switch {
+	case ev.OrderID == "":
+		return ev, errors.New("no orderId")
+	case ev.Status == "":
+		return ev, errors.New("no status")
+	}
+	return ev, nil
+}
+
+// subscriber keeps one Redis subscription to a channel until close,
+// replacing it when it fails, with exponential backoff while Redis stays
+// unreachable, and hands every message on it, in the order received, to
+// decode and then (when decode accepts it) to handle, one at a time, on its
+// own goroutine. A message decode rejects is counted and logged (at most
+// once a second), never fatal. It is shared by the Bridge and
+// CatalogChanges; what names the channel's content in its log messages
+// ("the order events").
+type subscriber[T any] struct {
+	client  *goredis.Client
+	channel string
+	what    string
+	log     *slog.Logger
+	health  time.Duration
+	decode  func(payload string) (T, error)
+	handle  func(ctx context.Context, v T) // ctx is canceled by close
+
+	ctx    context.Context // canceled by close
+	cancel context.CancelFunc
+	done   chan struct{} // closed when run returns
+
+	mu               sync.Mutex
+	ps               *goredis.PubSub // the current subscription, closed by close
+	closed           bool
+	ready            chan struct{} // closed while subscribed; replaced when the subscription is lost
+	connected        bool
+	lastMalformedLog time.Time
+
+	received, malformed, reconnects atomic.Uint64
+}
+
+// newSubscriber returns a subscriber; start starts it. The client is the
+// caller's, to close after close.
+func newSubscriber[T any](client *goredis.Client, channel, what string, log *slog.Logger, health time.Duration,
+	decode func(payload string) (T, error), handle func(ctx context.Context, v T)) *subscriber[T] {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &subscriber[T]{
+		client:  client,
+		channel: channel,
+		what:    what,
+		log:     log,
+		health:  health,
+		decode:  decode,
+		handle:  handle,
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		ready:   make(chan struct{}),
+	}
+}
+
+func (s *subscriber[T]) start() { go s.run() }
+
+// isClosed says close has been called.
+func (s *subscriber[T]) isClosed() bool { return s.ctx.Err() != nil }
+
+// isConnected says the subscriber is subscribed to the channel now.
+func (s *subscriber[T]) isConnected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected
+}
+
+// waitReady waits until the subscriber is subscribed to the channel. It
+// returns ctx's error (wrapped) when ctx ends first, and events.ErrClosed
+// after close.
+func (s *subscriber[T]) waitReady(ctx context.Context) error {
+	s.mu.Lock()
+	ready, closed := s.ready, s.closed
+	s.mu.Unlock()
+	if closed {
+		return events.ErrClosed
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-s.done:
+		return events.ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the Redis subscription to %s: %w", s.channel, ctx.Err())
+	}
+}
+
+// close stops the subscription and waits until run has returned (a handle
+// call in progress finishes first, its context canceled). It is idempotent
+// and does not close the client.
+func (s *subscriber[T]) close() {
+	s.mu.Lock()
+	s.closed = true
+	ps := s.ps
+	s.mu.Unlock()
+	s.cancel()
+	if ps != nil {
+		_ = ps.Close() // unblocks its Receive
+	}
+	<-s.done
+}
+
+// run keeps one subscription to the channel until close, replacing it when it
 // fails, with exponential backoff while Redis stays unreachable.
-func (b *Bridge) run() {
-	defer close(b.done)
+func (s *subscriber[T]) run() {
+	defer close(s.done)
 	backoff := minBackoff
 	failed := 0 // attempts since the last subscription
 	for {
-		ps := b.client.Subscribe(b.ctx, b.channel) // connects lazily: Receive reports failures
-		b.mu.Lock()
-		if b.closed {
-			b.mu.Unlock()
+		ps := s.client.Subscribe(s.ctx, s.channel) // connects lazily: Receive reports failures
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
 			_ = ps.Close()
 			return
 		}
-		b.ps = ps
-		b.mu.Unlock()
+		s.ps = ps
+		s.mu.Unlock()
 
-		subscribed, err := b.receive(ps, failed)
+		subscribed, err := s.receive(ps, failed)
 		_ = ps.Close()
-		b.setSubscribed(false)
-		if b.ctx.Err() != nil {
+		s.setSubscribed(false)
+		if s.ctx.Err() != nil {
 			return
 		}
 		if subscribed {
 			failed = 0
-			b.reconnects.Add(1)
+			s.reconnects.Add(1)
 			backoff = minBackoff
-			b.log.Warn("lost the Redis subscription of the order events; reconnecting", "error", err)
+			s.log.Warn("lost the Redis subscription of "+s.what+"; reconnecting", "error", err)
 		} else {
 			failed++
-			b.log.Warn("cannot subscribe to the order events on Redis; retrying", "error", err, "attempt", failed, "retry_in", backoff)
+			s.log.Warn("cannot subscribe to "+s.what+" on Redis; retrying", "error", err, "attempt", failed, "retry_in", backoff)
 		}
 		select {
 		case <-time.After(backoff):
-		case <-b.ctx.Done():
+		case <-s.ctx.Done():
 			return
 		}
 		if !subscribed {
@@ -325,25 +405,25 @@ func (b *Bridge) run() {
 	}
 }
 
-// receive reads ps until it fails (or Close), reporting whether it got as
+// receive reads ps until it fails (or close), reporting whether it got as
 // far as subscribing; failed is how many attempts failed before it. A silent
-// connection is pinged after b.health, and given up after another b.health
+// connection is pinged after s.health, and given up after another s.health
 // without an answer.
-func (b *Bridge) receive(ps *goredis.PubSub, failed int) (subscribed bool, err error) {
+func (s *subscriber[T]) receive(ps *goredis.PubSub, failed int) (subscribed bool, err error) {
 	pinged := false
 	for {
-		msg, err := ps.ReceiveTimeout(b.ctx, b.health)
+		msg, err := ps.ReceiveTimeout(s.ctx, s.health)
 		if err != nil {
-			if b.ctx.Err() != nil {
+			if s.ctx.Err() != nil {
 				return subscribed, err
 			}
 			if !isTimeout(err) {
 				return subscribed, err
 			}
 			if pinged {
-				return subscribed, fmt.Errorf("no answer from Redis for %v", 2*b.health)
+				return subscribed, fmt.Errorf("no answer from Redis for %v", 2*s.health)
 			}
-			if err := ps.Ping(b.ctx); err != nil {
+			if err := ps.Ping(s.ctx); err != nil {
 				return subscribed, fmt.Errorf("ping: %w", err)
 			}
 			pinged = true
@@ -352,62 +432,53 @@ func (b *Bridge) receive(ps *goredis.PubSub, failed int) (subscribed bool, err e
 		pinged = false
 		switch m := msg.(type) {
 		case *goredis.Subscription:
-			if m.Kind == "subscribe" && m.Channel == b.channel {
-				b.log.Info("subscribed to the order events on Redis", "reconnects", b.reconnects.Load(), "failed_attempts", failed)
+			if m.Kind == "subscribe" && m.Channel == s.channel {
+				s.log.Info("subscribed to "+s.what+" on Redis", "reconnects", s.reconnects.Load(), "failed_attempts", failed)
 				subscribed = true
-				b.setSubscribed(true)
+				s.setSubscribed(true)
 			}
 		case *goredis.Message:
-			b.deliver(m)
+			s.deliver(m.Payload)
 		case *goredis.Pong:
 		}
 	}
 }
 
-// deliver decodes one message and publishes it into the hub; a message that
-// is not an order event is counted and logged (at most once a second), never
-// fatal.
-func (b *Bridge) deliver(m *goredis.Message) {
-	var ev shopgraph.OrderEvent
-	err := json.Unmarshal([]byte(m.Payload), &ev)
-	switch {
-	case err != nil:
-	case ev.OrderID == "":
-		err = errors.New("no orderId")
-	case ev.Status == "":
-		err = errors.New("no status")
-	}
+// deliver decodes one message and hands it to handle; a message decode
+// rejects is counted and logged (at most once a second), never fatal.
+func (s *subscriber[T]) deliver(payload string) {
+	v, err := s.decode(payload)
 	if err != nil {
-		n := b.malformed.Add(1)
-		b.mu.Lock()
+		n := s.malformed.Add(1)
+		s.mu.Lock()
 		now := time.Now()
-		logIt := now.Sub(b.lastMalformedLog) >= time.Second
+		logIt := now.Sub(s.lastMalformedLog) >= time.Second
 		if logIt {
-			b.lastMalformedLog = now
+			s.lastMalformedLog = now
 		}
-		b.mu.Unlock()
+		s.mu.Unlock()
 		if logIt {
-			b.log.Warn("skipped a malformed message on the order events channel", "error", err, "bytes", len(m.Payload), "malformed_total", n)
+			s.log.Warn("skipped a malformed message on "+s.what+" channel", "error", err, "bytes", len(payload), "malformed_total", n)
 		}
 		return
 	}
-	b.received.Add(1)
-	_ = b.hub.Publish(b.ctx, ev) // fails only once closed
+	s.received.Add(1)
+	s.handle(s.ctx, v)
 }
 
-// setSubscribed records whether the bridge is subscribed, and opens or
-// re-arms Ready.
-func (b *Bridge) setSubscribed(on bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if on == b.connected {
+// setSubscribed records whether the subscriber is subscribed, and opens or
+// re-arms waitReady.
+func (s *subscriber[T]) setSubscribed(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on == s.connected {
 		return
 	}
-	b.connected = on
+	s.connected = on
 	if on {
-		close(b.ready)
+		close(s.ready)
 	} else {
-		b.ready = make(chan struct{})
+		s.ready = make(chan struct{})
 	}
 }
 

@@ -4,6 +4,7 @@ package model
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,6 +20,17 @@ type AddressInput struct {
 	Region     *string `json:"region,omitempty"`
 	PostalCode string  `json:"postalCode"`
 	Country    string  `json:"country"`
+}
+
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// An amount in minor units (cents) of `currency` (ISO 4217).
+type MoneyInput struct {
+	Amount   int    `json:"amount"`
+	Currency string `json:"currency"`
 }
 
 // Signing up, in and out: Cognito's user-pool flows. Every request still needs
@@ -68,8 +80,59 @@ type PlaceOrderInput struct {
 	Lines []OrderLineInput `json:"lines,omitempty"`
 }
 
+// Matches priced in [min, max), in minor units; a null bound is open.
+type PriceRangeCount struct {
+	Min   *int `json:"min,omitempty"`
+	Max   *int `json:"max,omitempty"`
+	Count int  `json:"count"`
+}
+
+// A product as an admin writes it. `sku` is the product's id, unique across
+// categories; `price` is in the store's currency (USD).
+type ProductInput struct {
+	Category    string      `json:"category"`
+	Sku         string      `json:"sku"`
+	Name        string      `json:"name"`
+	Description *string     `json:"description,omitempty"`
+	Brand       *string     `json:"brand,omitempty"`
+	Price       *MoneyInput `json:"price"`
+	// A JSON object of free-form attributes (colour, size, weight…).
+	Attributes json.RawMessage `json:"attributes,omitempty"`
+	Images     []string        `json:"images,omitempty"`
+}
+
 // The catalog: products by category, by id and by SKU, with their stock.
 type Query struct {
+}
+
+type SearchFacets struct {
+	// Every category among the matches, most matches first.
+	Categories []FacetCount `json:"categories"`
+	// Every brand among the matches, most matches first.
+	Brands []FacetCount `json:"brands"`
+	// Fixed price buckets with at least one match, cheapest first.
+	PriceRanges []PriceRangeCount `json:"priceRanges"`
+}
+
+// Narrows a search. Prices are in minor units (cents); both bounds are inclusive.
+type SearchFilter struct {
+	// Exact category name.
+	Category *string `json:"category,omitempty"`
+	// Exact brand name.
+	Brand    *string `json:"brand,omitempty"`
+	PriceMin *int    `json:"priceMin,omitempty"`
+	PriceMax *int    `json:"priceMax,omitempty"`
+	// true: only products with a unit available; false: only those without.
+	InStock *bool `json:"inStock,omitempty"`
+}
+
+// A page of search results. `total` and `facets` count every match, not just
+// this page. `nextToken` is null on the last page.
+type SearchPage struct {
+	Items     []shopgraph.Product `json:"items"`
+	Total     int                 `json:"total"`
+	Facets    *SearchFacets       `json:"facets"`
+	NextToken *string             `json:"nextToken,omitempty"`
 }
 
 type SignUpResult struct {
