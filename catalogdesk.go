@@ -142,12 +142,9 @@ func (d *CatalogDesk) UpsertProduct(ctx context.Context, p Product) (Product, er
 		return Product{}, err
 	}
 	p.CreatedAt, p.UpdatedAt = time.Time{}, d.now().UTC()
-	stored, created, err := d.Writer.PutProduct(ctx, p)
+	stored, _, err := d.Writer.PutProduct(ctx, p)
 	if err != nil {
 		return Product{}, err
-	}
-	if created && stored.CreatedAt.IsZero() {
-		stored.CreatedAt = p.UpdatedAt
 	}
 	d.followChange(ctx, []ProductKey{stored.Key()}, []Product{stored})
 	return stored, nil

@@ -41,8 +41,9 @@ const scanSegments = 4
 //
 // When the condition fails (the product was created or deleted meanwhile)
 // it starts again, at most maxCatalogWriteAttempts times, then gives up with
-// CodeConflict. A replacement with a zero CreatedAt keeps the replaced
-// product's CreatedAt; UpdatedAt is stored as given (the caller sets it).
+// CodeConflict. A zero CreatedAt is the replaced product's CreatedAt, or
+// for a new product its UpdatedAt; UpdatedAt is stored as given (the caller
+// sets it).
 // A key DynamoDB cannot store (empty, or longer than its key limits) is
 // CodeBadRequest. The product returned is p as it reads back (times in UTC,
 // attribute numbers as float64). The Categories cache is invalidated after
@@ -67,8 +68,11 @@ func (s *Store) PutProduct(ctx context.Context, p shopgraph.Product) (shopgraph.
 			return shopgraph.Product{}, false, fmt.Errorf("put product %s in %s: %w", p.ProductID, p.Category, err)
 		}
 		stored := p
-		if found && stored.CreatedAt.IsZero() {
-			stored.CreatedAt = existing.CreatedAt
+		if stored.CreatedAt.IsZero() {
+			stored.CreatedAt = stored.UpdatedAt
+			if found {
+				stored.CreatedAt = existing.CreatedAt
+			}
 		}
 		av, err := marshalProduct(stored)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -63,6 +64,10 @@ type Options struct {
 	SFNClientOptions []func(*sfn.Options)
 	// Events is app.Config.Events (the SNS intake).
 	Events app.EventsConfig
+	// Search is app.Config.Search (zero: the index in memory).
+	Search app.SearchConfig
+	// Logger receives the application's logs (nil: Server.Logger).
+	Logger *slog.Logger
 }
 
 // App is a running test application.
@@ -156,6 +161,7 @@ func New(tb testing.TB, opts Options) *App {
 		StepFunctions: app.StepFunctionsConfig{Embedded: true, AWS: target.AWS, ClientOptions: opts.SFNClientOptions},
 		Orders:        opts.Orders,
 		Events:        opts.Events,
+		Search:        opts.Search,
 		CursorSecret:  []byte(dynamotest.CursorSecret),
 		Identity: app.IdentityConfig{
 			Dev: true, StateDir: issuerDir, PasswordIterations: 1000, DeliverCode: codes.deliver,
@@ -164,6 +170,9 @@ func New(tb testing.TB, opts Options) *App {
 		Throttle: opts.Throttle,
 		Logger:   scfg.Logger,
 		Now:      opts.Now,
+	}
+	if opts.Logger != nil {
+		cfg.Logger = opts.Logger
 	}
 	if cfg.Throttle.UserRateLimit == 0 {
 		cfg.Throttle.UserRateLimit = 1000
