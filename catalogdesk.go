@@ -250,12 +250,21 @@ func (d *CatalogDesk) stock(ctx context.Context, ids []string) ([]Inventory, err
 // BatchGetItem) and, for those whose being in stock is not what the index
 // says, re-indexes them and announces the change. Failures are logged.
 func (d *CatalogDesk) StockChanged(ctx context.Context, keys []ProductKey) {
-	if err := d.stockChanged(ctx, keys); err != nil {
+	if err := d.followStock(ctx, keys, true); err != nil {
 		d.log().WarnContext(ctx, "search index: could not follow a stock change", "products", keyList(keys), "err", err)
 	}
 }
 
-func (d *CatalogDesk) stockChanged(ctx context.Context, keys []ProductKey) error {
+// Follow is the handler of announced changes: Refresh, or for a stock
+// change only the products whose being in stock the index has wrong.
+func (d *CatalogDesk) Follow(ctx context.Context, c CatalogChange) error {
+	if c.Stock {
+		return d.followStock(ctx, []ProductKey{c.Key}, false)
+	}
+	return d.Refresh(ctx, []ProductKey{c.Key})
+}
+
+func (d *CatalogDesk) followStock(ctx context.Context, keys []ProductKey, announce bool) error {
 	ids := make([]string, len(keys))
 	for i, k := range keys {
 		ids[i] = k.ProductID
@@ -280,8 +289,27 @@ func (d *CatalogDesk) stockChanged(ctx context.Context, keys []ProductKey) error
 	if err := d.Refresh(ctx, flipped); err != nil {
 		return err
 	}
-	d.announce(ctx, flipped)
+	if announce {
+		d.announce(ctx, flipped)
+	}
 	return nil
+}
+
+// StockAnnouncer is the StockWatcher of a process without a search index
+// (the tasks Lambda): it announces each product whose stock changed as a
+// stock change, and every instance checks its own index.
+type StockAnnouncer struct {
+	Changes CatalogChangeBus
+	Logger  *slog.Logger
+}
+
+// StockChanged implements StockWatcher.
+func (s *StockAnnouncer) StockChanged(ctx context.Context, keys []ProductKey) {
+	for _, k := range keys {
+		if err := s.Changes.Publish(context.WithoutCancel(ctx), CatalogChange{Key: k, Stock: true}); err != nil && s.Logger != nil {
+			s.Logger.WarnContext(ctx, "could not announce a stock change to the servers' search indexes", "product", k.ProductID, "err", err)
+		}
+	}
 }
 
 func keyList(keys []ProductKey) string {

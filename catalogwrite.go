@@ -35,6 +35,10 @@ type CatalogScanner interface {
 // truth, so changes can arrive late, twice or out of order without harm.
 type CatalogChange struct {
 	Key ProductKey `json:"key"`
+	// Stock says that only the product's stock changed (a reservation or
+	// a release): a receiver re-indexes it only if its being in stock is
+	// not what its index says, which spares a read of the product.
+	Stock bool `json:"stock,omitempty"`
 }
 
 // CatalogChangeBus tells every instance (this one included) of catalog

@@ -50,7 +50,7 @@ func (a *App) openSearch(ctx context.Context, cfg Config, store catalogScanner) 
 	if cfg.Events.RedisURL != "" {
 		desk := a.Catalogs
 		changes, err := redis.NewCatalogChanges(cfg.Events.RedisURL, func(ctx context.Context, c shopgraph.CatalogChange) {
-			if err := desk.Refresh(ctx, []shopgraph.ProductKey{c.Key}); err != nil {
+			if err := desk.Follow(ctx, c); err != nil {
 				log.Warn("search index: could not follow another instance's catalog change", "product", c.Key.ProductID, "err", err)
 			}
 		}, redis.CatalogOptions{Logger: log})

@@ -18,6 +18,7 @@ import (
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/auth"
+	"github.com/shopgraph/shopgraph/events/redis"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
 	"github.com/shopgraph/shopgraph/internal/redistest"
@@ -782,5 +783,43 @@ func TestSearch_restartKeepsTheIndex(t *testing.T) {
 	}
 	if got := searchSKUs(t, a, "narwhal teapot"); len(got) == 0 || got[0] != p.ProductID {
 		t.Errorf("after the rebuild the changed product is not found: %v", got)
+	}
+}
+
+// TestSearch_stockAnnouncedByTheTasksLambda: a process without an index
+// (the tasks Lambda, SHOPGRAPH_REDIS_URL set) announces stock changes on
+// Redis; every server's index takes the product out of the in-stock results
+// once its last unit is gone, and only then.
+func TestSearch_stockAnnouncedByTheTasksLambda(t *testing.T) {
+	rs := redistest.Start(t)
+	a := apptest.New(t, apptest.Options{Products: 30, Events: app.EventsConfig{RedisURL: rs.URL}})
+	pub, err := redis.NewCatalogPublisher(rs.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	lambda := &shopgraph.StockAnnouncer{Changes: pub}
+	p, q := a.Catalog.Products[2], a.Catalog.Products[3]
+	for _, x := range []shopgraph.Product{p, q} {
+		setStock(t, a, x, 2)
+		if err := a.Catalogs.Refresh(context.Background(), []shopgraph.ProductKey{x.Key()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inStock := func(x shopgraph.Product) bool {
+		v := search(t, a, map[string]any{"q": x.Name, "f": map[string]any{"inStock": true}, "l": 100})
+		return slices.ContainsFunc(v.Items, func(it searchItem) bool { return it.Sku == x.ProductID })
+	}
+	setStock(t, a, p, 0) // p's last units taken; q still has some
+	lambda.StockChanged(context.Background(), []shopgraph.ProductKey{p.Key(), q.Key()})
+	deadline := time.Now().Add(10 * time.Second)
+	for inStock(p) {
+		if time.Now().After(deadline) {
+			t.Fatal("the announced stock change did not take the product out of the in-stock results")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !inStock(q) {
+		t.Error("a product with stock left was taken out of the in-stock results")
 	}
 }

@@ -23,6 +23,11 @@
 //	                             so without it a random key per process is used
 //	SHOPGRAPH_DYNAMODB_ENDPOINT  DynamoDB endpoint URL (empty: the region's)
 //	SHOPGRAPH_LOG_LEVEL          debug, info (default), warn or error
+//	SHOPGRAPH_REDIS_URL          the servers' Redis (optional): each reservation and
+//	                             release is announced there as a stock change, so
+//	                             every server's search index follows a product's
+//	                             stock crossing zero (the function needs network
+//	                             access to Redis)
 //	AWS_REGION                   set by Lambda
 //
 // A setting that is missing or wrong stops the function at its start (an
@@ -51,6 +56,7 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/events/redis"
 	"github.com/shopgraph/shopgraph/local/payments"
 	"github.com/shopgraph/shopgraph/workflows"
 )
@@ -82,6 +88,7 @@ type settings struct {
 	Payments       string
 	CursorSecret   []byte
 	DynamoEndpoint string
+	RedisURL       string
 	Region         string
 	LogLevel       slog.Level
 }
@@ -102,6 +109,7 @@ func loadSettings(lookupEnv func(string) (string, bool)) (settings, error) {
 		TablePrefix:    getenv("SHOPGRAPH_TABLE_PREFIX"),
 		Payments:       getenv("SHOPGRAPH_PAYMENTS"),
 		DynamoEndpoint: getenv("SHOPGRAPH_DYNAMODB_ENDPOINT"),
+		RedisURL:       getenv("SHOPGRAPH_REDIS_URL"),
 		Region:         getenv("AWS_REGION"),
 	}
 	var errs []error
@@ -148,6 +156,11 @@ func loadSettings(lookupEnv func(string) (string, bool)) (settings, error) {
 			errs = append(errs, fmt.Errorf("SHOPGRAPH_DYNAMODB_ENDPOINT must be an http(s) URL, got %q", s.DynamoEndpoint))
 		}
 	}
+	if s.RedisURL != "" {
+		if _, err := redis.ParseURL(s.RedisURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return s, errors.Join(errs...)
 }
 
@@ -171,7 +184,15 @@ func newTasks(s settings, api dynamo.API, callbacks workflows.TaskFailer, log *s
 	default:
 		return nil, fmt.Errorf("SHOPGRAPH_PAYMENTS=%q is not a payment provider (only %q is)", s.Payments, paymentsSimulated)
 	}
-	return &workflows.Tasks{Orders: store, Payments: pay, Fulfilment: logFulfilment{log: log}, Callbacks: callbacks, Logger: log}, nil
+	tasks := &workflows.Tasks{Orders: store, Payments: pay, Fulfilment: logFulfilment{log: log}, Callbacks: callbacks, Logger: log}
+	if s.RedisURL != "" {
+		pub, err := redis.NewCatalogPublisher(s.RedisURL, "")
+		if err != nil {
+			return nil, err
+		}
+		tasks.Stock = &shopgraph.StockAnnouncer{Changes: pub, Logger: log}
+	}
+	return tasks, nil
 }
 
 // newHandler is the Lambda function: it runs the task the payload names.

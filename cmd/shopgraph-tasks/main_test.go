@@ -72,6 +72,7 @@ func TestLoadSettings(t *testing.T) {
 		{"no region", func(m map[string]string) { delete(m, "AWS_REGION") }, "AWS_REGION is not set"},
 		{"bad log level", func(m map[string]string) { m["SHOPGRAPH_LOG_LEVEL"] = "loud" }, "SHOPGRAPH_LOG_LEVEL"},
 		{"bad endpoint", func(m map[string]string) { m["SHOPGRAPH_DYNAMODB_ENDPOINT"] = "127.0.0.1:8000" }, "SHOPGRAPH_DYNAMODB_ENDPOINT must be an http(s) URL"},
+		{"bad Redis URL", func(m map[string]string) { m["SHOPGRAPH_REDIS_URL"] = "http://redis:6379" }, "SHOPGRAPH_REDIS_URL"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := base()

@@ -118,25 +118,64 @@ func (c *CatalogChanges) Publish(ctx context.Context, ch shopgraph.CatalogChange
 	if c.sub.isClosed() {
 		return events.ErrClosed
 	}
-	if err := checkCatalogChange(ch); err != nil {
+	err := publishCatalogChange(ctx, c.client, c.channel, ch)
+	switch {
+	case err == nil:
+		c.published.Add(1)
+	case c.sub.isClosed():
 		c.publishErrors.Add(1)
-		return fmt.Errorf("publish catalog change %s/%s to Redis channel %s: %w", ch.Key.Category, ch.Key.ProductID, c.channel, err)
+		return events.ErrClosed
+	default:
+		c.publishErrors.Add(1)
+	}
+	return err
+}
+
+func publishCatalogChange(ctx context.Context, client *goredis.Client, channel string, ch shopgraph.CatalogChange) error {
+	if err := checkCatalogChange(ch); err != nil {
+		return fmt.Errorf("publish catalog change %s/%s to Redis channel %s: %w", ch.Key.Category, ch.Key.ProductID, channel, err)
 	}
 	payload, err := json.Marshal(ch)
 	if err != nil {
-		c.publishErrors.Add(1)
 		return fmt.Errorf("encode catalog change %s/%s: %w", ch.Key.Category, ch.Key.ProductID, err)
 	}
-	if err := c.client.Publish(ctx, c.channel, payload).Err(); err != nil {
-		c.publishErrors.Add(1)
-		if c.sub.isClosed() {
-			return events.ErrClosed
-		}
-		return fmt.Errorf("publish catalog change %s/%s to Redis channel %s: %w", ch.Key.Category, ch.Key.ProductID, c.channel, err)
+	if err := client.Publish(ctx, channel, payload).Err(); err != nil {
+		return fmt.Errorf("publish catalog change %s/%s to Redis channel %s: %w", ch.Key.Category, ch.Key.ProductID, channel, err)
 	}
-	c.published.Add(1)
 	return nil
 }
+
+// CatalogPublisher only publishes catalog changes, for a process that has
+// no index to keep (the tasks Lambda): it holds no subscription, so it
+// costs nothing between calls.
+type CatalogPublisher struct {
+	client  *goredis.Client
+	channel string
+}
+
+var _ shopgraph.CatalogChangeBus = (*CatalogPublisher)(nil)
+
+// NewCatalogPublisher returns a publisher on the Redis server at rawURL (a
+// malformed URL is an error naming URLSetting); channel "" is
+// DefaultCatalogChannel. It connects at the first Publish.
+func NewCatalogPublisher(rawURL, channel string) (*CatalogPublisher, error) {
+	ropts, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if channel == "" {
+		channel = DefaultCatalogChannel
+	}
+	return &CatalogPublisher{client: goredis.NewClient(ropts), channel: channel}, nil
+}
+
+// Publish sends ch to every instance's CatalogChanges.
+func (p *CatalogPublisher) Publish(ctx context.Context, ch shopgraph.CatalogChange) error {
+	return publishCatalogChange(ctx, p.client, p.channel, ch)
+}
+
+// Close closes the Redis connections.
+func (p *CatalogPublisher) Close() error { return p.client.Close() }
 
 // Ready waits until the subscription to the Redis channel is up, so that
 // every change published afterwards reaches the handler (while Redis stays
