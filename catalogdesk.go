@@ -3,9 +3,12 @@ package shopgraph
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -45,6 +48,33 @@ type CatalogDesk struct {
 	Changes CatalogChangeBus
 	Logger  *slog.Logger
 	Now     func() time.Time
+
+	// stripes order, per product, a write to the catalog and the index
+	// write that follows it against other writes and refreshes of that
+	// product on this instance, so that an older version read or written
+	// earlier never lands in the index after a newer one.
+	stripes [64]sync.Mutex
+}
+
+// lock locks the stripes of keys (in stripe order, so two callers never
+// wait on each other crosswise) and returns the unlock.
+func (d *CatalogDesk) lock(keys []ProductKey) func() {
+	var held []int
+	for _, k := range keys {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(k.ProductID))
+		held = append(held, int(h.Sum32()%uint32(len(d.stripes))))
+	}
+	slices.Sort(held)
+	held = slices.Compact(held)
+	for _, i := range held {
+		d.stripes[i].Lock()
+	}
+	return func() {
+		for _, i := range held {
+			d.stripes[i].Unlock()
+		}
+	}
 }
 
 var _ StockWatcher = (*CatalogDesk)(nil)
@@ -142,32 +172,39 @@ func (d *CatalogDesk) UpsertProduct(ctx context.Context, p Product) (Product, er
 		return Product{}, err
 	}
 	p.CreatedAt, p.UpdatedAt = time.Time{}, d.now().UTC()
+	unlock := d.lock([]ProductKey{p.Key()})
 	stored, _, err := d.Writer.PutProduct(ctx, p)
 	if err != nil {
+		unlock()
 		return Product{}, err
 	}
-	d.followChange(ctx, []ProductKey{stored.Key()}, []Product{stored})
+	d.indexChange(ctx, []ProductKey{stored.Key()}, []Product{stored})
+	unlock()
+	d.announce(ctx, []ProductKey{stored.Key()})
 	return stored, nil
 }
 
 // DeleteProduct deletes a product (admin) from the catalog and the
 // index, and announces the change. Its stock records stay.
 func (d *CatalogDesk) DeleteProduct(ctx context.Context, key ProductKey) (Product, error) {
+	unlock := d.lock([]ProductKey{key})
 	p, err := d.Writer.DeleteProduct(ctx, key)
 	if err != nil {
+		unlock()
 		return Product{}, err
 	}
-	d.followChange(ctx, []ProductKey{key}, nil)
+	d.indexChange(ctx, []ProductKey{key}, nil)
+	unlock()
+	d.announce(ctx, []ProductKey{key})
 	return p, nil
 }
 
-// followChange indexes the changed products here (products: the keys'
-// current versions, those absent deleted) and announces the keys.
-func (d *CatalogDesk) followChange(ctx context.Context, keys []ProductKey, products []Product) {
+// indexChange indexes the changed products here (products: the keys'
+// current versions, those absent deleted); the caller holds their stripes.
+func (d *CatalogDesk) indexChange(ctx context.Context, keys []ProductKey, products []Product) {
 	if err := d.index(ctx, keys, products); err != nil {
 		d.log().ErrorContext(ctx, "search index: could not follow a catalog change", "products", keyList(keys), "err", err)
 	}
-	d.announce(ctx, keys)
 }
 
 func (d *CatalogDesk) announce(ctx context.Context, keys []ProductKey) {
@@ -186,6 +223,12 @@ func (d *CatalogDesk) announce(ctx context.Context, keys []ProductKey) {
 // stock again (one BatchGetItem each, at most 100 keys) and indexes them,
 // or removes those that no longer exist.
 func (d *CatalogDesk) Refresh(ctx context.Context, keys []ProductKey) error {
+	defer d.lock(keys)()
+	return d.refresh(ctx, keys)
+}
+
+// refresh is Refresh with the keys' stripes held.
+func (d *CatalogDesk) refresh(ctx context.Context, keys []ProductKey) error {
 	found, err := d.Catalog.GetProducts(ctx, keys)
 	if err != nil {
 		return fmt.Errorf("read products %s: %w", keyList(keys), err)
@@ -265,17 +308,32 @@ func (d *CatalogDesk) Follow(ctx context.Context, c CatalogChange) error {
 }
 
 func (d *CatalogDesk) followStock(ctx context.Context, keys []ProductKey, announce bool) error {
+	unlock := d.lock(keys)
+	flipped, err := d.stockFlips(ctx, keys)
+	if err == nil && len(flipped) > 0 {
+		err = d.refresh(ctx, flipped)
+	}
+	unlock()
+	if err == nil && announce {
+		d.announce(ctx, flipped)
+	}
+	return err
+}
+
+// stockFlips returns the keys whose being in stock is not what the index
+// says; the caller holds their stripes.
+func (d *CatalogDesk) stockFlips(ctx context.Context, keys []ProductKey) ([]ProductKey, error) {
 	ids := make([]string, len(keys))
 	for i, k := range keys {
 		ids[i] = k.ProductID
 	}
 	indexed, err := d.Search.StockFlags(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	inv, err := d.stock(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var flipped []ProductKey
 	for i, k := range keys {
@@ -283,16 +341,7 @@ func (d *CatalogDesk) followStock(ctx context.Context, keys []ProductKey, announ
 			flipped = append(flipped, k)
 		}
 	}
-	if len(flipped) == 0 {
-		return nil
-	}
-	if err := d.Refresh(ctx, flipped); err != nil {
-		return err
-	}
-	if announce {
-		d.announce(ctx, flipped)
-	}
-	return nil
+	return flipped, nil
 }
 
 // StockAnnouncer is the StockWatcher of a process without a search index

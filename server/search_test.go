@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -821,5 +822,33 @@ func TestSearch_stockAnnouncedByTheTasksLambda(t *testing.T) {
 	}
 	if !inStock(q) {
 		t.Error("a product with stock left was taken out of the in-stock results")
+	}
+}
+
+// TestCatalogAdmin_concurrentUpserts: concurrent upserts of one product
+// leave the index holding the version the table holds, whichever won.
+func TestCatalogAdmin_concurrentUpserts(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 10})
+	admin := map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseID)}
+	names := []string{"Aardvark", "Bison", "Caracal", "Dingo", "Echidna", "Fossa", "Gharial", "Hyrax"}
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Go(func() {
+			r := a.DoWith(t, admin, upsertProduct, productInputVars("gadgets", "GD-RACE", n+" Lamp", 100))
+			if len(r.Errors) > 0 && r.Errors[0].ErrorType != "Conflict" { // kept changing: retry is the caller's
+				t.Errorf("upsert %s: %s", n, r.Raw)
+			}
+		})
+	}
+	wg.Wait()
+	stored, err := a.Store.ProductBySKU(context.Background(), "GD-RACE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		found := slices.Contains(searchSKUs(t, a, n), "GD-RACE")
+		if want := stored.Name == n+" Lamp"; found != want {
+			t.Errorf("the table holds %q; searching %q finds it: %v", stored.Name, n, found)
+		}
 	}
 }
