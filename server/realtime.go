@@ -95,6 +95,7 @@ const (
 // authorized on its own credentials, with the same code as HTTP) →
 // start_ack, then data; stop → complete; ka; AppSync's error shapes.
 type realtimeTransport struct {
+	groups  *renderGroups // shared executions of identical subscriptions
 	auth    shopgraph.Authenticator
 	cfg     RealtimeConfig
 	origins []string
@@ -497,12 +498,31 @@ func (c *realtimeConn) start(ctx context.Context, f frame) {
 		c.sendErrors(ctx, f.ID, resp.Errors)
 		return
 	}
+	endedWhy := func() error { endMu.Lock(); defer endMu.Unlock(); return ended }
+	var group *renderGroup
+	var member *groupMember
+	if key := groupKey(who, &params, opCtx.Operation); key != "" && c.t.groups != nil {
+		// Authorized: drop this dispatch and share the group's.
+		cancel()
+		var err error
+		group, member, err = c.t.groups.join(key, func(gctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error) {
+			return c.dispatchGroup(gctx, ctx, who, params)
+		}, c.t.cfg.MaxPayloadBytes)
+		if err != nil {
+			c.sendError(ctx, f.ID, realtimeError(string(shopgraph.CodeInternal), shopgraph.InternalMessage))
+			return
+		}
+		subCtx, cancel = context.WithCancel(ctx)
+	}
 	sub := &realtimeSub{cancel: cancel, done: make(chan struct{})}
 	c.mu.Lock()
 	c.subs[f.ID] = sub
 	c.mu.Unlock()
 	if c.write(ctx, map[string]string{"type": "start_ack", "id": f.ID}) != nil {
 		cancel()
+		if group != nil {
+			group.leave(member)
+		}
 		return
 	}
 	expiry := c.expiryTimer(ctx, f.ID, who, cancel)
@@ -510,40 +530,111 @@ func (c *realtimeConn) start(ctx context.Context, f frame) {
 		defer close(sub.done)
 		defer expiry.Stop()
 		defer c.remove(f.ID, sub)
-		for {
-			resp := responses(rctx)
-			if resp == nil {
-				break
+		var why error
+		if group != nil {
+			why = c.follow(subCtx, f.ID, group, member)
+		} else {
+			for {
+				resp := responses(rctx)
+				if resp == nil {
+					break
+				}
+				c.sendData(f.ID, renderData(resp, c.t.cfg.MaxPayloadBytes))
 			}
-			c.sendData(subCtx, f.ID, resp)
+			why = endedWhy()
 		}
-		endMu.Lock()
-		why := ended
-		endMu.Unlock()
-		if why != nil && ctx.Err() == nil {
+		if why != nil && ctx.Err() == nil && subCtx.Err() == nil {
 			c.sendError(ctx, f.ID, realtimeError("SubscriptionEnded", "the subscription ended: "+shopgraph.ErrorMessage(why)))
 		}
 	}()
 }
 
-// sendData sends one event: payload.data is always an object (Amplify
-// drops a data message whose data is null), and an event over
-// MaxPayloadBytes becomes an error for the subscription.
-func (c *realtimeConn) sendData(ctx context.Context, id string, resp *graphql.Response) {
+// follow writes a group's events for subscription id until ctx ends (the
+// subscription stopped: it leaves the group) or the group ends it (why).
+func (c *realtimeConn) follow(ctx context.Context, id string, g *renderGroup, m *groupMember) error {
+	for {
+		select {
+		case <-ctx.Done():
+			g.leave(m)
+			return nil
+		case ev, ok := <-m.ch:
+			if !ok {
+				return m.err
+			}
+			c.sendData(id, ev)
+		}
+	}
+}
+
+// dispatchGroup starts a render group's own dispatch of the subscription,
+// as who, on gctx (the group's: it outlives the connection that started
+// it; values come from conn, the starting connection's context).
+func (c *realtimeConn) dispatchGroup(gctx, conn context.Context, who *shopgraph.Identity, params graphql.RawParams) (func(context.Context) *graphql.Response, context.Context, func() error, error) {
+	ctx := shopgraph.NewContextWithIdentity(mergeCancel(gctx, conn), who)
+	opCtx, errs := c.exec.CreateOperationContext(ctx, &params)
+	if errs != nil {
+		return nil, nil, nil, errs
+	}
+	var started bool
+	var ended error
+	var mu sync.Mutex
+	ctx = shopgraph.NewContextWithSubscriptionControl(ctx, &shopgraph.SubscriptionControl{
+		Started: func() { started = true },
+		Ended:   func(err error) { mu.Lock(); ended = err; mu.Unlock() },
+	})
+	responses, rctx := c.exec.DispatchOperation(ctx, opCtx)
+	if !started {
+		resp := responses(rctx)
+		if resp != nil && len(resp.Errors) > 0 {
+			return nil, nil, nil, resp.Errors
+		}
+		return nil, nil, nil, errors.New("the subscription did not start")
+	}
+	return responses, rctx, func() error { mu.Lock(); defer mu.Unlock(); return ended }, nil
+}
+
+// mergeCancel is a context with values's values that ends with done.
+func mergeCancel(done, values context.Context) context.Context {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(values))
+	context.AfterFunc(done, cancel)
+	return ctx
+}
+
+// renderData renders one event as a data frame's payload: payload.data is
+// always an object (Amplify drops a data message whose data is null), and
+// an event over maxPayload becomes an error for the subscription.
+func renderData(resp *graphql.Response, maxPayload int) renderedEvent {
 	wire := toWire(resp)
 	if bytes.Equal(wire.Data, []byte("null")) {
 		wire.Data = json.RawMessage(`{}`)
 	}
 	payload, err := json.Marshal(wire)
-	if err != nil {
-		c.sendError(c.ctx, id, realtimeError(string(shopgraph.CodeInternal), shopgraph.InternalMessage))
+	switch {
+	case err != nil:
+		return renderedEvent{tooBig: realtimeError(string(shopgraph.CodeInternal), shopgraph.InternalMessage)}
+	case len(payload) > maxPayload:
+		return renderedEvent{tooBig: realtimeError("LimitExceeded", fmt.Sprintf("an event of %d bytes exceeds the subscription payload limit of %d bytes: select fewer fields", len(payload), maxPayload))}
+	}
+	return renderedEvent{payload: payload}
+}
+
+// sendData sends one rendered event. The frame is put together around the
+// payload's bytes, which a render group shares between its members.
+func (c *realtimeConn) sendData(id string, ev renderedEvent) {
+	if ev.tooBig != nil {
+		c.sendError(c.ctx, id, ev.tooBig)
 		return
 	}
-	if len(payload) > c.t.cfg.MaxPayloadBytes {
-		c.sendError(c.ctx, id, realtimeError("LimitExceeded", fmt.Sprintf("an event of %d bytes exceeds the subscription payload limit of %d bytes: select fewer fields", len(payload), c.t.cfg.MaxPayloadBytes)))
-		return
-	}
-	_ = c.write(c.ctx, frame{Type: "data", ID: id, Payload: payload})
+	quoted, _ := json.Marshal(id)
+	b := make([]byte, 0, len(ev.payload)+len(quoted)+32)
+	b = append(b, `{"type":"data","id":`...)
+	b = append(b, quoted...)
+	b = append(b, `,"payload":`...)
+	b = append(b, ev.payload...)
+	b = append(b, '}')
+	wctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	_ = c.conn.Write(wctx, websocket.MessageText, b)
 }
 
 // realtimeDenied is the errorType of a start refused because the caller,

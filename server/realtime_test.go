@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -609,4 +610,94 @@ func TestRealtime_slowSubscriber(t *testing.T) {
 			break
 		}
 	}
+}
+
+// TestRealtime_renderGroups: identical subscriptions of one caller share
+// one execution (every member gets every event); other variables, another
+// caller or a replay run on their own; a member that stops leaves, and the
+// last one stops the group.
+func TestRealtime_renderGroups(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 1})
+	url := rtServer(t, a)
+	admin, alice := a.Token(t, "admin", shopgraph.TokenUseID), a.Token(t, "alice", shopgraph.TokenUseID)
+	aliceSub := userpool.DevUsers()[0].Sub
+	open := func(token, id, query string, vars map[string]any) *rtClient {
+		cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(token))}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.init()
+		cl.start(id, query, vars, nil)
+		cl.want("start_ack", id)
+		return cl
+	}
+	waitGroups := func(groups, members int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			g, m := a.Handler.RealtimeGroups()
+			if g == groups && m == members {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d groups of %d subscriptions, want %d of %d", g, m, groups, members)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	all := `subscription { onOrderStatusChanged { orderId customerId status version } }`
+	dash := []*rtClient{open(admin, "d0", all, nil), open(admin, "d1", all, nil), open(admin, "d2", all, nil)}
+	waitGroups(1, 3)
+	one := open(admin, "one", onOrderStatus, map[string]any{"orderId": nil}) // other document
+	mine := open(alice, "mine", all, nil)                                    // other caller
+	waitGroups(3, 5)
+
+	publish := func(customer string, version int) {
+		t.Helper()
+		ev := shopgraph.OrderEvent{OrderID: "ord_g", CustomerID: customer, Status: shopgraph.OrderConfirmed,
+			PreviousStatus: shopgraph.OrderPending, OccurredAt: time.Now(), Version: version}
+		if err := a.Events.Publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(aliceSub, 2)
+	publish("someone-else", 3)
+	for i, cl := range dash {
+		for _, v := range []int{2, 3} {
+			if ev := eventOf(t, cl.want("data", "d"+strconv.Itoa(i))); ev.Version != v {
+				t.Fatalf("dashboard %d got version %d, want %d", i, ev.Version, v)
+			}
+		}
+	}
+	for _, v := range []int{2, 3} {
+		if ev := eventOf(t, one.want("data", "one")); ev.Version != v {
+			t.Fatalf("the other document got version %d, want %d", ev.Version, v)
+		}
+	}
+	if ev := eventOf(t, mine.want("data", "mine")); ev.Version != 2 || ev.CustomerID != aliceSub {
+		t.Fatalf("alice got %+v, want only her own order's event", ev)
+	}
+
+	// A member that stops leaves; the others keep receiving.
+	dash[0].send(map[string]string{"type": "stop", "id": "d0"})
+	dash[0].want("complete", "d0")
+	waitGroups(3, 4)
+	publish("someone-else", 4)
+	publish(aliceSub, 5)
+	for i, cl := range dash[1:] {
+		for _, v := range []int{4, 5} {
+			if ev := eventOf(t, cl.want("data", "d"+strconv.Itoa(i+1))); ev.Version != v {
+				t.Fatalf("dashboard %d got version %d after another left, want %d", i+1, ev.Version, v)
+			}
+		}
+	}
+	// Alice's next event is her own: the others' never reached her.
+	if ev := eventOf(t, mine.want("data", "mine")); ev.Version != 5 {
+		t.Fatalf("alice got %+v, want only her own order's events", ev)
+	}
+	// Closing the last members' sockets stops the group.
+	for _, cl := range dash[1:] {
+		_ = cl.conn.Close(websocket.StatusNormalClosure, "")
+	}
+	waitGroups(2, 2)
 }

@@ -131,7 +131,12 @@ type Handler struct {
 	mux      *http.ServeMux
 	cfg      Config
 	draining atomic.Bool
+	rtGroups *renderGroups
 }
+
+// RealtimeGroups reports how many shared executions the real-time
+// subscriptions run and how many subscriptions they serve, for metrics.
+func (h *Handler) RealtimeGroups() (groups, subscriptions int) { return h.rtGroups.stats() }
 
 // New builds the handler. It returns an error when the configuration is
 // invalid (naming the setting).
@@ -176,10 +181,10 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("request timeout must be positive, got %s", cfg.RequestTimeout)
 	}
 
-	h := &Handler{mux: http.NewServeMux(), cfg: cfg}
+	h := &Handler{mux: http.NewServeMux(), cfg: cfg, rtGroups: newRenderGroups()}
 	gql := h.authenticate(h.graphQL(httpTransport{maxBodyBytes: cfg.MaxBodyBytes}))
 	rt := cfg.Realtime.withDefaults()
-	realtime := h.graphQL(realtimeTransport{auth: cfg.Auth, cfg: rt, origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
+	realtime := h.graphQL(realtimeTransport{groups: h.rtGroups, auth: cfg.Auth, cfg: rt, origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
 	graphqlWS := h.graphQL(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			InsecureSkipVerify: len(cfg.CORSOrigins) == 0, OriginPatterns: cfg.CORSOrigins}},

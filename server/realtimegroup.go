@@ -1,0 +1,229 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph"
+)
+
+// Render groups: subscriptions that would receive the same bytes for every
+// event (the same document, operation and variables, started by the same
+// caller) share one execution. Each start is still authorized on its own
+// (its own GraphQL dispatch, then dropped); the group's own dispatch renders
+// every event once, and each member only writes the bytes to its socket.
+// An operations dashboard of 10,000 sockets of one admin then costs one
+// GraphQL execution per event instead of 10,000.
+//
+// What a group shares must not depend on anything of a start but its key:
+// the subscription payload (OrderStatusEvent) is the event's fields, guarded
+// by rules of the caller's mode and groups, which the key holds.
+
+// groupBuffer is how many rendered events a member may have waiting to be
+// written; one more and it is cut off as slow (as the event hub does), so a
+// member that stops reading never holds up the others.
+const groupBuffer = 32
+
+// renderGroups is the transport's registry of groups, by key.
+type renderGroups struct {
+	mu     sync.Mutex
+	groups map[string]*renderGroup
+}
+
+func newRenderGroups() *renderGroups {
+	return &renderGroups{groups: map[string]*renderGroup{}}
+}
+
+// renderGroup is one shared execution and its members.
+type renderGroup struct {
+	key    string
+	owner  *renderGroups
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // guards members and done
+	members map[*groupMember]struct{}
+	done    bool
+}
+
+// groupMember is one start's place in a group: the events rendered for
+// it, and why they stopped (set before ch is closed).
+type groupMember struct {
+	ch  chan renderedEvent
+	err error
+}
+
+// renderedEvent is one event as the wire carries it: the payload of a data
+// frame, or, for an event too big to send, the error to send instead.
+type renderedEvent struct {
+	payload []byte
+	tooBig  map[string]any
+}
+
+// groupKey is the key of the group a start may join, or "" when it must run
+// on its own: a replay (afterVersion) is its own, and so is any operation
+// but a single-field subscription.
+func groupKey(who *shopgraph.Identity, params *graphql.RawParams, op *ast.OperationDefinition) string {
+	if who == nil || op == nil || op.Operation != ast.Subscription || len(op.SelectionSet) != 1 {
+		return ""
+	}
+	f, ok := op.SelectionSet[0].(*ast.Field)
+	if !ok || replays(f, params.Variables) {
+		return ""
+	}
+	vars, err := json.Marshal(params.Variables) // map keys sorted: one text per value
+	if err != nil {
+		return ""
+	}
+	groups, scopes := slices.Clone(who.Groups), slices.Clone(who.Scopes)
+	slices.Sort(groups)
+	slices.Sort(scopes)
+	return strings.Join([]string{
+		string(who.Mode), who.Issuer, who.Sub, who.KeyID, strings.Join(groups, ","), strings.Join(scopes, ","),
+		params.OperationName, params.Query, string(vars),
+	}, "\x00")
+}
+
+// replays reports whether the field is given an afterVersion (a literal, or
+// a variable with a value).
+func replays(f *ast.Field, vars map[string]any) bool {
+	a := f.Arguments.ForName("afterVersion")
+	switch {
+	case a == nil || a.Value == nil:
+		return false
+	case a.Value.Kind == ast.Variable:
+		return vars[a.Value.Raw] != nil
+	}
+	return a.Value.Kind != ast.NullValue
+}
+
+// stats counts the groups and their members.
+func (rg *renderGroups) stats() (groups, members int) {
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	for _, g := range rg.groups {
+		g.mu.Lock()
+		if !g.done {
+			groups++
+			members += len(g.members)
+		}
+		g.mu.Unlock()
+	}
+	return groups, members
+}
+
+// join adds a member to the group of key, starting the group with start
+// when there is none. start dispatches the subscription on a context of the
+// group's own (not of any one connection) and returns its responses; its
+// error refuses the join.
+func (rg *renderGroups) join(key string, start func(ctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error), maxPayload int) (*renderGroup, *groupMember, error) {
+	m := &groupMember{ch: make(chan renderedEvent, groupBuffer)}
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	if g := rg.groups[key]; g != nil {
+		g.mu.Lock()
+		if !g.done {
+			g.members[m] = struct{}{}
+			g.mu.Unlock()
+			return g, m, nil
+		}
+		g.mu.Unlock()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	responses, rctx, ended, err := start(ctx)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	g := &renderGroup{key: key, owner: rg, cancel: cancel, members: map[*groupMember]struct{}{m: {}}}
+	rg.groups[key] = g
+	go g.run(responses, rctx, ended, maxPayload)
+	return g, m, nil
+}
+
+// run renders each event once and hands it to every member; when the
+// dispatch ends (the group's last member left, or the events stopped), every
+// member still there is ended with why.
+func (g *renderGroup) run(responses func(context.Context) *graphql.Response, rctx context.Context, ended func() error, maxPayload int) {
+	for {
+		resp := responses(rctx)
+		if resp == nil {
+			break
+		}
+		g.broadcast(renderData(resp, maxPayload))
+	}
+	g.end(ended())
+}
+
+// broadcast hands ev to every member, cutting off those whose buffer is
+// full.
+func (g *renderGroup) broadcast(ev renderedEvent) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for m := range g.members {
+		select {
+		case m.ch <- ev:
+		default:
+			delete(g.members, m)
+			m.err = shopgraph.ErrSlowSubscriber
+			close(m.ch)
+		}
+	}
+	g.stopIfEmptyLocked()
+}
+
+// leave removes m (its subscription stopped); the last member to leave
+// stops the group.
+func (g *renderGroup) leave(m *groupMember) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.members[m]; !ok {
+		return
+	}
+	delete(g.members, m)
+	close(m.ch)
+	g.stopIfEmptyLocked()
+}
+
+// stopIfEmptyLocked stops a group without members and takes it out of
+// the registry, so the next start of its key makes a new one. The caller
+// holds g.mu.
+func (g *renderGroup) stopIfEmptyLocked() {
+	if len(g.members) > 0 || g.done {
+		return
+	}
+	g.done = true
+	g.cancel()
+	go g.unregister()
+}
+
+// unregister takes g out of the registry (asynchronously: join holds the
+// registry's lock while it takes a group's).
+func (g *renderGroup) unregister() {
+	g.owner.mu.Lock()
+	if g.owner.groups[g.key] == g {
+		delete(g.owner.groups, g.key)
+	}
+	g.owner.mu.Unlock()
+}
+
+// end ends every member with why.
+func (g *renderGroup) end(why error) {
+	g.mu.Lock()
+	for m := range g.members {
+		m.err = why
+		close(m.ch)
+	}
+	clear(g.members)
+	if !g.done {
+		g.done = true
+		g.cancel()
+		go g.unregister()
+	}
+	g.mu.Unlock()
+}
