@@ -228,7 +228,7 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if _, err := a.Store.Categories(ctx); err != nil {
 		return a, fmt.Errorf("read categories from table %s: %w", cfg.DynamoDB.Tables.Categories, err)
 	}
-	if err := a.openSearch(ctx, cfg, a.Store); err != nil {
+	if err := a.openSearch(ctx, bg, cfg, a.Store); err != nil {
 		return a, err
 	}
 	if err := a.openOrders(ctx, cfg); err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"iter"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopgraph/shopgraph"
@@ -31,7 +33,7 @@ type catalogScanner interface {
 // catalog), and builds the catalog desk that keeps it current: product
 // changes from the admin API and stock crossing zero here, and the changes
 // of other instances through Redis when SHOPGRAPH_REDIS_URL is set.
-func (a *App) openSearch(ctx context.Context, cfg Config, store catalogScanner) error {
+func (a *App) openSearch(ctx, bg context.Context, cfg Config, store catalogScanner) error {
 	log := cfg.Logger
 	secret := cfg.CursorSecret
 	if secret == nil {
@@ -43,17 +45,28 @@ func (a *App) openSearch(ctx context.Context, cfg Config, store catalogScanner) 
 		return fmt.Errorf("open the search index in SHOPGRAPH_SEARCH_DIR %q: %w", cfg.Search.Dir, err)
 	}
 	a.Search = ix
-	if err := syncIndex(ctx, ix, store, log); err != nil {
-		return err
-	}
-	a.Catalogs = &shopgraph.CatalogDesk{Catalog: a.Store, Inventory: a.Store, Writer: store, Search: ix, Logger: log, Now: cfg.Now}
+	desk := &shopgraph.CatalogDesk{Catalog: a.Store, Inventory: a.Store, Writer: store, Search: ix, Logger: log, Now: cfg.Now}
+	a.Catalogs = desk
+	// Other instances' changes are followed from before the index is
+	// checked against the catalog, so none falls in between.
 	if cfg.Events.RedisURL != "" {
-		desk := a.Catalogs
+		var resyncing atomic.Bool
+		resync := func() { // the changes made while Redis was away never arrive: check the whole index
+			if !resyncing.CompareAndSwap(false, true) {
+				return
+			}
+			go func() {
+				defer resyncing.Store(false)
+				if err := syncIndex(bg, ix, store, log); err != nil && bg.Err() == nil {
+					log.Warn("search index: could not check the index against the catalog after Redis came back", "err", err)
+				}
+			}()
+		}
 		changes, err := redis.NewCatalogChanges(cfg.Events.RedisURL, func(ctx context.Context, c shopgraph.CatalogChange) {
 			if err := desk.Follow(ctx, c); err != nil {
 				log.Warn("search index: could not follow another instance's catalog change", "product", c.Key.ProductID, "err", err)
 			}
-		}, redis.CatalogOptions{Logger: log})
+		}, redis.CatalogOptions{Logger: log, OnResubscribed: resync})
 		if err != nil {
 			return err
 		}
@@ -64,7 +77,7 @@ func (a *App) openSearch(ctx context.Context, cfg Config, store catalogScanner) 
 			log.Warn("catalog changes: Redis is not reachable yet; other instances' changes reach this index once it is", "setting", redis.URLSetting, "error", err)
 		}
 	}
-	return nil
+	return syncIndex(ctx, ix, store, log)
 }
 
 // syncIndex reads the whole catalog and rebuilds the index unless it holds
@@ -83,7 +96,10 @@ func syncIndex(ctx context.Context, ix *search.Index, store shopgraph.CatalogSca
 	log.Info("building the search index", "products", len(items), "was", ix.Fingerprint().Len())
 	built := time.Now()
 	last := time.Now()
-	_, err = ix.Build(ctx, search.Items(items), search.BuildOptions{Total: len(items), Progress: func(done, total int) {
+	// The catalog is read again once the build has begun: the index's
+	// writes from then on are replayed on the new index, so a change made
+	// after the first read is in one or the other.
+	fp, err = ix.Build(ctx, rescan(ctx, store), search.BuildOptions{Total: len(items), Progress: func(done, total int) {
 		if done == total || time.Since(last) >= 2*time.Second {
 			last = time.Now()
 			log.Info("building the search index", "indexed", done, "of", total)
@@ -92,8 +108,24 @@ func syncIndex(ctx context.Context, ix *search.Index, store shopgraph.CatalogSca
 	if err != nil {
 		return err
 	}
-	log.Info("search index built", "products", len(items), "took", time.Since(built).Round(time.Millisecond))
+	log.Info("search index built", "products", fp.Len(), "took", time.Since(built).Round(time.Millisecond))
 	return nil
+}
+
+// rescan reads the catalog when Build starts iterating.
+func rescan(ctx context.Context, store shopgraph.CatalogScanner) iter.Seq2[search.Item, error] {
+	return func(yield func(search.Item, error) bool) {
+		items, err := catalogItems(ctx, store)
+		if err != nil {
+			yield(search.Item{}, err)
+			return
+		}
+		for _, it := range items {
+			if !yield(it, nil) {
+				return
+			}
+		}
+	}
 }
 
 // catalogItems is every product with whether it is in stock: one scan of

@@ -852,3 +852,28 @@ func TestCatalogAdmin_concurrentUpserts(t *testing.T) {
 		}
 	}
 }
+
+// TestSearch_resyncAfterRedisOutage: a change whose announcement was lost
+// while an instance's Redis subscription was down reaches its index once the
+// subscription is back (the index is checked against the catalog then).
+func TestSearch_resyncAfterRedisOutage(t *testing.T) {
+	rs := redistest.Start(t)
+	a := apptest.New(t, apptest.Options{Products: 30, Events: app.EventsConfig{RedisURL: rs.URL}})
+	p := a.Catalog.Products[4]
+	changed := p
+	changed.Name = "Pangolin Toaster"
+	if _, _, err := a.Store.PutProduct(context.Background(), changed); err != nil { // no announcement
+		t.Fatal(err)
+	}
+	if got := searchSKUs(t, a, "pangolin toaster"); slices.Contains(got, p.ProductID) {
+		t.Fatal("the unannounced change is indexed already; the test shows nothing")
+	}
+	rs.MustDo(t, "CLIENT", "KILL", "TYPE", "pubsub")
+	deadline := time.Now().Add(15 * time.Second)
+	for !slices.Contains(searchSKUs(t, a, "pangolin toaster"), p.ProductID) {
+		if time.Now().After(deadline) {
+			t.Fatal("after the subscription came back the index still lacks the change")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

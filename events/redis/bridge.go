@@ -280,6 +280,9 @@ type subscriber[T any] struct {
 	health  time.Duration
 	decode  func(payload string) (T, error)
 	handle  func(ctx context.Context, v T) // ctx is canceled by close
+	// resubscribed, when set, is called (on the subscriber's goroutine)
+	// each time the subscription is back after it was lost.
+	resubscribed func()
 
 	ctx    context.Context // canceled by close
 	cancel context.CancelFunc
@@ -293,6 +296,7 @@ type subscriber[T any] struct {
 	lastMalformedLog time.Time
 
 	received, malformed, reconnects atomic.Uint64
+	wasSubscribed                   atomic.Bool // subscribed at least once
 }
 
 // newSubscriber returns a subscriber; start starts it. The client is the
@@ -436,6 +440,10 @@ func (s *subscriber[T]) receive(ps *goredis.PubSub, failed int) (subscribed bool
 				s.log.Info("subscribed to "+s.what+" on Redis", "reconnects", s.reconnects.Load(), "failed_attempts", failed)
 				subscribed = true
 				s.setSubscribed(true)
+				if s.resubscribed != nil && s.wasSubscribed.Load() {
+					s.resubscribed()
+				}
+				s.wasSubscribed.Store(true)
 			}
 		case *goredis.Message:
 			s.deliver(m.Payload)

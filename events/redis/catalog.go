@@ -34,6 +34,12 @@ type CatalogOptions struct {
 	// pinged; without an answer within another HealthCheck it reconnects.
 	// Zero means DefaultHealthCheck.
 	HealthCheck time.Duration
+	// OnResubscribed, when set, is called each time the subscription is
+	// back after it was lost (not at the first): the changes published
+	// meanwhile never arrive, so whoever keeps an index should check it
+	// against the catalog. It runs on the subscription's goroutine: start
+	// long work in a goroutine of its own.
+	OnResubscribed func()
 }
 
 // CatalogStats are the counters of CatalogChanges, for metrics: totals since
@@ -105,6 +111,7 @@ func NewCatalogChanges(rawURL string, handle func(context.Context, shopgraph.Cat
 	c.sub = newSubscriber(client, opts.Channel, "the catalog changes",
 		opts.Logger.With("redis_addr", ropts.Addr, "redis_channel", opts.Channel), opts.HealthCheck,
 		decodeCatalogChange, handle)
+	c.sub.resubscribed = opts.OnResubscribed
 	c.sub.start()
 	return c, nil
 }

@@ -263,8 +263,12 @@ func TestCatalogChanges_redisRestart(t *testing.T) {
 // connections (CLIENT KILL) is recovered from like a restart.
 func TestCatalogChanges_connectionKilled(t *testing.T) {
 	srv := redistest.Start(t)
-	opts := redis.CatalogOptions{Channel: "test:catalog-kill"}
+	var resubscribed atomic.Int32
+	opts := redis.CatalogOptions{Channel: "test:catalog-kill", OnResubscribed: func() { resubscribed.Add(1) }}
 	a, b := newCatalogInstance(t, srv, opts), newCatalogInstance(t, srv, opts)
+	if n := resubscribed.Load(); n != 0 {
+		t.Fatalf("OnResubscribed called %d times at the first subscription", n)
+	}
 	if got := srv.MustDo(t, "CLIENT", "KILL", "TYPE", "pubsub"); got != "2" {
 		t.Fatalf("CLIENT KILL TYPE pubsub killed %s connections, want the 2 instances'", got)
 	}
@@ -275,6 +279,9 @@ func TestCatalogChanges_connectionKilled(t *testing.T) {
 	mustPublishChanges(t, a.CatalogChanges, changes(0, 5)...)
 	b.rec.expect(t, "B", changes(0, 5))
 	a.rec.expect(t, "A", changes(0, 5))
+	if n := resubscribed.Load(); n != 2 {
+		t.Errorf("OnResubscribed called %d times, want once per instance", n)
+	}
 }
 
 // TestCatalogChanges_silentRedis: a connection on which Redis stops
