@@ -293,6 +293,10 @@ type OrderStore interface {
 	// ReleaseInventory returns a reserved order's units (once: a second
 	// call changes nothing).
 	ReleaseInventory(ctx context.Context, orderID string) error
+	// RestockReturn puts a received return's units back in stock, in the
+	// warehouses the order's lines were taken from (once: a second call
+	// changes nothing).
+	RestockReturn(ctx context.Context, orderID string, lines []OrderLineInput) error
 	// RecordPayment records the payment authorization of a PENDING order;
 	// ErrOrderSuperseded when it is no longer PENDING.
 	RecordPayment(ctx context.Context, orderID, authorizationID string) error

@@ -452,6 +452,66 @@ func (s *Store) ReleaseInventory(ctx context.Context, orderID string) error {
 	return nil
 }
 
+// attrRestocked marks an order whose returned units are back in stock.
+const attrRestocked = "restocked"
+
+// RestockReturn implements shopgraph.OrderStore: one TransactWriteItems
+// adding each returned line's units back to the warehouses its allocations
+// took them from (in allocation order), and marking the order restocked on
+// condition that it was not (so a second call changes nothing). A line
+// that is not the order's, or more units than the line took, is
+// BadRequest.
+func (s *Store) RestockReturn(ctx context.Context, orderID string, lines []shopgraph.OrderLineInput) error {
+	o, err := s.Order(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	back := o
+	back.Lines = nil
+	for _, in := range lines {
+		i := slices.IndexFunc(o.Lines, func(l shopgraph.OrderLine) bool { return l.Product == in.Product })
+		if i < 0 || in.Quantity < 1 || in.Quantity > o.Lines[i].Quantity {
+			return shopgraph.Errorf(shopgraph.CodeBadRequest, "order %s cannot take back %d of %s", orderID, in.Quantity, in.Product.ProductID)
+		}
+		l := o.Lines[i]
+		need := in.Quantity
+		var allocs []shopgraph.Allocation
+		for _, a := range l.Allocations {
+			if need == 0 {
+				break
+			}
+			q := min(need, a.Quantity)
+			allocs = append(allocs, shopgraph.Allocation{Warehouse: a.Warehouse, Quantity: q})
+			need -= q
+		}
+		if need > 0 {
+			return shopgraph.Errorf(shopgraph.CodeBadRequest, "order %s took only %d of %s from its warehouses", orderID, in.Quantity-need, in.Product.ProductID)
+		}
+		l.Allocations = allocs
+		back.Lines = append(back.Lines, l)
+	}
+	items := s.stockUpdates(back, "SET available = available + :q, version = version + :one", nil)
+	items = append(items, types.TransactWriteItem{Update: &types.Update{
+		TableName:                 &s.tables.Orders,
+		Key:                       orderKey(orderID),
+		UpdateExpression:          aws.String("SET #restocked = :true"),
+		ConditionExpression:       aws.String("attribute_exists(orderId) AND attribute_not_exists(#restocked)"),
+		ExpressionAttributeNames:  map[string]string{"#restocked": attrRestocked},
+		ExpressionAttributeValues: item{":true": &types.AttributeValueMemberBOOL{Value: true}},
+	}})
+	if len(items) > 100 {
+		return shopgraph.Errorf(shopgraph.CodeBadRequest, "order %s: a return of %d stock records is more than one transaction holds", orderID, len(items)-1)
+	}
+	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if isConditionFailed(err) {
+		return nil // restocked already
+	}
+	if err != nil {
+		return fmt.Errorf("restock the return of order %s: %w", orderID, err)
+	}
+	return nil
+}
+
 // RecordPayment implements shopgraph.OrderStore with one conditional
 // UpdateItem.
 func (s *Store) RecordPayment(ctx context.Context, orderID, authorizationID string) error {

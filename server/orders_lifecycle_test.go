@@ -162,6 +162,27 @@ func TestOrders_return(t *testing.T) {
 	if got := strings.Join(statuses, " "); got != "PENDING CONFIRMED SHIPPED DELIVERED RETURN_REQUESTED RETURNED" {
 		t.Fatalf("history %s", got)
 	}
+	// The returned unit is back in stock, in the warehouse it came from
+	// (setStock put all five in the first), once.
+	whs, _ := a.Store.Warehouses(context.Background())
+	inv, err := a.Store.GetInventory(context.Background(), []string{p.ProductID}, codes(whs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inv[0].Available(); got != 5-2+1 || inv[0].Warehouses[0].Available != got {
+		t.Errorf("after the return of 1 of 2: stock %+v, want 4 available, all in %s", inv[0].Warehouses, whs[0].Code)
+	}
+	if err := a.Store.RestockReturn(context.Background(), o.ID, []shopgraph.OrderLineInput{{Product: p.Key(), Quantity: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if inv, _ := a.Store.GetInventory(context.Background(), []string{p.ProductID}, codes(whs)); inv[0].Available() != 4 {
+		t.Errorf("a second restock changed the stock: %+v", inv[0].Warehouses)
+	}
+	for _, bad := range []shopgraph.OrderLineInput{{Product: p.Key(), Quantity: 3}, {Product: q.Key(), Quantity: 1}} {
+		if err := a.Store.RestockReturn(context.Background(), o.ID, []shopgraph.OrderLineInput{bad}); !shopgraph.IsCode(err, shopgraph.CodeBadRequest) {
+			t.Errorf("restock of %d of %s: %v, want BadRequest", bad.Quantity, bad.Product.ProductID, err)
+		}
+	}
 
 	// Past the window: delivered 31 days ago by the application's clock.
 	late := orderOf(t, a.DoWith(t, alice, placeOrder, map[string]any{"in": orderInput("return-2", q, 1)}), "placeOrder")

@@ -94,6 +94,8 @@ func (t *Tasks) Handle(ctx context.Context, payload []byte) ([]byte, error) {
 		err = t.cancelShipment(ctx, req.OrderID)
 	case "refundPayment":
 		err = t.refund(ctx, req.OrderID)
+	case "restockReturn":
+		err = t.restockReturn(ctx, req)
 	case "startReturn":
 		err = t.startReturn(ctx, req)
 	case "refundReturn":
@@ -279,6 +281,28 @@ func (t *Tasks) startReturn(ctx context.Context, req request) error {
 		lines = append(lines, shopgraph.OrderLineInput{Product: shopgraph.ProductKey{Category: l.Category, ProductID: l.ProductID}, Quantity: l.Quantity})
 	}
 	return t.Fulfilment.StartReturn(ctx, o, lines)
+}
+
+// restockReturn puts a received return's units back in stock (once).
+func (t *Tasks) restockReturn(ctx context.Context, req request) error {
+	lines := make([]shopgraph.OrderLineInput, 0, len(req.Lines))
+	for _, l := range req.Lines {
+		lines = append(lines, shopgraph.OrderLineInput{Product: shopgraph.ProductKey{Category: l.Category, ProductID: l.ProductID}, Quantity: l.Quantity})
+	}
+	if len(lines) == 0 {
+		return &TaskError{Type: ErrBadTask, Message: "restockReturn needs the returned lines"}
+	}
+	if err := t.Orders.RestockReturn(ctx, req.OrderID, lines); err != nil {
+		return err
+	}
+	if t.Stock != nil {
+		keys := make([]shopgraph.ProductKey, len(lines))
+		for i, l := range lines {
+			keys[i] = l.Product
+		}
+		t.Stock.StockChanged(ctx, keys)
+	}
+	return nil
 }
 
 // refundReturn refunds a received return's amount (once: the key is the
