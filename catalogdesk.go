@@ -2,6 +2,7 @@ package shopgraph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -23,6 +24,9 @@ const (
 	MaxProductDescription = 5000
 	MaxProductImages      = 20
 	MaxProductAttributes  = 50
+	// MaxProductAttributesBytes bounds the attributes as JSON text, well
+	// inside DynamoDB's 400 KB item.
+	MaxProductAttributesBytes = 32 << 10
 	// MaxProductPrice is the dearest accepted price, in minor units.
 	MaxProductPrice = 1<<31 - 1 // GraphQL's Int is 32-bit
 )
@@ -140,6 +144,9 @@ func CheckProduct(p Product) error {
 		if err := checkText("attribute name", k, 1, 100); err != nil {
 			return err
 		}
+	}
+	if b, err := json.Marshal(p.Attributes); err != nil || len(b) > MaxProductAttributesBytes {
+		return bad("attributes must be a JSON object of at most %d bytes", MaxProductAttributesBytes)
 	}
 	return nil
 }

@@ -615,6 +615,7 @@ func TestCatalogAdmin_badInput(t *testing.T) {
 		{"other currency", edit(func(in map[string]any) { in["price"] = map[string]any{"amount": 1, "currency": "EUR"} }), "currency"},
 		{"attributes not an object", edit(func(in map[string]any) { in["attributes"] = `[1,2]` }), "attributes"},
 		{"control character", edit(func(in map[string]any) { in["description"] = "a\x00b" }), "description"},
+		{"huge attributes", edit(func(in map[string]any) { in["attributes"] = `{"x":"` + strings.Repeat("y", 40<<10) + `"}` }), "attributes"},
 	} {
 		r := a.DoWith(t, admin, upsertProduct, c.vars)
 		if len(r.Errors) != 1 || r.Errors[0].ErrorType != "BadRequest" || !strings.Contains(r.Errors[0].Message, c.want) {
