@@ -498,21 +498,11 @@ func (c *realtimeConn) start(ctx context.Context, f frame) {
 		c.sendErrors(ctx, f.ID, resp.Errors)
 		return
 	}
-	endedWhy := func() error { endMu.Lock(); defer endMu.Unlock(); return ended }
-	var group *renderGroup
-	var member *groupMember
 	if key := groupKey(who, &params, opCtx.Operation); key != "" && c.t.groups != nil {
 		// Authorized: drop this dispatch and share the group's.
 		cancel()
-		var err error
-		group, member, err = c.t.groups.join(key, func(gctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error) {
-			return c.dispatchGroup(gctx, ctx, who, params)
-		}, c.t.cfg.MaxPayloadBytes)
-		if err != nil {
-			c.sendError(ctx, f.ID, realtimeError(string(shopgraph.CodeInternal), shopgraph.InternalMessage))
-			return
-		}
-		subCtx, cancel = context.WithCancel(ctx)
+		c.startInGroup(ctx, f.ID, key, who, params)
+		return
 	}
 	sub := &realtimeSub{cancel: cancel, done: make(chan struct{})}
 	c.mu.Lock()
@@ -520,9 +510,6 @@ func (c *realtimeConn) start(ctx context.Context, f frame) {
 	c.mu.Unlock()
 	if c.write(ctx, map[string]string{"type": "start_ack", "id": f.ID}) != nil {
 		cancel()
-		if group != nil {
-			group.leave(member)
-		}
 		return
 	}
 	expiry := c.expiryTimer(ctx, f.ID, who, cancel)
@@ -530,40 +517,66 @@ func (c *realtimeConn) start(ctx context.Context, f frame) {
 		defer close(sub.done)
 		defer expiry.Stop()
 		defer c.remove(f.ID, sub)
-		var why error
-		if group != nil {
-			why = c.follow(subCtx, f.ID, group, member)
-		} else {
-			for {
-				resp := responses(rctx)
-				if resp == nil {
-					break
-				}
-				c.sendData(f.ID, renderData(resp, c.t.cfg.MaxPayloadBytes))
+		for {
+			resp := responses(rctx)
+			if resp == nil {
+				break
 			}
-			why = endedWhy()
+			c.sendData(f.ID, renderData(resp, c.t.cfg.MaxPayloadBytes))
 		}
-		if why != nil && ctx.Err() == nil && subCtx.Err() == nil {
+		endMu.Lock()
+		why := ended
+		endMu.Unlock()
+		if why != nil && ctx.Err() == nil {
 			c.sendError(ctx, f.ID, realtimeError("SubscriptionEnded", "the subscription ended: "+shopgraph.ErrorMessage(why)))
 		}
 	}()
 }
 
-// follow writes a group's events for subscription id until ctx ends (the
-// subscription stopped: it leaves the group) or the group ends it (why).
-func (c *realtimeConn) follow(ctx context.Context, id string, g *renderGroup, m *groupMember) error {
-	for {
-		select {
-		case <-ctx.Done():
-			g.leave(m)
-			return nil
-		case ev, ok := <-m.ch:
-			if !ok {
-				return m.err
-			}
-			c.sendData(id, ev)
+// startInGroup runs an authorized start as a member of the render group
+// of key. The member holds no goroutine while idle: when the subscription
+// stops (stop, expiry, the connection closing) a function registered on
+// its context leaves the group; when the group ends it, the end is told to
+// the client and the subscription stopped.
+func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *shopgraph.Identity, params graphql.RawParams) {
+	subCtx, cancel := context.WithCancel(ctx)
+	m := newGroupMember(func(ev renderedEvent) { c.sendData(id, ev) }, func(why error) {
+		if ctx.Err() == nil && subCtx.Err() == nil {
+			c.sendError(ctx, id, realtimeError("SubscriptionEnded", "the subscription ended: "+shopgraph.ErrorMessage(why)))
 		}
+		cancel()
+	})
+	sub := &realtimeSub{cancel: cancel, done: make(chan struct{})}
+	c.mu.Lock()
+	c.subs[id] = sub
+	c.mu.Unlock()
+	abandon := func() {
+		cancel()
+		c.remove(id, sub)
+		close(sub.done)
 	}
+	// Acknowledged before it joins, so no event can come before the ack.
+	if c.write(ctx, map[string]string{"type": "start_ack", "id": id}) != nil {
+		abandon()
+		return
+	}
+	g, err := c.t.groups.join(key, m, func(gctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error) {
+		return c.dispatchGroup(gctx, ctx, who, params)
+	}, c.t.cfg.MaxPayloadBytes)
+	if err != nil {
+		c.t.log.ErrorContext(ctx, "realtime: could not start a subscription's shared execution", "err", err)
+		c.sendError(ctx, id, realtimeError(string(shopgraph.CodeInternal), shopgraph.InternalMessage))
+		abandon()
+		return
+	}
+	expiry := c.expiryTimer(ctx, id, who, cancel)
+	context.AfterFunc(subCtx, func() {
+		g.leave(m)
+		<-m.idle
+		expiry.Stop()
+		c.remove(id, sub)
+		close(sub.done)
+	})
 }
 
 // dispatchGroup starts a render group's own dispatch of the subscription,

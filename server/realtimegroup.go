@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,10 @@ import (
 // What a group shares must not depend on anything of a start but its key:
 // the subscription payload (OrderStatusEvent) is the event's fields, guarded
 // by rules of the caller's mode and groups, which the key holds.
+
+// errGroupEnded ends the members of a group whose events stopped without
+// a reason of their own.
+var errGroupEnded = errors.New("the order events stopped")
 
 // groupBuffer is how many rendered events a member may have waiting to be
 // written; one more and it is cut off as slow (as the event hub does), so a
@@ -51,11 +56,94 @@ type renderGroup struct {
 	done    bool
 }
 
-// groupMember is one start's place in a group: the events rendered for
-// it, and why they stopped (set before ch is closed).
+// groupMember is one start's place in a group. It holds no goroutine
+// while idle: the events handed to it wait in its queue, and a writer
+// goroutine runs only while there are some, so an idle subscription costs
+// its queue and nothing else.
 type groupMember struct {
-	ch  chan renderedEvent
-	err error
+	send  func(renderedEvent) // writes one event to the socket (blocking)
+	ended func(error)         // the group ended the member: called once its queue is written
+
+	mu      sync.Mutex
+	queue   []renderedEvent
+	writing bool          // a writer goroutine runs
+	done    bool          // no more events: left, cut off or ended
+	why     error         // why the group ended it (nil when it left)
+	idle    chan struct{} // closed once done and no writer runs
+}
+
+func newGroupMember(send func(renderedEvent), ended func(error)) *groupMember {
+	return &groupMember{send: send, ended: ended, idle: make(chan struct{})}
+}
+
+// push queues ev and makes sure a writer runs. It reports false, queuing
+// nothing, when the member has groupBuffer events waiting already.
+func (m *groupMember) push(ev renderedEvent) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.done {
+		return true
+	}
+	if len(m.queue) >= groupBuffer {
+		return false
+	}
+	m.queue = append(m.queue, ev)
+	if !m.writing {
+		m.writing = true
+		go m.write()
+	}
+	return true
+}
+
+// write writes the queue until it is empty, then ends (and finishes the
+// member if it is done).
+func (m *groupMember) write() {
+	for {
+		m.mu.Lock()
+		if len(m.queue) == 0 {
+			m.queue = nil // an idle member holds no buffer
+			m.writing = false
+			done, why := m.done, m.why
+			m.mu.Unlock()
+			if done {
+				m.finish(why)
+			}
+			return
+		}
+		ev := m.queue[0]
+		m.queue[0] = renderedEvent{}
+		m.queue = m.queue[1:]
+		m.mu.Unlock()
+		m.send(ev)
+	}
+}
+
+// stop ends the member: why != nil (the group ended it, or it fell behind)
+// reaches ended once what is queued is written; why == nil (it left)
+// drops the queue.
+func (m *groupMember) stop(why error) {
+	m.mu.Lock()
+	if m.done {
+		m.mu.Unlock()
+		return
+	}
+	m.done, m.why = true, why
+	if why == nil {
+		m.queue = nil
+	}
+	writing := m.writing
+	m.mu.Unlock()
+	if !writing {
+		go m.finish(why)
+	}
+}
+
+// finish closes idle and reports why to ended.
+func (m *groupMember) finish(why error) {
+	close(m.idle)
+	if why != nil {
+		m.ended(why)
+	}
 }
 
 // renderedEvent is one event as the wire carries it: the payload of a data
@@ -121,8 +209,7 @@ func (rg *renderGroups) stats() (groups, members int) {
 // when there is none. start dispatches the subscription on a context of the
 // group's own (not of any one connection) and returns its responses; its
 // error refuses the join.
-func (rg *renderGroups) join(key string, start func(ctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error), maxPayload int) (*renderGroup, *groupMember, error) {
-	m := &groupMember{ch: make(chan renderedEvent, groupBuffer)}
+func (rg *renderGroups) join(key string, m *groupMember, start func(ctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error), maxPayload int) (*renderGroup, error) {
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
 	if g := rg.groups[key]; g != nil {
@@ -130,7 +217,7 @@ func (rg *renderGroups) join(key string, start func(ctx context.Context) (func(c
 		if !g.done {
 			g.members[m] = struct{}{}
 			g.mu.Unlock()
-			return g, m, nil
+			return g, nil
 		}
 		g.mu.Unlock()
 	}
@@ -138,12 +225,12 @@ func (rg *renderGroups) join(key string, start func(ctx context.Context) (func(c
 	responses, rctx, ended, err := start(ctx)
 	if err != nil {
 		cancel()
-		return nil, nil, err
+		return nil, err
 	}
 	g := &renderGroup{key: key, owner: rg, cancel: cancel, members: map[*groupMember]struct{}{m: {}}}
 	rg.groups[key] = g
 	go g.run(responses, rctx, ended, maxPayload)
-	return g, m, nil
+	return g, nil
 }
 
 // run renders each event once and hands it to every member; when the
@@ -166,12 +253,9 @@ func (g *renderGroup) broadcast(ev renderedEvent) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for m := range g.members {
-		select {
-		case m.ch <- ev:
-		default:
+		if !m.push(ev) {
 			delete(g.members, m)
-			m.err = shopgraph.ErrSlowSubscriber
-			close(m.ch)
+			m.stop(shopgraph.ErrSlowSubscriber)
 		}
 	}
 	g.stopIfEmptyLocked()
@@ -186,7 +270,7 @@ func (g *renderGroup) leave(m *groupMember) {
 		return
 	}
 	delete(g.members, m)
-	close(m.ch)
+	m.stop(nil)
 	g.stopIfEmptyLocked()
 }
 
@@ -215,9 +299,11 @@ func (g *renderGroup) unregister() {
 // end ends every member with why.
 func (g *renderGroup) end(why error) {
 	g.mu.Lock()
+	if why == nil {
+		why = errGroupEnded
+	}
 	for m := range g.members {
-		m.err = why
-		close(m.ch)
+		m.stop(why)
 	}
 	clear(g.members)
 	if !g.done {
