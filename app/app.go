@@ -19,6 +19,7 @@ import (
 	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/auth"
@@ -273,6 +274,10 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if a.Handler, err = server.New(scfg); err != nil {
 		return a, err
 	}
+	ix := a.Search
+	a.Handler.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "shopgraph_search_indexed_products", Help: "Products in this instance's search index.",
+	}, func() float64 { return float64(ix.Fingerprint().Len()) }))
 	return a, nil
 }
 

@@ -132,6 +132,7 @@ type Handler struct {
 	cfg      Config
 	draining atomic.Bool
 	rtGroups *renderGroups
+	metrics  *metrics
 }
 
 // RealtimeGroups reports how many shared executions the real-time
@@ -182,6 +183,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 
 	h := &Handler{mux: http.NewServeMux(), cfg: cfg, rtGroups: newRenderGroups()}
+	h.metrics = newMetrics(h)
 	gql := h.authenticate(h.graphQL(httpTransport{maxBodyBytes: cfg.MaxBodyBytes}))
 	rt := cfg.Realtime.withDefaults()
 	realtime := h.graphQL(realtimeTransport{groups: h.rtGroups, auth: cfg.Auth, cfg: rt, origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
@@ -350,6 +352,7 @@ func (h *Handler) graphQL(transport graphql.Transport) http.Handler {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(newOperationLimits(es.Schema(), cfg))
+	srv.AroundResponses(h.metrics.around)
 	srv.AroundResponses(withDeadline(cfg.RequestTimeout))
 	srv.AroundResponses(limitResponse(cfg.MaxResponseBytes))
 	srv.SetErrorPresenter(errorPresenter(cfg.Logger, cfg.RequestTimeout))

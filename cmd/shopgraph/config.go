@@ -67,6 +67,7 @@ type config struct {
 	TLSKeyFile        string
 	RedisURL          string
 	SearchDir         string
+	MetricsAddr       string
 	SNSTopicARNs      []string
 	SNSCertHosts      []string
 	RTMaxSubs         int
@@ -256,6 +257,7 @@ var settings = []setting{
 	{"SHOPGRAPH_REALTIME_MAX_PAYLOAD_BYTES", "245760", "largest subscription event payload (240 KB, as AppSync); a larger event is an error for that subscription, never a silent drop", positiveInt("SHOPGRAPH_REALTIME_MAX_PAYLOAD_BYTES", func(c *config) *int { return &c.RTMaxPayload })},
 	{"SHOPGRAPH_STATE_DIR", ".shopgraph", "where the embedded default keeps its dev issuer key and server.json (its address and DynamoDB endpoint), for the token and apikey commands", str(func(c *config) *string { return &c.StateDir })},
 	{"SHOPGRAPH_DATA_DIR", "", "where the embedded default's DynamoDB keeps its tables, durably across restarts; one server at a time (default SHOPGRAPH_STATE_DIR/dynamodb)", str(func(c *config) *string { return &c.DataDir })},
+	{"SHOPGRAPH_METRICS_ADDR", "", "address to serve Prometheus metrics on, at any path (GraphQL operations by type and outcome, their latency, errors by errorType, DynamoDB requests, real-time groups, search index size, Go runtime); a listener of its own, out of the API's reach; empty: off", str(func(c *config) *string { return &c.MetricsAddr })},
 	{"SHOPGRAPH_SEARCH_DIR", "", "where this instance keeps its product search index, so a restart with an unchanged catalog does not rebuild it (default SHOPGRAPH_DATA_DIR/search in the embedded default, SHOPGRAPH_STATE_DIR/search otherwise); one server at a time", str(func(c *config) *string { return &c.SearchDir })},
 	{"SHOPGRAPH_COGNITO_USER_POOL_ID", "", "Cognito user pool whose ID and access tokens are accepted (default mode AMAZON_COGNITO_USER_POOLS), e.g. us-east-1_AbCdEf123", str(func(c *config) *string { return &c.CognitoUserPoolID })},
 	{"SHOPGRAPH_COGNITO_CLIENT_IDS", "", "comma-separated app client ids accepted from that pool (empty: any)", list(func(c *config) *[]string { return &c.CognitoClientIDs })},
