@@ -25,6 +25,7 @@ import (
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/cognito"
 	"github.com/shopgraph/shopgraph/dynamo"
+	"github.com/shopgraph/shopgraph/events"
 	"github.com/shopgraph/shopgraph/events/redis"
 	"github.com/shopgraph/shopgraph/local/userpool"
 	"github.com/shopgraph/shopgraph/resolvers"
@@ -156,6 +157,7 @@ type App struct {
 	// Events carries order events to subscriptions (the in-process hub).
 	Events      shopgraph.OrderEventBus
 	closeEvents func()
+	eventStats  func() events.Stats
 	orders      *orders
 	// Catalog is what SeedProducts seeded (empty when nothing was seeded,
 	// this time).
@@ -274,11 +276,33 @@ func New(ctx context.Context, cfg Config) (a *App, err error) {
 	if a.Handler, err = server.New(scfg); err != nil {
 		return a, err
 	}
-	ix := a.Search
-	a.Handler.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "shopgraph_search_indexed_products", Help: "Products in this instance's search index.",
-	}, func() float64 { return float64(ix.Fingerprint().Len()) }))
+	a.registerMetrics(a.Handler.Registry())
 	return a, nil
+}
+
+// registerMetrics adds the application's own metrics to the handler's:
+// the search index's size and the order events' subscriptions and
+// deliveries on this instance.
+func (a *App) registerMetrics(reg prometheus.Registerer) {
+	ix, stats := a.Search, a.eventStats
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	reg.MustRegister(
+		gauge("shopgraph_search_indexed_products", "Products in this instance's search index.",
+			func() float64 { return float64(ix.Fingerprint().Len()) }),
+		gauge("shopgraph_events_subscriptions", "Order event subscriptions open on this instance.",
+			func() float64 { return float64(stats().Subscribers) }),
+		counter("shopgraph_events_published_total", "Order events that reached this instance's hub.",
+			func() float64 { return float64(stats().Published) }),
+		counter("shopgraph_events_delivered_total", "Order events handed to subscriptions (one event to three is three).",
+			func() float64 { return float64(stats().Delivered) }),
+		counter("shopgraph_events_slow_subscriptions_total", "Subscriptions cut off because they fell too far behind.",
+			func() float64 { return float64(stats().Dropped) }),
+	)
 }
 
 // openOrders builds the order side and starts Step Functions with its task

@@ -241,7 +241,7 @@ const redisReadyTimeout = 5 * time.Second
 func (a *App) openEvents(ctx context.Context, cfg Config) error {
 	if cfg.Events.RedisURL == "" {
 		hub := events.NewHub(events.HubOptions{})
-		a.Events, a.closeEvents = hub, hub.Close
+		a.Events, a.closeEvents, a.eventStats = hub, hub.Close, hub.Stats
 		return nil
 	}
 	bridge, err := redis.New(cfg.Events.RedisURL, redis.Options{Logger: cfg.Logger})
@@ -249,6 +249,7 @@ func (a *App) openEvents(ctx context.Context, cfg Config) error {
 		return err
 	}
 	a.Events, a.closeEvents = bridge, func() { _ = bridge.Close() }
+	a.eventStats = func() events.Stats { return bridge.Stats().Hub }
 	rctx, cancel := context.WithTimeout(ctx, redisReadyTimeout)
 	defer cancel()
 	if err := bridge.Ready(rctx); err != nil {

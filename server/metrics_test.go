@@ -1,12 +1,14 @@
 package server_test
 
 import (
+	"context"
 	"io"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"testing"
 
+	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 )
 
@@ -41,6 +43,9 @@ func TestMetrics(t *testing.T) {
 		wantNoErrors(t, a.Do(t, `{ search(query: "set", limit: 5) { items { name } } }`, nil))
 	}
 	a.Do(t, `{ search(query: "") { total } }`, nil) // BadRequest
+	if err := a.Events.Publish(context.Background(), shopgraph.OrderEvent{OrderID: "ord_m", CustomerID: "c", Status: shopgraph.OrderConfirmed, Version: 2}); err != nil {
+		t.Fatal(err)
+	}
 	for sample, want := range map[string]float64{
 		ok: 3,
 		`shopgraph_graphql_operations_total{outcome="error",type="query"}`: 1,
@@ -49,6 +54,8 @@ func TestMetrics(t *testing.T) {
 		`shopgraph_graphql_operation_duration_seconds_count{type="query"}`: 4,
 		`shopgraph_search_indexed_products`:                                50,
 		`shopgraph_realtime_groups`:                                        0,
+		`shopgraph_events_published_total`:                                 1,
+		`shopgraph_events_subscriptions`:                                   0,
 	} {
 		if got := scrape(t, a, sample); got != want {
 			t.Errorf("%s = %v, want %v", sample, got, want)
