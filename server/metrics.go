@@ -49,6 +49,10 @@ func newMetrics(h *Handler) *metrics {
 	m.reg.MustRegister(m.operations, m.duration, m.errors, m.dynamodb,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "shopgraph_realtime_connections",
+			Help: "Open AppSync real-time WebSocket connections (/graphql/realtime).",
+		}, func() float64 { return float64(h.rtConns.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "shopgraph_realtime_groups",
 			Help: "Shared executions (render groups) of real-time subscriptions.",
 		}, func() float64 { g, _ := h.rtGroups.stats(); return float64(g) }),

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -96,6 +97,7 @@ const (
 // start_ack, then data; stop → complete; ka; AppSync's error shapes.
 type realtimeTransport struct {
 	groups  *renderGroups // shared executions of identical subscriptions
+	conns   *atomic.Int64 // open connections, for metrics
 	auth    shopgraph.Authenticator
 	cfg     RealtimeConfig
 	origins []string
@@ -139,6 +141,10 @@ func (t realtimeTransport) Do(w http.ResponseWriter, r *http.Request, exec graph
 		return // Accept answered the request
 	}
 	conn.SetReadLimit(t.cfg.MaxMessageBytes)
+	if t.conns != nil {
+		t.conns.Add(1)
+		defer t.conns.Add(-1)
+	}
 	c := &realtimeConn{t: t, conn: conn, exec: exec, subs: map[string]*realtimeSub{}}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()

@@ -654,6 +654,11 @@ func TestRealtime_renderGroups(t *testing.T) {
 	one := open(admin, "one", onOrderStatus, map[string]any{"orderId": nil}) // other document
 	mine := open(alice, "mine", all, nil)                                    // other caller
 	waitGroups(3, 5)
+	for sample, want := range map[string]float64{"shopgraph_realtime_connections": 5, "shopgraph_realtime_groups": 3, "shopgraph_realtime_group_subscriptions": 5} {
+		if got := scrape(t, a, sample); got != want {
+			t.Errorf("%s = %v, want %v", sample, got, want)
+		}
+	}
 
 	publish := func(customer string, version int) {
 		t.Helper()

@@ -132,6 +132,7 @@ type Handler struct {
 	cfg      Config
 	draining atomic.Bool
 	rtGroups *renderGroups
+	rtConns  atomic.Int64
 	metrics  *metrics
 }
 
@@ -186,7 +187,7 @@ func New(cfg Config) (*Handler, error) {
 	h.metrics = newMetrics(h)
 	gql := h.authenticate(h.graphQL(httpTransport{maxBodyBytes: cfg.MaxBodyBytes}))
 	rt := cfg.Realtime.withDefaults()
-	realtime := h.graphQL(realtimeTransport{groups: h.rtGroups, auth: cfg.Auth, cfg: rt, origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
+	realtime := h.graphQL(realtimeTransport{groups: h.rtGroups, conns: &h.rtConns, auth: cfg.Auth, cfg: rt, origins: cfg.CORSOrigins, log: cfg.Logger, now: cfg.Now})
 	graphqlWS := h.graphQL(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			InsecureSkipVerify: len(cfg.CORSOrigins) == 0, OriginPatterns: cfg.CORSOrigins}},
