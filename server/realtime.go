@@ -534,9 +534,24 @@ func (c *realtimeConn) start(ctx context.Context, f frame) {
 		why := ended
 		endMu.Unlock()
 		if why != nil && ctx.Err() == nil {
-			c.sendError(ctx, f.ID, realtimeError("SubscriptionEnded", "the subscription ended: "+shopgraph.ErrorMessage(why)))
+			c.sendError(ctx, f.ID, subscriptionEnded(why))
 		}
 	}()
+}
+
+// subscriptionEnded is the error frame's payload for a subscription that
+// ended for why: a reason the client can act on for the ends it can cause
+// (falling behind, the events stopping), the code's message for an Error,
+// and nothing internal.
+func subscriptionEnded(why error) map[string]any {
+	msg := shopgraph.ErrorMessage(why)
+	switch {
+	case errors.Is(why, shopgraph.ErrSlowSubscriber):
+		msg = "the subscriber fell too far behind the order events and was cut off; subscribe again (with afterVersion to catch up)"
+	case errors.Is(why, errGroupEnded):
+		msg = errGroupEnded.Error() + "; subscribe again"
+	}
+	return realtimeError("SubscriptionEnded", "the subscription ended: "+msg)
 }
 
 // startInGroup runs an authorized start as a member of the render group
@@ -548,7 +563,7 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 	subCtx, cancel := context.WithCancel(ctx)
 	m := newGroupMember(func(ev renderedEvent) { c.sendData(id, ev) }, func(why error) {
 		if ctx.Err() == nil && subCtx.Err() == nil {
-			c.sendError(ctx, id, realtimeError("SubscriptionEnded", "the subscription ended: "+shopgraph.ErrorMessage(why)))
+			c.sendError(ctx, id, subscriptionEnded(why))
 		}
 		cancel()
 	})
@@ -561,11 +576,8 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 		c.remove(id, sub)
 		close(sub.done)
 	}
-	// Acknowledged before it joins, so no event can come before the ack.
-	if c.write(ctx, map[string]string{"type": "start_ack", "id": id}) != nil {
-		abandon()
-		return
-	}
+	// Joined (held) before the ack, so every event after the ack reaches
+	// it; released after the ack, so none comes before it.
 	g, err := c.t.groups.join(key, m, func(gctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error) {
 		return c.dispatchGroup(gctx, ctx, who, params)
 	}, c.t.cfg.MaxPayloadBytes)
@@ -575,6 +587,13 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 		abandon()
 		return
 	}
+	if c.write(ctx, map[string]string{"type": "start_ack", "id": id}) != nil {
+		m.release()
+		g.leave(m)
+		abandon()
+		return
+	}
+	m.release()
 	expiry := c.expiryTimer(ctx, id, who, cancel)
 	context.AfterFunc(subCtx, func() {
 		g.leave(m)

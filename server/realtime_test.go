@@ -610,6 +610,9 @@ func TestRealtime_slowSubscriber(t *testing.T) {
 			t.Fatalf("the slow subscriber was never told its subscription ended: %v", err)
 		}
 		if f.Type == "error" && f.ID == "slow" && f.Payload.Errors[0].ErrorType == "SubscriptionEnded" {
+			if msg := f.Payload.Errors[0].Message; !strings.Contains(msg, "fell too far behind") {
+				t.Fatalf("the slow subscriber's end says %q, want that it fell behind", msg)
+			}
 			break
 		}
 	}

@@ -31,9 +31,12 @@ import (
 var errGroupEnded = errors.New("the order events stopped")
 
 // groupBuffer is how many rendered events a member may have waiting to be
-// written; one more and it is cut off as slow (as the event hub does), so a
-// member that stops reading never holds up the others.
-const groupBuffer = 32
+// written; one more and it is cut off as slow, so a member that stops
+// reading never holds up the others. It is the event hub's bound
+// (events.DefaultBuffer): a subscriber that keeps up with its own hub
+// subscription keeps up in a group too. An idle member's queue is
+// released, so the bound costs memory only while events wait.
+const groupBuffer = 256
 
 // renderGroups is the transport's registry of groups, by key.
 type renderGroups struct {
@@ -67,13 +70,32 @@ type groupMember struct {
 	mu      sync.Mutex
 	queue   []renderedEvent
 	writing bool          // a writer goroutine runs
+	held    bool          // events queue but are not written until release
 	done    bool          // no more events: left, cut off or ended
 	why     error         // why the group ended it (nil when it left)
 	idle    chan struct{} // closed once done and no writer runs
 }
 
+// newGroupMember makes a held member: it may join its group (and so miss
+// no event) before its start is acknowledged, and release then lets what
+// it was handed meanwhile go to the socket after the acknowledgement.
 func newGroupMember(send func(renderedEvent), ended func(error)) *groupMember {
-	return &groupMember{send: send, ended: ended, idle: make(chan struct{})}
+	return &groupMember{send: send, ended: ended, held: true, idle: make(chan struct{})}
+}
+
+// release lets the member write: what is queued, and what comes; and a
+// member stopped while held finishes now.
+func (m *groupMember) release() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.held {
+		return
+	}
+	m.held = false
+	if !m.writing && (len(m.queue) > 0 || m.done) {
+		m.writing = true
+		go m.write()
+	}
 }
 
 // push queues ev and makes sure a writer runs. It reports false, queuing
@@ -88,7 +110,7 @@ func (m *groupMember) push(ev renderedEvent) bool {
 		return false
 	}
 	m.queue = append(m.queue, ev)
-	if !m.writing {
+	if !m.writing && !m.held {
 		m.writing = true
 		go m.write()
 	}
@@ -131,9 +153,9 @@ func (m *groupMember) stop(why error) {
 	if why == nil {
 		m.queue = nil
 	}
-	writing := m.writing
+	busy := m.writing || m.held // the writer, or release, finishes it
 	m.mu.Unlock()
-	if !writing {
+	if !busy {
 		go m.finish(why)
 	}
 }

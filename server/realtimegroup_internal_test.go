@@ -2,6 +2,7 @@ package server
 
 import (
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -45,5 +46,79 @@ func TestGroupKey(t *testing.T) {
 		if k == "" || k == base {
 			t.Errorf("%s: shares the key", name)
 		}
+	}
+}
+
+// TestGroupMember_held: a member joins its group before its start is
+// acknowledged, so it misses no event; nothing is written until release,
+// then everything in order; a member ended while held is told so (after
+// what it was handed) once released; the bound cuts off the one that
+// falls behind, never silently.
+func TestGroupMember_held(t *testing.T) {
+	ev := func(i int) renderedEvent { return renderedEvent{payload: []byte{byte(i)}} }
+	member := func() (*groupMember, chan byte, chan error) {
+		sent, ended := make(chan byte, 2*groupBuffer), make(chan error, 1)
+		return newGroupMember(func(e renderedEvent) { sent <- e.payload[0] }, func(why error) { ended <- why }), sent, ended
+	}
+	m, sent, ended := member()
+	for i := range 3 {
+		if !m.push(ev(i)) {
+			t.Fatalf("push %d refused", i)
+		}
+	}
+	select {
+	case b := <-sent:
+		t.Fatalf("event %d written before release", b)
+	case <-time.After(20 * time.Millisecond):
+	}
+	m.release()
+	for i := range 3 {
+		if b := <-sent; int(b) != i {
+			t.Fatalf("event %d written as number %d", b, i)
+		}
+	}
+	m.stop(errGroupEnded)
+	if why := <-ended; why != errGroupEnded {
+		t.Fatalf("ended with %v", why)
+	}
+	<-m.idle
+
+	// Ended while held: the queued event, then the end, once released.
+	m, sent, ended = member()
+	m.push(ev(7))
+	m.stop(shopgraph.ErrSlowSubscriber)
+	select {
+	case why := <-ended:
+		t.Fatalf("ended (%v) before release", why)
+	case <-time.After(20 * time.Millisecond):
+	}
+	m.release()
+	if b := <-sent; b != 7 {
+		t.Fatalf("sent %d", b)
+	}
+	if why := <-ended; why != shopgraph.ErrSlowSubscriber {
+		t.Fatalf("ended with %v", why)
+	}
+	<-m.idle
+
+	// Left while held: nothing written, nothing told, idle once released.
+	m, sent, ended = member()
+	m.push(ev(1))
+	m.stop(nil)
+	m.release()
+	<-m.idle
+	if len(sent) != 0 || len(ended) != 0 {
+		t.Fatalf("a member that left got %d events and %d ends", len(sent), len(ended))
+	}
+
+	// The bound: groupBuffer queued (held, so none written), one more is refused.
+	m, _, _ = member()
+	for i := range groupBuffer {
+		if !m.push(ev(i)) {
+			t.Fatalf("push %d of %d refused", i, groupBuffer)
+		}
+	}
+	if m.push(ev(0)) {
+		t.Fatalf("push %d accepted", groupBuffer+1)
 	}
 }
