@@ -29,11 +29,7 @@ func Dir(t testing.TB) string {
 	}
 	d := filepath.Join(root, ".cache", "stepfunctions")
 	if _, err := os.Stat(filepath.Join(d, "node_modules", "aws-local-stepfunctions", "package.json")); err != nil {
-		msg := "asl-validator and aws-local-stepfunctions are not installed: run `make test-deps`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Missing(t, "asl-validator and aws-local-stepfunctions are not installed: run `make test-deps`")
 	}
 	return d
 }

@@ -227,12 +227,7 @@ func require(tb testing.TB, err error) {
 	if err == nil {
 		return
 	}
-	msg := fmt.Sprintf("browsertest: %v: run `make test-deps` to install the browser test dependencies", err)
-	if os.Getenv("CI") == "true" {
-		tb.Fatal(msg)
-		return
-	}
-	tb.Skip(msg)
+	testenv.Missing(tb, fmt.Sprintf("browsertest: %v: run `make test-deps` to install the browser test dependencies", err))
 }
 
 // missing names the first missing dependency of the browser tests.

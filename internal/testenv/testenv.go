@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"testing"
 )
 
 // ModuleRoot walks up from the working directory to the folder holding
@@ -26,4 +27,16 @@ func ModuleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Missing stops a test whose outside dependency (an npm package, a Debian
+// binary, the browser) is not installed: it skips, saying msg, or fails
+// when CI=true, where `make test` has installed everything and a missing
+// dependency is a broken setup rather than a machine without it.
+func Missing(tb testing.TB, msg string) {
+	tb.Helper()
+	if os.Getenv("CI") == "true" {
+		tb.Fatal(msg)
+	}
+	tb.Skip(msg)
 }
