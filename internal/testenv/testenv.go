@@ -37,6 +37,7 @@ func Missing(tb testing.TB, msg string) {
 	tb.Helper()
 	if os.Getenv("CI") == "true" {
 		tb.Fatal(msg)
+		return // a real tb's Fatal does not return; a recording one does
 	}
 	tb.Skip(msg)
 }
