@@ -64,6 +64,14 @@ func (ix *Index) Search(ctx context.Context, q shopgraph.SearchQuery) (shopgraph
 		return shopgraph.SearchPage{}, err
 	}
 	f := q.Filter
+	for _, p := range []struct {
+		name string
+		v    *int64
+	}{{"priceMin", f.PriceMin}, {"priceMax", f.PriceMax}} {
+		if p.v != nil && *p.v < 0 {
+			return shopgraph.SearchPage{}, shopgraph.Errorf(shopgraph.CodeBadRequest, "%s must not be negative, got %d (prices are in minor units)", p.name, *p.v)
+		}
+	}
 	if f.PriceMin != nil && f.PriceMax != nil && *f.PriceMin > *f.PriceMax {
 		return shopgraph.SearchPage{}, shopgraph.Errorf(shopgraph.CodeBadRequest, "priceMin (%d) is greater than priceMax (%d)", *f.PriceMin, *f.PriceMax)
 	}

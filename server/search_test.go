@@ -420,6 +420,7 @@ func TestSearch_badInput(t *testing.T) {
 		{"blank query", searchQuery, map[string]any{"q": "   "}, "search text"},
 		{"over-long query", searchQuery, map[string]any{"q": strings.Repeat("a", 201)}, "200"},
 		{"price bounds crossed", searchQuery, map[string]any{"q": "x", "f": map[string]any{"priceMin": 500, "priceMax": 100}}, "priceMin"},
+		{"negative price", searchQuery, map[string]any{"q": "x", "f": map[string]any{"priceMax": -1}}, "priceMax must not be negative"},
 		{"limit 0", searchQuery, map[string]any{"q": "x", "l": 0}, "limit"},
 		{"limit 101", searchQuery, map[string]any{"q": "x", "l": 101}, "limit"},
 		{"forged nextToken", searchQuery, map[string]any{"q": "set", "l": 2, "n": string(forged)}, "nextToken"},
