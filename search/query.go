@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -64,13 +65,8 @@ func (ix *Index) Search(ctx context.Context, q shopgraph.SearchQuery) (shopgraph
 		return shopgraph.SearchPage{}, err
 	}
 	f := q.Filter
-	for _, p := range []struct {
-		name string
-		v    *int64
-	}{{"priceMin", f.PriceMin}, {"priceMax", f.PriceMax}} {
-		if p.v != nil && *p.v < 0 {
-			return shopgraph.SearchPage{}, shopgraph.Errorf(shopgraph.CodeBadRequest, "%s must not be negative, got %d (prices are in minor units)", p.name, *p.v)
-		}
+	if err := cmp.Or(checkPrice("priceMin", f.PriceMin), checkPrice("priceMax", f.PriceMax)); err != nil {
+		return shopgraph.SearchPage{}, err
 	}
 	if f.PriceMin != nil && f.PriceMax != nil && *f.PriceMin > *f.PriceMax {
 		return shopgraph.SearchPage{}, shopgraph.Errorf(shopgraph.CodeBadRequest, "priceMin (%d) is greater than priceMax (%d)", *f.PriceMin, *f.PriceMax)
@@ -429,4 +425,12 @@ func toFloat(p *int64) *float64 {
 		return nil
 	}
 	return ptr(float64(*p))
+}
+
+// checkPrice refuses a negative price bound (prices are minor units).
+func checkPrice(name string, v *int64) error {
+	if v != nil && *v < 0 {
+		return shopgraph.Errorf(shopgraph.CodeBadRequest, "%s must not be negative, got %d (prices are in minor units)", name, *v)
+	}
+	return nil
 }

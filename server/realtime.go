@@ -588,8 +588,8 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 		return
 	}
 	if c.write(ctx, map[string]string{"type": "start_ack", "id": id}) != nil {
-		m.release()
-		g.leave(m)
+		g.leave(m)  // drops what it was handed
+		m.release() // and lets it finish
 		abandon()
 		return
 	}
