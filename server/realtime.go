@@ -1,15 +1,19 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,37 +140,102 @@ func (t realtimeTransport) Do(w http.ResponseWriter, r *http.Request, exec graph
 	} else {
 		opts.OriginPatterns = t.origins
 	}
-	conn, err := websocket.Accept(w, r, opts)
+	conn, err := websocket.Accept(smallBuffers{w}, acceptRequest(r, offered), opts)
 	if err != nil {
 		return // Accept answered the request
 	}
 	conn.SetReadLimit(t.cfg.MaxMessageBytes)
 	if t.conns != nil {
 		t.conns.Add(1)
-		defer t.conns.Add(-1)
 	}
 	c := &realtimeConn{t: t, conn: conn, exec: exec, subs: map[string]*realtimeSub{}}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
+	// The connection outlives this request: once it is set up, the
+	// handler returns (and net/http lets go of the request, its buffers
+	// and its goroutine), and the connection is served from a goroutine
+	// of its own.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c.ctx = ctx
-	defer c.closeAll()
+	end := func() {
+		c.closeAll()
+		cancel()
+		if t.conns != nil {
+			t.conns.Add(-1)
+		}
+	}
 	if conn.Subprotocol() != appsyncProtocol {
 		c.connectionError(ctx, websocket.StatusProtocolError, map[string]any{"message": "NoProtocolError", "errorCode": 400})
+		end()
 		return
 	}
 	headers, err := connectionHeaders(r, offered)
 	if err != nil {
 		c.connectionError(ctx, websocket.StatusPolicyViolation, map[string]any{"errorType": "BadRequestException", "message": err.Error(), "errorCode": 400})
+		end()
 		return
 	}
 	c.sourceIP = sourceIPs(r)
 	id, err := t.authenticate(ctx, headers, c.sourceIP)
 	if err != nil {
 		c.connectionError(ctx, websocket.StatusPolicyViolation, authConnectionError(err))
+		end()
 		return
 	}
 	c.identity, c.headers = id, headers
-	c.serve(ctx, cancel)
+	go func() {
+		defer end()
+		c.serve(ctx, cancel)
+	}()
+}
+
+// acceptRequest is the upgrade request as websocket.Accept sees it: when
+// the client offered graphql-ws, that is the only subprotocol it offers.
+// Accept keeps the name it selects, and taken from the request it would be
+// a piece of the offered header — with the header- subprotocol, a
+// kilobyte of base64 credentials held for the connection's life.
+func acceptRequest(r *http.Request, offered []string) *http.Request {
+	if !slices.Contains(offered, appsyncProtocol) {
+		return r
+	}
+	ar := r.WithContext(r.Context())
+	ar.Header = r.Header.Clone()
+	ar.Header.Set("Sec-WebSocket-Protocol", appsyncProtocol)
+	return ar
+}
+
+// smallBuffers hands the WebSocket connection small read and write buffers
+// instead of net/http's 4 KB ones: an AppSync socket is idle nearly all
+// its life and carries small frames, and with 10,000 of them the buffers
+// are most of a connection's memory. A frame bigger than a buffer is read
+// and written through it in pieces (a write of more than the buffer goes
+// straight to the socket), so only the number of system calls changes.
+type smallBuffers struct{ http.ResponseWriter }
+
+const (
+	realtimeReadBuffer  = 512
+	realtimeWriteBuffer = 1024 // a typical data frame in one write
+)
+
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Writer.Flush(); err != nil { // nothing is written yet; if something were, it goes first
+		conn.Close()
+		return nil, nil, err
+	}
+	br := bufio.NewReaderSize(conn, realtimeReadBuffer)
+	if n := brw.Reader.Buffered(); n > 0 {
+		// Bytes the client sent after the upgrade request, already read:
+		// they are read first, into the new buffer.
+		early, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(realtimeReadBuffer, n))
+		if _, err := br.Peek(n); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, realtimeWriteBuffer)), nil
 }
 
 // authConnectionError is connection_error's error for a refused
@@ -368,7 +437,16 @@ func (c *realtimeConn) serve(ctx context.Context, cancel context.CancelFunc) {
 				c.sendError(ctx, f.ID, realtimeError("BadRequestException", "send connection_init before start"))
 				continue
 			}
-			c.start(ctx, f)
+			// On a goroutine of its own (the loop waits for it, so
+			// frames are still handled in order): authorizing and
+			// dispatching a start runs deep, and the reading goroutine
+			// of an idle connection keeps a small stack.
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				c.start(ctx, f)
+			}()
+			<-done
 		case "stop":
 			c.stop(ctx, f.ID)
 		default:

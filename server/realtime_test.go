@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -711,4 +713,108 @@ func TestRealtime_renderGroups(t *testing.T) {
 		_ = cl.conn.Close(websocket.StatusNormalClosure, "")
 	}
 	waitGroups(2, 2)
+}
+
+// TestRealtime_framesWithTheUpgrade: a client that sends its first frames
+// in the same write as the upgrade request (before it has read the 101)
+// has them read, in order: the connection's own small read buffer starts
+// with what net/http had read ahead. A start bigger than that buffer, and
+// an answer bigger than the write buffer, pass whole.
+func TestRealtime_framesWithTheUpgrade(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 1})
+	url := rtServer(t, a)
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/graphql/realtime")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
+	// A start whose query is long (an unknown field with a 3 KB name: the
+	// error names it, so the answer is over 3 KB too).
+	long := "x" + strings.Repeat("y", 3000)
+	data, _ := json.Marshal(map[string]any{"query": "subscription { " + long + " }", "variables": map[string]any{}})
+	start, _ := json.Marshal(map[string]any{"type": "start", "id": "s1", "payload": map[string]any{"data": string(data)}})
+	req := "GET /graphql/realtime HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Protocol: graphql-ws, " + headerProtocol(userAuth(a.Token(t, "alice", shopgraph.TokenUseID))) + "\r\n\r\n"
+	out := append([]byte(req), clientFrame([]byte(`{"type":"connection_init"}`))...)
+	out = append(out, clientFrame(start)...)
+	if _, err := conn.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Protocol") != "graphql-ws" {
+		t.Fatalf("upgrade answered %d, subprotocol %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Protocol"))
+	}
+	var got []rtFrame
+	for len(got) < 2 {
+		b := serverFrame(t, br)
+		var f rtFrame
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatalf("server sent %.200s: %v", b, err)
+		}
+		if f.Type == "ka" {
+			continue
+		}
+		if f.Type == "error" && len(b) < 3000 {
+			t.Fatalf("the error for the long start is only %d bytes: %s", len(b), b)
+		}
+		got = append(got, f)
+	}
+	if got[0].Type != "connection_ack" || got[1].Type != "error" || got[1].ID != "s1" ||
+		len(got[1].Payload.Errors) == 0 || !strings.Contains(got[1].Payload.Errors[0].Message, long) {
+		t.Fatalf("frames %+v", got)
+	}
+}
+
+// clientFrame is one masked text frame, as a client sends it.
+func clientFrame(payload []byte) []byte {
+	f := []byte{0x81}
+	switch n := len(payload); {
+	case n < 126:
+		f = append(f, 0x80|byte(n))
+	case n <= 0xffff:
+		f = append(f, 0x80|126, byte(n>>8), byte(n))
+	default:
+		panic("frame too big for this test")
+	}
+	key := []byte{1, 2, 3, 4}
+	f = append(f, key...)
+	for i, b := range payload {
+		f = append(f, b^key[i%4])
+	}
+	return f
+}
+
+// serverFrame reads one unmasked, unfragmented frame's payload.
+func serverFrame(t *testing.T, r *bufio.Reader) []byte {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		t.Fatal(err)
+	}
+	if h[0] != 0x81 || h[1]&0x80 != 0 {
+		t.Fatalf("frame header % x: want an unmasked final text frame", h)
+	}
+	n := int(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var l [2]byte
+		if _, err := io.ReadFull(r, l[:]); err != nil {
+			t.Fatal(err)
+		}
+		n = int(l[0])<<8 | int(l[1])
+	case 127:
+		t.Fatal("unexpectedly long frame")
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
