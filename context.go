@@ -71,9 +71,52 @@ func RequestIDFromContext(ctx context.Context) string {
 // that runs it: Started says the subscription is live (the AppSync
 // real-time protocol's start_ack), Ended why it stopped on its own (a
 // subscriber that fell behind, a bus that went away). Either may be nil.
+//
+// Push and Render let a transport run a subscription without a goroutine
+// waiting for each one's events: with Push, a resolver that can hands each
+// event to Push (calling SubscriptionPushed) and returns a closed channel;
+// the transport then renders each event with a dispatch of its own whose
+// control carries it in Render, for which the resolver returns just that
+// event.
 type SubscriptionControl struct {
 	Started func()
 	Ended   func(error)
+	Push    func(event any)
+	// Until, with Push, is the pushed subscription's life: the resolver
+	// stops pushing when it ends. (A context of its own, not the
+	// resolver's: what waits on it is kept as long as it runs.)
+	Until  context.Context
+	Render any
+
+	pushed bool
+}
+
+// SubscriptionPush is the control of a transport that asked for the
+// events to be pushed (nil otherwise).
+func SubscriptionPush(ctx context.Context) *SubscriptionControl {
+	if c, _ := ctx.Value(subscriptionControlKey{}).(*SubscriptionControl); c != nil && c.Push != nil && c.Until != nil {
+		return c
+	}
+	return nil
+}
+
+// SubscriptionPushed tells the transport that the resolver hands the
+// events to Push.
+func SubscriptionPushed(ctx context.Context) {
+	if c, _ := ctx.Value(subscriptionControlKey{}).(*SubscriptionControl); c != nil {
+		c.pushed = true
+	}
+}
+
+// Pushed reports whether the resolver took up Push.
+func (c *SubscriptionControl) Pushed() bool { return c.pushed }
+
+// SubscriptionRender is the one event a render-only dispatch renders.
+func SubscriptionRender(ctx context.Context) (any, bool) {
+	if c, _ := ctx.Value(subscriptionControlKey{}).(*SubscriptionControl); c != nil && c.Render != nil {
+		return c.Render, true
+	}
+	return nil, false
 }
 
 type subscriptionControlKey struct{}

@@ -25,33 +25,11 @@ const orderWatchBuffer = 4
 // subscription is cut off; in that case ended (if not nil) is called with
 // why first.
 func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEventFilter, ended func(error)) (<-chan *OrderEvent, error) {
-	if caller == nil || caller.Sub == "" {
-		return nil, Errorf(CodeUnauthorized, "only signed-in users may subscribe to order events")
-	}
-	admin := caller.InGroup(GroupAdmin)
-	if !admin {
-		if f.CustomerID != "" && f.CustomerID != caller.Sub {
-			return nil, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
-		}
-		f.CustomerID = caller.Sub
-	}
-	if f.AfterVersion != nil && (f.OrderID == "" || *f.AfterVersion < 0) {
-		return nil, Errorf(CodeBadRequest, "afterVersion needs an orderId and must be 0 or more")
-	}
-	if f.OrderID != "" {
-		o, err := d.Orders.Order(ctx, f.OrderID)
-		if IsCode(err, CodeNotFound) || (err == nil && !admin && o.CustomerID != caller.Sub) {
-			return nil, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if d.Events == nil {
-		return nil, Errorf(CodeInternal, "order events are not configured")
+	f, err := d.authorizeWatch(ctx, caller, f)
+	if err != nil {
+		return nil, err
 	}
 	var sub OrderEventSubscription
-	var err error
 	if m, ok := d.Events.(MatchingSubscriber); ok {
 		sub, err = m.SubscribeMatching(ctx, f.OrderID, f.CustomerID)
 	} else {
@@ -109,6 +87,59 @@ func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEv
 		}
 	}()
 	return out, nil
+}
+
+// PushOrders is WatchOrders without a channel, when the bus can push
+// (PushSubscriber): deliver gets each live event the filter selects, one
+// call at a time, until stop is called, and nothing waits between events;
+// ended is told why the subscription ended on its own. ctx bounds the
+// call only. It reports false, subscribing nothing, when the bus cannot
+// push or the filter asks for a replay (use WatchOrders then).
+func (d *OrderDesk) PushOrders(ctx context.Context, caller *Identity, f OrderEventFilter, deliver func(*OrderEvent), ended func(error)) (stop func(), pushed bool, err error) {
+	ps, ok := d.Events.(PushSubscriber)
+	if !ok || f.AfterVersion != nil {
+		return nil, false, nil
+	}
+	if f, err = d.authorizeWatch(ctx, caller, f); err != nil {
+		return nil, false, err
+	}
+	stop, err = ps.SubscribePush(f.OrderID, f.CustomerID, func(ev OrderEvent) { deliver(&ev) }, ended)
+	if err != nil {
+		return nil, false, err
+	}
+	return stop, true, nil
+}
+
+// authorizeWatch checks that caller may have the order events f selects
+// (customers only their own orders, admins any) and returns the filter to
+// apply: a customer's is narrowed to their own orders.
+func (d *OrderDesk) authorizeWatch(ctx context.Context, caller *Identity, f OrderEventFilter) (OrderEventFilter, error) {
+	if caller == nil || caller.Sub == "" {
+		return f, Errorf(CodeUnauthorized, "only signed-in users may subscribe to order events")
+	}
+	admin := caller.InGroup(GroupAdmin)
+	if !admin {
+		if f.CustomerID != "" && f.CustomerID != caller.Sub {
+			return f, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
+		}
+		f.CustomerID = caller.Sub
+	}
+	if f.AfterVersion != nil && (f.OrderID == "" || *f.AfterVersion < 0) {
+		return f, Errorf(CodeBadRequest, "afterVersion needs an orderId and must be 0 or more")
+	}
+	if f.OrderID != "" {
+		o, err := d.Orders.Order(ctx, f.OrderID)
+		if IsCode(err, CodeNotFound) || (err == nil && !admin && o.CustomerID != caller.Sub) {
+			return f, Errorf(CodeUnauthorized, "customers may subscribe only to their own orders")
+		}
+		if err != nil {
+			return f, err
+		}
+	}
+	if d.Events == nil {
+		return f, Errorf(CodeInternal, "order events are not configured")
+	}
+	return f, nil
 }
 
 // statusEvents are the order's status changes after version after, as

@@ -112,6 +112,21 @@ func (h *Hub) Publish(_ context.Context, ev shopgraph.OrderEvent) error {
 		if (s.orderID != "" && s.orderID != ev.OrderID) || (s.customerID != "" && s.customerID != ev.CustomerID) {
 			continue // not this subscription's
 		}
+		if s.deliver != nil {
+			if len(s.backlog) >= h.buffer {
+				h.stats.Dropped++
+				h.endLocked(s, shopgraph.ErrSlowSubscriber)
+				continue
+			}
+			s.backlog = append(s.backlog, ev)
+			h.stats.Delivered++
+			if !s.feeding {
+				s.feeding = true
+				h.feeders.Add(1)
+				go s.push()
+			}
+			continue
+		}
 		if !s.feeding {
 			select {
 			case s.ch <- ev:
@@ -162,6 +177,25 @@ func (h *Hub) SubscribeMatching(_ context.Context, orderID, customerID string) (
 	return s, nil
 }
 
+var _ shopgraph.PushSubscriber = (*Hub)(nil)
+
+// SubscribePush is SubscribeMatching with the events handed to deliver
+// (see shopgraph.PushSubscriber): they wait in the subscription's backlog
+// (Buffer of them at most; one more and it ends with
+// shopgraph.ErrSlowSubscriber), and a goroutine of its own, running only
+// while some wait, calls deliver for each in turn.
+func (h *Hub) SubscribePush(orderID, customerID string, deliver func(shopgraph.OrderEvent), ended func(error)) (func(), error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	s := &subscription{hub: h, idx: len(h.subs), orderID: orderID, customerID: customerID, deliver: deliver, ended: ended}
+	h.subs = append(h.subs, s)
+	h.stats.Subscribed++
+	return s.Close, nil
+}
+
 // Close ends every subscription (their Err is ErrClosed), makes later
 // Publish and Subscribe calls fail with ErrClosed, and returns once the
 // subscriptions' goroutines have ended. It is idempotent.
@@ -193,21 +227,30 @@ func (h *Hub) Stats() Stats {
 // the hub, its backlog is dropped, and its channel is closed (by its feeder,
 // if one runs, after its current send). h.mu is held.
 func (h *Hub) endLocked(s *subscription, err error) {
-	if s.ended {
+	if s.isEnded {
 		return
 	}
-	s.ended, s.err = true, err
+	s.isEnded, s.err = true, err
 	last := len(h.subs) - 1
 	moved := h.subs[last]
 	h.subs[s.idx], moved.idx = moved, s.idx
 	h.subs[last] = nil
 	h.subs = h.subs[:last]
 	s.backlog = nil
-	if s.feeding {
+	switch {
+	case s.deliver != nil:
+		if !s.feeding && err != nil && s.ended != nil {
+			h.feeders.Add(1) // else the pusher tells, after its deliver
+			go func() {
+				defer h.feeders.Done()
+				s.ended(err)
+			}()
+		}
+	case s.feeding:
 		close(s.stop)
-		return
+	default:
+		close(s.ch)
 	}
-	close(s.ch)
 }
 
 // subscription is one subscriber's channel and backlog. Its fields other than
@@ -219,11 +262,40 @@ type subscription struct {
 	orderID, customerID string
 	ch                  chan shopgraph.OrderEvent
 	idx                 int // in hub.subs, while not ended
-	ended               bool
+	isEnded             bool
 	err                 error
-	backlog             []shopgraph.OrderEvent // waiting behind a full ch, oldest first
-	feeding             bool                   // a feed goroutine runs
+	backlog             []shopgraph.OrderEvent // waiting behind a full ch (or to be pushed), oldest first
+	feeding             bool                   // a feed (or push) goroutine runs
 	stop                chan struct{}          // closed when the subscription ends while feeding
+
+	// A push subscription (SubscribePush) has deliver and no ch.
+	deliver func(shopgraph.OrderEvent)
+	ended   func(error)
+}
+
+// push hands the backlog to deliver, oldest first, without the lock, and
+// returns when it is empty; when the subscription has ended it tells
+// ended why (unless it was stopped).
+func (s *subscription) push() {
+	h := s.hub
+	defer h.feeders.Done()
+	for {
+		h.mu.Lock()
+		if s.isEnded || len(s.backlog) == 0 {
+			s.feeding, s.backlog = false, nil
+			tell := s.isEnded && s.err != nil && s.ended != nil
+			err := s.err
+			h.mu.Unlock()
+			if tell {
+				s.ended(err)
+			}
+			return
+		}
+		ev := s.backlog[0]
+		s.popLocked()
+		h.mu.Unlock()
+		s.deliver(ev)
+	}
 }
 
 // feed moves the backlog into the channel, oldest first, as the subscriber
@@ -237,7 +309,7 @@ func (s *subscription) feed(stop <-chan struct{}) {
 	defer h.feeders.Done()
 	h.mu.Lock()
 	for {
-		if s.ended {
+		if s.isEnded {
 			h.mu.Unlock()
 			close(s.ch)
 			return

@@ -58,3 +58,24 @@ func orderLineProduct(ctx context.Context, l *shopgraph.OrderLine) (*shopgraph.P
 	}
 	return &p, nil
 }
+
+// closedOrderEvents is the channel of a subscription whose events are
+// pushed to its transport: it has none of its own.
+var closedOrderEvents = func() chan *shopgraph.OrderEvent {
+	ch := make(chan *shopgraph.OrderEvent)
+	close(ch)
+	return ch
+}()
+
+// renderOrderEvent is the channel of a render-only dispatch: just the
+// event it renders.
+func renderOrderEvent(ev any) (<-chan *shopgraph.OrderEvent, error) {
+	e, ok := ev.(*shopgraph.OrderEvent)
+	if !ok {
+		return nil, shopgraph.Errorf(shopgraph.CodeInternal, "a subscription rendered %T, not an order event", ev)
+	}
+	ch := make(chan *shopgraph.OrderEvent, 1)
+	ch <- e
+	close(ch)
+	return ch, nil
+}

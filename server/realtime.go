@@ -656,8 +656,8 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 	}
 	// Joined (held) before the ack, so every event after the ack reaches
 	// it; released after the ack, so none comes before it.
-	g, err := c.t.groups.join(key, m, func(gctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error) {
-		return c.dispatchGroup(gctx, ctx, who, params)
+	g, err := c.t.groups.join(key, m, func(gctx context.Context, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
+		return c.dispatchGroup(gctx, ctx, who, params, broadcast, end)
 	}, c.t.cfg.MaxPayloadBytes)
 	if err != nil {
 		c.t.log.ErrorContext(ctx, "realtime: could not start a subscription's shared execution", "err", err)
@@ -684,29 +684,73 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 
 // dispatchGroup starts a render group's own dispatch of the subscription,
 // as who, on gctx (the group's: it outlives the connection that started
-// it; values come from conn, the starting connection's context).
-func (c *realtimeConn) dispatchGroup(gctx, conn context.Context, who *shopgraph.Identity, params graphql.RawParams) (func(context.Context) *graphql.Response, context.Context, func() error, error) {
+// it; values come from conn, the starting connection's context). It asks
+// the resolver to push the events: then each is rendered by a dispatch of
+// its own and handed to broadcast, and end ends the group; a resolver that
+// cannot push leaves a pulled feed.
+func (c *realtimeConn) dispatchGroup(gctx, conn context.Context, who *shopgraph.Identity, params graphql.RawParams, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
 	ctx := shopgraph.NewContextWithIdentity(mergeCancel(gctx, conn), who)
 	opCtx, errs := c.exec.CreateOperationContext(ctx, &params)
 	if errs != nil {
-		return nil, nil, nil, errs
+		return groupFeed{}, errs
 	}
-	var started bool
+	render := eventRenderer(c.exec, params, c.t.log, c.t.cfg.MaxPayloadBytes) // not c: the group outlives this connection
+	var started, pushing bool // pushing: the group's feed is pushed (Ended ends it)
 	var ended error
 	var mu sync.Mutex
-	ctx = shopgraph.NewContextWithSubscriptionControl(ctx, &shopgraph.SubscriptionControl{
+	ctl := &shopgraph.SubscriptionControl{
 		Started: func() { started = true },
-		Ended:   func(err error) { mu.Lock(); ended = err; mu.Unlock() },
-	})
-	responses, rctx := c.exec.DispatchOperation(ctx, opCtx)
+		Ended: func(err error) {
+			mu.Lock()
+			ended = err
+			push := pushing
+			mu.Unlock()
+			if push {
+				end(err)
+			}
+		},
+		Push:  func(ev any) { broadcast(render(ctx, ev)) },
+		Until: gctx,
+	}
+	responses, rctx := c.exec.DispatchOperation(shopgraph.NewContextWithSubscriptionControl(ctx, ctl), opCtx)
 	if !started {
 		resp := responses(rctx)
 		if resp != nil && len(resp.Errors) > 0 {
-			return nil, nil, nil, resp.Errors
+			return groupFeed{}, resp.Errors
 		}
-		return nil, nil, nil, errors.New("the subscription did not start")
+		return groupFeed{}, errors.New("the subscription did not start")
 	}
-	return responses, rctx, func() error { mu.Lock(); defer mu.Unlock(); return ended }, nil
+	if ctl.Pushed() {
+		_ = responses(rctx) // its channel is closed: the events come to Push
+		mu.Lock()
+		pushing = true
+		why := ended
+		mu.Unlock()
+		if why != nil { // ended before this
+			end(why)
+		}
+		return groupFeed{pushed: true}, nil
+	}
+	return groupFeed{responses: responses, rctx: rctx, ended: func() error { mu.Lock(); defer mu.Unlock(); return ended }}, nil
+}
+
+// eventRenderer renders the pushed events of a group: each by a dispatch
+// of the group's subscription whose resolver returns just that event.
+func eventRenderer(exec graphql.GraphExecutor, params graphql.RawParams, log *slog.Logger, maxPayload int) func(context.Context, any) renderedEvent {
+	return func(ctx context.Context, ev any) renderedEvent {
+		ctx = shopgraph.NewContextWithSubscriptionControl(ctx, &shopgraph.SubscriptionControl{Render: ev})
+		opCtx, errs := exec.CreateOperationContext(ctx, &params)
+		var resp *graphql.Response
+		if errs == nil {
+			responses, rctx := exec.DispatchOperation(ctx, opCtx)
+			resp = responses(rctx)
+		}
+		if resp == nil {
+			log.ErrorContext(ctx, "realtime: an order event could not be rendered", "errors", errs)
+			return renderedEvent{tooBig: realtimeError(string(shopgraph.CodeInternal), shopgraph.InternalMessage)}
+		}
+		return renderData(resp, maxPayload)
+	}
 }
 
 // mergeCancel is a context with values's values that ends with done.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -817,4 +818,58 @@ func serverFrame(t *testing.T, r *bufio.Reader) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRealtime_idleSubscriptionsHoldNoGoroutine: subscriptions that each
+// select their own customer's events (a render group each) wait for
+// events with no goroutine of their own: the hub pushes an event to its
+// group, which renders it and writes it. What an idle connection holds is
+// its reading goroutine only (it was three: that, the group's and the
+// event watcher's).
+func TestRealtime_idleSubscriptionsHoldNoGoroutine(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 1})
+	url := rtServer(t, a)
+	admin := a.Token(t, "admin", shopgraph.TokenUseID)
+	const k = 30
+	query := `subscription S($c: ID) { onOrderStatusChanged(customerId: $c) { orderId customerId version } }`
+	settled := func() int {
+		last, quiet := runtime.NumGoroutine(), time.Now()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && time.Since(quiet) < 200*time.Millisecond; {
+			time.Sleep(10 * time.Millisecond)
+			if n := runtime.NumGoroutine(); n != last {
+				last, quiet = n, time.Now()
+			}
+		}
+		return last
+	}
+	before := settled()
+	clients := make([]*rtClient, k)
+	for i := range clients {
+		cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(admin))}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.init()
+		cl.start("s", query, map[string]any{"c": fmt.Sprintf("cust-%d", i)}, nil)
+		cl.want("start_ack", "s")
+		clients[i] = cl
+	}
+	if g, m := a.Handler.RealtimeGroups(); g != k || m != k {
+		t.Fatalf("%d groups of %d subscriptions, want %d of %d", g, m, k, k)
+	}
+	if grew := settled() - before; grew >= 2*k {
+		t.Fatalf("%d idle subscriptions on %d connections hold %d goroutines, want about one a connection", k, k, grew)
+	}
+	for i := k - 1; i >= 0; i-- {
+		ev := shopgraph.OrderEvent{OrderID: fmt.Sprintf("ord_%d", i), CustomerID: fmt.Sprintf("cust-%d", i), Status: shopgraph.OrderConfirmed,
+			PreviousStatus: shopgraph.OrderPending, OccurredAt: time.Now(), Version: 2}
+		if err := a.Events.Publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, cl := range clients {
+		if ev := eventOf(t, cl.want("data", "s")); ev.CustomerID != fmt.Sprintf("cust-%d", i) || ev.OrderID != fmt.Sprintf("ord_%d", i) {
+			t.Fatalf("connection %d got %+v, want only its own customer's event", i, ev)
+		}
+	}
 }

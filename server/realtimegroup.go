@@ -227,11 +227,27 @@ func (rg *renderGroups) stats() (groups, members int) {
 	return groups, members
 }
 
+// groupFeed is how a group's events arrive, as its start found out. A
+// pushed feed holds no goroutine: each event is rendered (by its own
+// dispatch) and broadcast on the bus's delivering goroutine, and the
+// group is ended through the dispatch's Ended. A pulled feed (a resolver
+// that cannot push) is the dispatch's responses, read by a goroutine of
+// the group's.
+type groupFeed struct {
+	pushed    bool
+	responses func(context.Context) *graphql.Response
+	rctx      context.Context
+	ended     func() error
+}
+
+// groupStart dispatches a group's subscription on ctx, a context of the
+// group's own (not of any one connection): pushed events go to broadcast
+// rendered, and end ends the group. Its error refuses the join.
+type groupStart func(ctx context.Context, broadcast func(renderedEvent), end func(error)) (groupFeed, error)
+
 // join adds a member to the group of key, starting the group with start
-// when there is none. start dispatches the subscription on a context of the
-// group's own (not of any one connection) and returns its responses; its
-// error refuses the join.
-func (rg *renderGroups) join(key string, m *groupMember, start func(ctx context.Context) (func(context.Context) *graphql.Response, context.Context, func() error, error), maxPayload int) (*renderGroup, error) {
+// when there is none.
+func (rg *renderGroups) join(key string, m *groupMember, start groupStart, maxPayload int) (*renderGroup, error) {
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
 	if g := rg.groups[key]; g != nil {
@@ -244,29 +260,33 @@ func (rg *renderGroups) join(key string, m *groupMember, start func(ctx context.
 		g.mu.Unlock()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	responses, rctx, ended, err := start(ctx)
+	// Made (with its member) before it starts: a pushed event may come
+	// before start returns.
+	g := &renderGroup{key: key, owner: rg, cancel: cancel, members: map[*groupMember]struct{}{m: {}}}
+	feed, err := start(ctx, g.broadcast, g.end)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	g := &renderGroup{key: key, owner: rg, cancel: cancel, members: map[*groupMember]struct{}{m: {}}}
 	rg.groups[key] = g
-	go g.run(responses, rctx, ended, maxPayload)
+	if !feed.pushed {
+		go g.run(feed, maxPayload)
+	}
 	return g, nil
 }
 
-// run renders each event once and hands it to every member; when the
-// dispatch ends (the group's last member left, or the events stopped), every
-// member still there is ended with why.
-func (g *renderGroup) run(responses func(context.Context) *graphql.Response, rctx context.Context, ended func() error, maxPayload int) {
+// run renders each event of a pulled feed once and hands it to every
+// member; when the dispatch ends (the group's last member left, or the
+// events stopped), every member still there is ended with why.
+func (g *renderGroup) run(feed groupFeed, maxPayload int) {
 	for {
-		resp := responses(rctx)
+		resp := feed.responses(feed.rctx)
 		if resp == nil {
 			break
 		}
 		g.broadcast(renderData(resp, maxPayload))
 	}
-	g.end(ended())
+	g.end(feed.ended())
 }
 
 // broadcast hands ev to every member, cutting off those whose buffer is

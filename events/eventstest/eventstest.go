@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,6 +45,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"CloseIdempotent", testCloseIdempotent},
 		{"CloseWhilePublishing", testCloseWhilePublishing},
 		{"ConcurrentPublishers", testConcurrentPublishers},
+		{"Push", testPush},
+		{"PushSlowSubscriberCutOff", testPushSlow},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -390,5 +393,98 @@ func testConcurrentPublishers(t *testing.T, h Harness) {
 	}
 	for _, sub := range subs {
 		ExpectNothing(t, sub, 20*time.Millisecond)
+	}
+}
+
+// testPush: a bus that can push (shopgraph.PushSubscriber) hands a push
+// subscription the events of its order, in order, one call at a time, and
+// nothing after stop (which does not call ended).
+func testPush(t *testing.T, h Harness) {
+	ps, ok := h.Bus.(shopgraph.PushSubscriber)
+	if !ok {
+		t.Skip("the bus cannot push")
+	}
+	got := make(chan shopgraph.OrderEvent, 100)
+	var busy atomic.Int32
+	stop, err := ps.SubscribePush(Event(1, 0).OrderID, "", func(ev shopgraph.OrderEvent) {
+		if busy.Add(1) > 1 {
+			t.Error("deliver was called while a call was running")
+		}
+		time.Sleep(time.Millisecond) // give an overlapping call its chance
+		got <- ev
+		busy.Add(-1)
+	}, func(err error) { t.Errorf("ended(%v) for a subscription that was stopped", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustPublish(t, h.Bus, Events(2, 0, 3)...) // another order's: never handed over
+	MustPublish(t, h.Bus, Events(1, 0, 10)...)
+	for i := range 10 {
+		select {
+		case ev := <-got:
+			if !Equal(ev, Event(1, i)) {
+				t.Fatalf("push %d: %s, want %s", i, Describe(ev), Describe(Event(1, i)))
+			}
+		case <-time.After(Wait):
+			t.Fatalf("push %d did not come", i)
+		}
+	}
+	stop()
+	MustPublish(t, h.Bus, Events(1, 10, 12)...)
+	select {
+	case ev := <-got:
+		t.Fatalf("pushed %s after stop", Describe(ev))
+	case <-time.After(200 * time.Millisecond):
+	}
+	stop() // again: harmless
+}
+
+// testPushSlow: a push subscription whose deliver does not return while
+// more than Buffer events arrive is cut off with ErrSlowSubscriber, told
+// after its running deliver has returned, and handed nothing after that;
+// the bus's other subscribers are unaffected.
+func testPushSlow(t *testing.T, h Harness) {
+	ps, ok := h.Bus.(shopgraph.PushSubscriber)
+	if !ok {
+		t.Skip("the bus cannot push")
+	}
+	fast := MustSubscribe(t, h.Bus)
+	release := make(chan struct{})
+	var delivered, busy atomic.Int32
+	type end struct {
+		err             error
+		delivered, busy int32
+	}
+	ended := make(chan end, 2)
+	stop, err := ps.SubscribePush("", "", func(shopgraph.OrderEvent) {
+		busy.Add(1)
+		<-release
+		delivered.Add(1)
+		busy.Add(-1)
+	}, func(err error) { ended <- end{err, delivered.Load(), busy.Load()} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	total := h.Buffer + 2
+	for i := range total { // in lockstep with fast: the push subscription has each event when fast does
+		MustPublish(t, h.Bus, Event(1, i))
+		ExpectEvents(t, fast, Events(1, i, i+1))
+	}
+	close(release)
+	select {
+	case e := <-ended:
+		if !errors.Is(e.err, shopgraph.ErrSlowSubscriber) || e.busy != 0 || int(e.delivered) > h.Buffer+1 {
+			t.Fatalf("ended(%v) with %d delivered, %d running; want ErrSlowSubscriber after at most %d, none running", e.err, e.delivered, e.busy, h.Buffer+1)
+		}
+		n := delivered.Load()
+		MustPublish(t, h.Bus, Event(1, total))
+		ExpectEvents(t, fast, Events(1, total, total+1))
+		time.Sleep(50 * time.Millisecond)
+		if delivered.Load() != n || len(ended) != 0 {
+			t.Fatal("handed events (or ended twice) after being cut off")
+		}
+	case <-time.After(Wait):
+		t.Fatal("the slow push subscription was not cut off")
 	}
 }

@@ -207,6 +207,12 @@ func (b *Bridge) Subscribe(ctx context.Context) (shopgraph.OrderEventSubscriptio
 
 var _ shopgraph.MatchingSubscriber = (*Bridge)(nil)
 
+// SubscribePush is SubscribeMatching with the events handed to deliver
+// (see events.Hub.SubscribePush).
+func (b *Bridge) SubscribePush(orderID, customerID string, deliver func(shopgraph.OrderEvent), ended func(error)) (func(), error) {
+	return b.hub.SubscribePush(orderID, customerID, deliver, ended)
+}
+
 // SubscribeMatching is Subscribe to the events of one order and/or one
 // customer (see events.Hub.SubscribeMatching).
 func (b *Bridge) SubscribeMatching(ctx context.Context, orderID, customerID string) (shopgraph.OrderEventSubscription, error) {
