@@ -694,8 +694,10 @@ func (c *realtimeConn) dispatchGroup(gctx, conn context.Context, who *shopgraph.
 	if errs != nil {
 		return groupFeed{}, errs
 	}
-	render := eventRenderer(c.exec, params, c.t.log, c.t.cfg.MaxPayloadBytes) // not c: the group outlives this connection
-	var started, pushing bool // pushing: the group's feed is pushed (Ended ends it)
+	// Not c: the group outlives this connection.
+	render := eventRenderer(c.exec, params, c.t.log, c.t.cfg.MaxPayloadBytes)
+	// pushing: the group's feed is pushed, and Ended ends it.
+	var started, pushing bool
 	var ended error
 	var mu sync.Mutex
 	ctl := &shopgraph.SubscriptionControl{
