@@ -315,6 +315,9 @@ func (s *rtShop) open(b *testing.B, m rtMode, n int, f *rtFigures) {
 }
 
 func writeRTProfiles(b *testing.B, dir, name string) {
+	// A heap profile is as of the last GC cycle but one: a second cycle
+	// makes it the live heap only.
+	runtime.GC()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Logf("profiles: %v", err)
 		return

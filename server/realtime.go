@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -458,13 +459,18 @@ func (c *realtimeConn) serve(ctx context.Context, cancel context.CancelFunc) {
 // keepAlive sends a ka every KeepAlive until ctx ends, each from a timer
 // that sets the next (no goroutine waits in between: with thousands of
 // idle connections, a goroutine each is much of their memory).
+// The timer is stopped when the connection ends (it would otherwise keep
+// a closed connection until it next fires).
 func (c *realtimeConn) keepAlive(ctx context.Context) {
-	time.AfterFunc(c.t.cfg.KeepAlive, func() {
+	var t *time.Timer
+	t = time.AfterFunc(math.MaxInt64, func() {
 		if ctx.Err() != nil || c.write(ctx, kaFrame) != nil {
 			return
 		}
-		c.keepAlive(ctx)
+		t.Reset(c.t.cfg.KeepAlive)
 	})
+	t.Reset(c.t.cfg.KeepAlive) // armed once t is set
+	context.AfterFunc(ctx, func() { t.Stop() })
 }
 
 var kaFrame = map[string]string{"type": "ka"}

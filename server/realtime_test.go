@@ -873,3 +873,51 @@ func TestRealtime_idleSubscriptionsHoldNoGoroutine(t *testing.T) {
 		}
 	}
 }
+
+// TestRealtime_closedConnectionsAreFreed: a connection that closes leaves
+// nothing behind (its keep-alive timer used to hold it, about 8 KB, until
+// it next fired, 30 s on).
+func TestRealtime_closedConnectionsAreFreed(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 1})
+	url := rtServer(t, a)
+	admin := a.Token(t, "admin", shopgraph.TokenUseID)
+	query := `subscription S($c: ID) { onOrderStatusChanged(customerId: $c) { orderId version } }`
+	round := func(k int) {
+		conns := make([]*websocket.Conn, k)
+		for i := range conns {
+			conn, _, err := websocket.Dial(context.Background(), url, &websocket.DialOptions{Subprotocols: []string{"graphql-ws", headerProtocol(userAuth(admin))}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl := &rtClient{t: t, conn: conn}
+			cl.init()
+			cl.start("s", query, map[string]any{"c": fmt.Sprintf("cust-%d", i)}, nil)
+			cl.want("start_ack", "s")
+			conns[i] = conn
+		}
+		for _, conn := range conns {
+			_ = conn.Close(websocket.StatusNormalClosure, "")
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for g, m := a.Handler.RealtimeGroups(); g+m > 0; g, m = a.Handler.RealtimeGroups() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d groups of %d subscriptions left after every connection closed", g, m)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	heap := func() int64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	round(20) // warm up (caches, pools)
+	before := heap()
+	const k = 300
+	round(k)
+	if per := (heap() - before) / k; per > 2<<10 {
+		t.Fatalf("%d connections opened and closed left %d bytes each on the heap", k, per)
+	}
+}
