@@ -159,6 +159,9 @@ func (t realtimeTransport) Do(w http.ResponseWriter, r *http.Request, exec graph
 	end := func() {
 		c.closeAll()
 		cancel()
+		if c.ka != nil {
+			c.ka.Stop() // it would keep the connection until it next fires
+		}
 		if t.conns != nil {
 			t.conns.Add(-1)
 		}
@@ -355,6 +358,8 @@ type realtimeConn struct {
 	headers  map[string]any
 	sourceIP []string
 
+	ka       *time.Timer // keep-alives, from connection_init on (set and stopped on the serving goroutine)
+
 	mu   sync.Mutex
 	subs map[string]*realtimeSub
 }
@@ -459,18 +464,15 @@ func (c *realtimeConn) serve(ctx context.Context, cancel context.CancelFunc) {
 // keepAlive sends a ka every KeepAlive until ctx ends, each from a timer
 // that sets the next (no goroutine waits in between: with thousands of
 // idle connections, a goroutine each is much of their memory).
-// The timer is stopped when the connection ends (it would otherwise keep
-// a closed connection until it next fires).
+// The connection's end stops the timer (c.ka).
 func (c *realtimeConn) keepAlive(ctx context.Context) {
-	var t *time.Timer
-	t = time.AfterFunc(math.MaxInt64, func() {
+	c.ka = time.AfterFunc(math.MaxInt64, func() {
 		if ctx.Err() != nil || c.write(ctx, kaFrame) != nil {
 			return
 		}
-		t.Reset(c.t.cfg.KeepAlive)
+		c.ka.Reset(c.t.cfg.KeepAlive)
 	})
-	t.Reset(c.t.cfg.KeepAlive) // armed once t is set
-	context.AfterFunc(ctx, func() { t.Stop() })
+	c.ka.Reset(c.t.cfg.KeepAlive) // armed once c.ka is set
 }
 
 var kaFrame = map[string]string{"type": "ka"}
@@ -662,8 +664,8 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 	}
 	// Joined (held) before the ack, so every event after the ack reaches
 	// it; released after the ack, so none comes before it.
-	g, err := c.t.groups.join(key, m, func(gctx context.Context, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
-		return c.dispatchGroup(gctx, ctx, who, params, broadcast, end)
+	g, err := c.t.groups.join(key, m, ctx, func(gctx context.Context, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
+		return c.dispatchGroup(gctx, who, params, broadcast, end)
 	}, c.t.cfg.MaxPayloadBytes)
 	if err != nil {
 		c.t.log.ErrorContext(ctx, "realtime: could not start a subscription's shared execution", "err", err)
@@ -690,12 +692,12 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 
 // dispatchGroup starts a render group's own dispatch of the subscription,
 // as who, on gctx (the group's: it outlives the connection that started
-// it; values come from conn, the starting connection's context). It asks
+// it, whose values it has). It asks
 // the resolver to push the events: then each is rendered by a dispatch of
 // its own and handed to broadcast, and end ends the group; a resolver that
 // cannot push leaves a pulled feed.
-func (c *realtimeConn) dispatchGroup(gctx, conn context.Context, who *shopgraph.Identity, params graphql.RawParams, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
-	ctx := shopgraph.NewContextWithIdentity(mergeCancel(gctx, conn), who)
+func (c *realtimeConn) dispatchGroup(gctx context.Context, who *shopgraph.Identity, params graphql.RawParams, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
+	ctx := shopgraph.NewContextWithIdentity(gctx, who)
 	opCtx, errs := c.exec.CreateOperationContext(ctx, &params)
 	if errs != nil {
 		return groupFeed{}, errs
@@ -759,13 +761,6 @@ func eventRenderer(exec graphql.GraphExecutor, params graphql.RawParams, log *sl
 		}
 		return renderData(resp, maxPayload)
 	}
-}
-
-// mergeCancel is a context with values's values that ends with done.
-func mergeCancel(done, values context.Context) context.Context {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(values))
-	context.AfterFunc(done, cancel)
-	return ctx
 }
 
 // renderData renders one event as a data frame's payload: payload.data is

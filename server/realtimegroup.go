@@ -241,13 +241,14 @@ type groupFeed struct {
 }
 
 // groupStart dispatches a group's subscription on ctx, a context of the
-// group's own (not of any one connection): pushed events go to broadcast
-// rendered, and end ends the group. Its error refuses the join.
+// group's own (it ends with the group, not with any one connection):
+// pushed events go to broadcast rendered, and end ends the group. Its
+// error refuses the join.
 type groupStart func(ctx context.Context, broadcast func(renderedEvent), end func(error)) (groupFeed, error)
 
 // join adds a member to the group of key, starting the group with start
-// when there is none.
-func (rg *renderGroups) join(key string, m *groupMember, start groupStart, maxPayload int) (*renderGroup, error) {
+// when there is none, on a context with values's values.
+func (rg *renderGroups) join(key string, m *groupMember, values context.Context, start groupStart, maxPayload int) (*renderGroup, error) {
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
 	if g := rg.groups[key]; g != nil {
@@ -259,7 +260,7 @@ func (rg *renderGroups) join(key string, m *groupMember, start groupStart, maxPa
 		}
 		g.mu.Unlock()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.WithoutCancel(values))
 	// Made (with its member) before it starts: a pushed event may come
 	// before start returns.
 	g := &renderGroup{key: key, owner: rg, cancel: cancel, members: map[*groupMember]struct{}{m: {}}}
