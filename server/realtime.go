@@ -50,6 +50,9 @@ type RealtimeConfig struct {
 	MaxPayloadBytes int
 	// MaxMessageBytes caps a message a client sends (default 256 KiB).
 	MaxMessageBytes int64
+	// WriteTimeout bounds the write of one frame (default 10 s): a client
+	// that stops reading is closed then.
+	WriteTimeout time.Duration
 }
 
 // Defaults of RealtimeConfig.
@@ -60,12 +63,14 @@ const (
 	DefaultRealtimeMaxSubscriptions  = 100
 	DefaultRealtimeMaxPayloadBytes   = 240 << 10
 	DefaultRealtimeMaxMessageBytes   = 256 << 10
+	DefaultRealtimeWriteTimeout      = 10 * time.Second
 )
 
 func (c RealtimeConfig) withDefaults() RealtimeConfig {
 	c.InitTimeout = orDuration(c.InitTimeout, DefaultRealtimeInitTimeout)
 	c.KeepAlive = orDuration(c.KeepAlive, DefaultRealtimeKeepAlive)
 	c.ConnectionTimeout = orDuration(c.ConnectionTimeout, DefaultRealtimeConnectionTimeout)
+	c.WriteTimeout = orDuration(c.WriteTimeout, DefaultRealtimeWriteTimeout)
 	if c.MaxSubscriptions <= 0 {
 		c.MaxSubscriptions = DefaultRealtimeMaxSubscriptions
 	}
@@ -141,7 +146,8 @@ func (t realtimeTransport) Do(w http.ResponseWriter, r *http.Request, exec graph
 	} else {
 		opts.OriginPatterns = t.origins
 	}
-	conn, err := websocket.Accept(smallBuffers{w}, acceptRequest(r, offered), opts)
+	sb := &smallBuffers{ResponseWriter: w}
+	conn, err := websocket.Accept(sb, acceptRequest(r, offered), opts)
 	if err != nil {
 		return // Accept answered the request
 	}
@@ -149,7 +155,7 @@ func (t realtimeTransport) Do(w http.ResponseWriter, r *http.Request, exec graph
 	if t.conns != nil {
 		t.conns.Add(1)
 	}
-	c := &realtimeConn{t: t, conn: conn, exec: exec, subs: map[string]*realtimeSub{}}
+	c := &realtimeConn{t: t, conn: conn, socket: sb.conn, exec: exec, subs: map[string]*realtimeSub{}}
 	// The connection outlives this request: once it is set up, the
 	// handler returns (and net/http lets go of the request, its buffers
 	// and its goroutine), and the connection is served from a goroutine
@@ -212,18 +218,22 @@ func acceptRequest(r *http.Request, offered []string) *http.Request {
 // are most of a connection's memory. A frame bigger than a buffer is read
 // and written through it in pieces (a write of more than the buffer goes
 // straight to the socket), so only the number of system calls changes.
-type smallBuffers struct{ http.ResponseWriter }
+type smallBuffers struct {
+	http.ResponseWriter
+	conn net.Conn // once hijacked
+}
 
 const (
 	realtimeReadBuffer  = 512
 	realtimeWriteBuffer = 1024 // a typical data frame in one write
 )
 
-func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	s.conn = conn
 	if err := brw.Writer.Flush(); err != nil { // nothing is written yet; if something were, it goes first
 		conn.Close()
 		return nil, nil, err
@@ -352,13 +362,14 @@ func decodeHeaderJSON(enc string, codec *base64.Encoding, where string) (map[str
 type realtimeConn struct {
 	t        realtimeTransport
 	conn     *websocket.Conn
+	socket   net.Conn // under conn, for its write deadline
 	exec     graphql.GraphExecutor
 	ctx      context.Context
 	identity *shopgraph.Identity
 	headers  map[string]any
 	sourceIP []string
 
-	ka       *time.Timer // keep-alives, from connection_init on (set and stopped on the serving goroutine)
+	ka *time.Timer // keep-alives, from connection_init on (set and stopped on the serving goroutine)
 
 	mu   sync.Mutex
 	subs map[string]*realtimeSub
@@ -370,15 +381,31 @@ type realtimeSub struct {
 	done   chan struct{}
 }
 
-// write sends one frame; a failed write ends the connection.
+// write sends one frame (none once ctx is done).
 func (c *realtimeConn) write(ctx context.Context, f any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	return c.conn.Write(wctx, websocket.MessageText, b)
+	return c.writeText(b)
+}
+
+// writeText writes one text frame within the WriteTimeout, a deadline
+// on the socket itself (no context and timer per write: a broadcast
+// writes to thousands of sockets for each event). A failed write closes
+// the connection, which ends it.
+func (c *realtimeConn) writeText(b []byte) error {
+	if c.socket != nil {
+		_ = c.socket.SetWriteDeadline(time.Now().Add(c.t.cfg.WriteTimeout))
+	}
+	err := c.conn.Write(context.Background(), websocket.MessageText, b)
+	if err != nil {
+		_ = c.conn.CloseNow()
+	}
+	return err
 }
 
 func (c *realtimeConn) connectionError(ctx context.Context, code websocket.StatusCode, e map[string]any) {
@@ -795,9 +822,9 @@ func (c *realtimeConn) sendData(id string, ev renderedEvent) {
 	b = append(b, `,"payload":`...)
 	b = append(b, ev.payload...)
 	b = append(b, '}')
-	wctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
-	defer cancel()
-	_ = c.conn.Write(wctx, websocket.MessageText, b)
+	if c.ctx.Err() == nil {
+		_ = c.writeText(b)
+	}
 }
 
 // realtimeDenied is the errorType of a start refused because the caller,

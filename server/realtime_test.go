@@ -921,3 +921,36 @@ func TestRealtime_closedConnectionsAreFreed(t *testing.T) {
 		t.Fatalf("%d connections opened and closed left %d bytes each on the heap", k, per)
 	}
 }
+
+// TestRealtime_writeTimeout: a client that stops reading while events
+// keep coming is closed once a write has waited WriteTimeout (the socket's
+// own deadline), before its queue of events would cut it off.
+func TestRealtime_writeTimeout(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Products: 1, Server: server.Config{Realtime: server.RealtimeConfig{WriteTimeout: 200 * time.Millisecond}}})
+	url := rtServer(t, a)
+	cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(a.Token(t, "admin", shopgraph.TokenUseID)))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.init()
+	cl.start("s", `subscription { onOrderStatusChanged { orderId version reason } }`, nil, nil)
+	cl.want("start_ack", "s")
+	if got := scrape(t, a, "shopgraph_realtime_connections"); got != 1 {
+		t.Fatalf("%v connections open, want 1", got)
+	}
+	reason := strings.Repeat("r", 200<<10) // 60 events of 200 KB: more than the socket buffers hold, fewer than the queue's bound
+	for i := range 60 {
+		ev := shopgraph.OrderEvent{OrderID: "ord_w", CustomerID: "c", Status: shopgraph.OrderConfirmed,
+			PreviousStatus: shopgraph.OrderPending, Reason: reason, OccurredAt: time.Now(), Version: i + 2}
+		if err := a.Events.Publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for scrape(t, a, "shopgraph_realtime_connections") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection that stopped reading was not closed within 5 s of a 200 ms write timeout")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
