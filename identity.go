@@ -2,6 +2,8 @@ package shopgraph
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -26,14 +28,12 @@ type Identity struct {
 	Sub      string
 	Username string // cognito:username (ID token) or username (access token)
 	Issuer   string
-	// Claims are all verified token claims.
-	Claims map[string]any
 	// Groups is the cognito:groups claim (nil when absent).
 	Groups []string
 	// TokenUse is "id" or "access" for Cognito tokens.
 	TokenUse string
 	// Token is the verified raw JWT, for calls made on the user's behalf
-	// (Cognito's GetUser). Never log it.
+	// (Cognito's GetUser), and its claims (Claims). Never log it.
 	Token string
 	// SourceIP is the TCP peer plus any X-Forwarded-For addresses.
 	SourceIP []string
@@ -44,6 +44,25 @@ type Identity struct {
 	KeyID   string
 	Partner string
 	Scopes  []string
+}
+
+// Claims are the verified token's claims (nil without a token), decoded
+// from Token when asked: a real-time connection holds its identity for
+// hours, and keeps the token it needs anyway rather than a map of it too.
+func (i Identity) Claims() map[string]any {
+	parts := strings.Split(i.Token, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil
+	}
+	var claims map[string]any
+	if json.Unmarshal(b, &claims) != nil {
+		return nil
+	}
+	return claims
 }
 
 // InGroup reports whether the caller is in the Cognito group g.

@@ -33,6 +33,6 @@ func (unavailableAccounts) ConfirmForgotPassword(context.Context, string, string
 
 // Profile serves `me` from the verified token's claims.
 func (unavailableAccounts) Profile(_ context.Context, id shopgraph.Identity) (shopgraph.UserProfile, error) {
-	email, _ := id.Claims["email"].(string)
+	email, _ := id.Claims()["email"].(string)
 	return shopgraph.UserProfile{Sub: id.Sub, Username: id.Username, Email: email, Groups: id.Groups}, nil
 }

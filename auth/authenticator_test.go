@@ -82,7 +82,7 @@ func TestAuthenticator(t *testing.T) {
 			}, "", ""},
 		{"Bearer ID token", headers("Authorization", "Bearer "+sign(t, f.pool, idClaims())),
 			func(id *shopgraph.Identity) bool {
-				return id.InGroup(shopgraph.GroupAdmin) && id.Claims["email"] == "alice@example.com"
+				return id.InGroup(shopgraph.GroupAdmin) && id.Claims()["email"] == "alice@example.com"
 			}, "", ""},
 		{"OIDC token, fetched JWKS", headers("Authorization", oidcTok),
 			func(id *shopgraph.Identity) bool { return id.Mode == shopgraph.AuthModeOIDC && id.Sub == "o-1" }, "", ""},

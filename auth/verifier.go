@@ -256,7 +256,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (shopgraph.Identity, 
 		Mode:   is.cfg.Mode,
 		Sub:    sub,
 		Issuer: iss,
-		Claims: map[string]any(claims),
+		Token:  raw,
 	}
 	if is.cfg.Mode == shopgraph.AuthModeOIDC {
 		if !clientAllowed(is.cfg.ClientIDs, audiences(claims), str(claims["azp"]), str(claims["client_id"])) {

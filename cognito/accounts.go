@@ -205,7 +205,7 @@ func (c *Accounts) ConfirmForgotPassword(ctx context.Context, username, code, ne
 // email; for an access token (what Amplify v6 sends) it asks GetUser.
 func (c *Accounts) Profile(ctx context.Context, id shopgraph.Identity) (shopgraph.UserProfile, error) {
 	p := shopgraph.UserProfile{Sub: id.Sub, Username: id.Username, Groups: id.Groups}
-	if email, ok := id.Claims["email"].(string); ok || id.TokenUse != shopgraph.TokenUseAccess || id.Token == "" {
+	if email, ok := id.Claims()["email"].(string); ok || id.TokenUse != shopgraph.TokenUseAccess || id.Token == "" {
 		p.Email = email
 		return p, nil
 	}

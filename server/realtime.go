@@ -525,7 +525,7 @@ func tokenExpiry(id *shopgraph.Identity) (time.Time, bool) {
 	if id == nil {
 		return time.Time{}, false
 	}
-	switch exp := id.Claims["exp"].(type) {
+	switch exp := id.Claims()["exp"].(type) {
 	case float64:
 		return time.Unix(int64(exp), 0), true
 	case json.Number:

@@ -382,9 +382,9 @@ func (s *suite) checkSession(t *testing.T, u user, sess shopgraph.Session) (idTo
 	}
 	// ExpiresAt is when the tokens expire (Session's documentation).
 	for _, id := range []shopgraph.Identity{idToken, access} {
-		exp, ok := id.Claims["exp"].(float64)
+		exp, ok := id.Claims()["exp"].(float64)
 		if !ok {
-			t.Errorf("the %s token's exp is %v", id.TokenUse, id.Claims["exp"])
+			t.Errorf("the %s token's exp is %v", id.TokenUse, id.Claims()["exp"])
 			continue
 		}
 		if d := time.Unix(int64(exp), 0).Sub(sess.ExpiresAt); d.Abs() > time.Minute {

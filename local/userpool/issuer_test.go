@@ -92,7 +92,7 @@ func TestDevIssuer_Mint_verifies(t *testing.T) {
 				id.TokenUse != tt.use || !slices.Equal(id.Groups, tt.user.Groups) || id.Issuer != userpool.DevIssuerURL {
 				t.Errorf("identity = %+v", id)
 			}
-			if exp := id.Claims["exp"].(float64); exp != float64(testNow.Add(userpool.DefaultTokenTTL).Unix()) {
+			if exp := id.Claims()["exp"].(float64); exp != float64(testNow.Add(userpool.DefaultTokenTTL).Unix()) {
 				t.Errorf("exp = %v, want now + 1h", exp)
 			}
 		})
@@ -174,11 +174,11 @@ func TestDevIssuer_MintTokens(t *testing.T) {
 		t.Errorf("uses %q %q", idt.TokenUse, at.TokenUse)
 	}
 	for _, k := range []string{"origin_jti", "event_id", "auth_time"} {
-		if idt.Claims[k] != at.Claims[k] {
-			t.Errorf("%s differs: %v vs %v", k, idt.Claims[k], at.Claims[k])
+		if idt.Claims()[k] != at.Claims()[k] {
+			t.Errorf("%s differs: %v vs %v", k, idt.Claims()[k], at.Claims()[k])
 		}
 	}
-	if idt.Claims["jti"] == at.Claims["jti"] {
+	if idt.Claims()["jti"] == at.Claims()["jti"] {
 		t.Error("both tokens have the same jti")
 	}
 }
