@@ -191,9 +191,23 @@ func (t realtimeTransport) Do(w http.ResponseWriter, r *http.Request, exec graph
 		return
 	}
 	c.identity, c.headers = id, headers
+	// The timers are set here: reading the token's expiry decodes its
+	// claims, and the serving goroutine, idle nearly all its life, keeps a
+	// small stack by never running anything deep.
+	initTimer := time.AfterFunc(c.t.cfg.InitTimeout, func() {
+		c.sendError(ctx, "", realtimeError("ConnectionTimeout", "no connection_init within "+c.t.cfg.InitTimeout.String()))
+		_ = c.conn.Close(websocket.StatusPolicyViolation, "connection_init timeout")
+		cancel()
+	})
+	expiry := c.expiryTimer(ctx, "", c.identity, func() {
+		_ = c.conn.Close(websocket.StatusPolicyViolation, "token expired")
+		cancel()
+	})
 	go func() {
 		defer end()
-		c.serve(ctx, cancel)
+		defer expiry.Stop()
+		defer initTimer.Stop()
+		c.serve(ctx, initTimer)
 	}()
 }
 
@@ -427,18 +441,8 @@ func realtimeError(errorType, message string) map[string]any {
 }
 
 // serve runs the protocol until the client goes or the connection fails.
-func (c *realtimeConn) serve(ctx context.Context, cancel context.CancelFunc) {
-	initTimer := time.AfterFunc(c.t.cfg.InitTimeout, func() {
-		c.sendError(ctx, "", realtimeError("ConnectionTimeout", "no connection_init within "+c.t.cfg.InitTimeout.String()))
-		_ = c.conn.Close(websocket.StatusPolicyViolation, "connection_init timeout")
-		cancel()
-	})
-	defer initTimer.Stop()
-	expiry := c.expiryTimer(ctx, "", c.identity, func() {
-		_ = c.conn.Close(websocket.StatusPolicyViolation, "token expired")
-		cancel()
-	})
-	defer expiry.Stop()
+// initTimer closes a connection that sends no connection_init.
+func (c *realtimeConn) serve(ctx context.Context, initTimer *time.Timer) {
 	initialized := false
 	for {
 		_, msg, err := c.conn.Read(ctx)
