@@ -112,22 +112,7 @@ func (h *Hub) Publish(_ context.Context, ev shopgraph.OrderEvent) error {
 		if (s.orderID != "" && s.orderID != ev.OrderID) || (s.customerID != "" && s.customerID != ev.CustomerID) {
 			continue // not this subscription's
 		}
-		if s.deliver != nil {
-			if len(s.backlog) >= h.buffer {
-				h.stats.Dropped++
-				h.endLocked(s, shopgraph.ErrSlowSubscriber)
-				continue
-			}
-			s.backlog = append(s.backlog, ev)
-			h.stats.Delivered++
-			if !s.feeding {
-				s.feeding = true
-				h.feeders.Add(1)
-				go s.push()
-			}
-			continue
-		}
-		if !s.feeding {
+		if s.deliver == nil && !s.feeding {
 			select {
 			case s.ch <- ev:
 				h.stats.Delivered++
@@ -135,7 +120,7 @@ func (h *Hub) Publish(_ context.Context, ev shopgraph.OrderEvent) error {
 			default: // the channel is full: start a backlog
 			}
 		}
-		if len(s.ch)+len(s.backlog) >= h.buffer {
+		if len(s.ch)+len(s.backlog) >= h.buffer { // a push subscription has no ch: its backlog is all
 			h.stats.Dropped++
 			h.endLocked(s, shopgraph.ErrSlowSubscriber)
 			continue
@@ -143,9 +128,14 @@ func (h *Hub) Publish(_ context.Context, ev shopgraph.OrderEvent) error {
 		s.backlog = append(s.backlog, ev)
 		h.stats.Delivered++
 		if !s.feeding {
-			s.feeding, s.stop = true, make(chan struct{})
+			s.feeding = true
 			h.feeders.Add(1)
-			go s.feed(s.stop)
+			if s.deliver != nil {
+				go s.push()
+			} else {
+				s.stop = make(chan struct{})
+				go s.feed(s.stop)
+			}
 		}
 	}
 	return nil

@@ -27,14 +27,7 @@ func TestFanout_acrossInstances(t *testing.T) {
 
 	subscribe := func(url string, inst *apptest.App) *rtClient {
 		t.Helper()
-		cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(inst.Token(t, "admin", shopgraph.TokenUseID)))}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl.init()
-		cl.start("all", `subscription { onOrderStatusChanged { orderId status version } }`, nil, nil)
-		cl.want("start_ack", "all")
-		return cl
+		return subscribeRT(t, url, inst.Token(t, "admin", shopgraph.TokenUseID), "all", `subscription { onOrderStatusChanged { orderId status version } }`, nil)
 	}
 	onA, onB := subscribe(urlA, a), subscribe(urlB, b)
 

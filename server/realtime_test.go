@@ -75,6 +75,20 @@ func dialRT(t *testing.T, url string, protocols []string, header http.Header) (*
 	return &rtClient{t: t, conn: conn}, resp, nil
 }
 
+// subscribeRT opens a connection authorized by token's header- subprotocol,
+// initializes it and starts subscription id, acknowledged.
+func subscribeRT(t *testing.T, url, token, id, query string, vars map[string]any) *rtClient {
+	t.Helper()
+	cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(token))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.init()
+	cl.start(id, query, vars, nil)
+	cl.want("start_ack", id)
+	return cl
+}
+
 func (c *rtClient) send(v any) {
 	c.t.Helper()
 	b, _ := json.Marshal(v)
@@ -631,14 +645,7 @@ func TestRealtime_renderGroups(t *testing.T) {
 	admin, alice := a.Token(t, "admin", shopgraph.TokenUseID), a.Token(t, "alice", shopgraph.TokenUseID)
 	aliceSub := userpool.DevUsers()[0].Sub
 	open := func(token, id, query string, vars map[string]any) *rtClient {
-		cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(token))}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl.init()
-		cl.start(id, query, vars, nil)
-		cl.want("start_ack", id)
-		return cl
+		return subscribeRT(t, url, token, id, query, vars)
 	}
 	waitGroups := func(groups, members int) {
 		t.Helper()
@@ -845,14 +852,7 @@ func TestRealtime_idleSubscriptionsHoldNoGoroutine(t *testing.T) {
 	before := settled()
 	clients := make([]*rtClient, k)
 	for i := range clients {
-		cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(admin))}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl.init()
-		cl.start("s", query, map[string]any{"c": fmt.Sprintf("cust-%d", i)}, nil)
-		cl.want("start_ack", "s")
-		clients[i] = cl
+		clients[i] = subscribeRT(t, url, admin, "s", query, map[string]any{"c": fmt.Sprintf("cust-%d", i)})
 	}
 	if g, m := a.Handler.RealtimeGroups(); g != k || m != k {
 		t.Fatalf("%d groups of %d subscriptions, want %d of %d", g, m, k, k)
@@ -928,13 +928,7 @@ func TestRealtime_closedConnectionsAreFreed(t *testing.T) {
 func TestRealtime_writeTimeout(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 1, Server: server.Config{Realtime: server.RealtimeConfig{WriteTimeout: 200 * time.Millisecond}}})
 	url := rtServer(t, a)
-	cl, _, err := dialRT(t, url, []string{"graphql-ws", headerProtocol(userAuth(a.Token(t, "admin", shopgraph.TokenUseID)))}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl.init()
-	cl.start("s", `subscription { onOrderStatusChanged { orderId version reason } }`, nil, nil)
-	cl.want("start_ack", "s")
+	subscribeRT(t, url, a.Token(t, "admin", shopgraph.TokenUseID), "s", `subscription { onOrderStatusChanged { orderId version reason } }`, nil)
 	if got := scrape(t, a, "shopgraph_realtime_connections"); got != 1 {
 		t.Fatalf("%v connections open, want 1", got)
 	}
