@@ -192,13 +192,13 @@ type ComplexityRoot struct {
 		Category    func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
 		Images      func(childComplexity int) int
 		Inventory   func(childComplexity int) int
 		IsNew       func(childComplexity int, asOf *string) int
 		Name        func(childComplexity int) int
 		Price       func(childComplexity int) int
 		ProductID   func(childComplexity int) int
+		PublicID    func(childComplexity int) int
 	}
 
 	ProductInventory struct {
@@ -317,8 +317,6 @@ type OrderPageResolver interface {
 	NextToken(ctx context.Context, obj *shopgraph.OrderPage) (*string, error)
 }
 type ProductResolver interface {
-	ID(ctx context.Context, obj *shopgraph.Product) (string, error)
-
 	IsNew(ctx context.Context, obj *shopgraph.Product, asOf *string) (bool, error)
 	Inventory(ctx context.Context, obj *shopgraph.Product) (*shopgraph.Inventory, error)
 }
@@ -1052,12 +1050,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Description(childComplexity), true
-	case "Product.id":
-		if e.ComplexityRoot.Product.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Product.ID(childComplexity), true
 	case "Product.images":
 		if e.ComplexityRoot.Product.Images == nil {
 			break
@@ -1099,6 +1091,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.ProductID(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.PublicID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.PublicID(childComplexity), true
 
 	case "ProductInventory.available":
 		if e.ComplexityRoot.ProductInventory.Available == nil {
@@ -5855,7 +5853,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Product_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().ID(ctx, obj)
+			return obj.PublicID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5866,7 +5864,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Product", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Product", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.CollectedField, obj *shopgraph.Product) (ret graphql.Marshaler) {
@@ -9893,11 +9891,10 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Product")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Product_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sku":
 			out.Values[i] = ec._Product_sku(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

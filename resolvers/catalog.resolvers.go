@@ -13,10 +13,6 @@ import (
 	"github.com/shopgraph/shopgraph/loaders"
 )
 
-func (r *productResolver) ID(ctx context.Context, obj *shopgraph.Product) (string, error) {
-	return EncodeProductID(obj.Key()), nil
-}
-
 func (r *productResolver) IsNew(ctx context.Context, obj *shopgraph.Product, asOf *string) (bool, error) {
 	at := r.now()
 	if asOf != nil {
