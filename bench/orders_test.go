@@ -30,7 +30,6 @@ import (
 	"github.com/shopgraph/shopgraph/dynamo"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
 	"github.com/shopgraph/shopgraph/local/userpool"
-	"github.com/shopgraph/shopgraph/resolvers"
 )
 
 // orderClients is how many customers place orders at once in the
@@ -253,7 +252,7 @@ func (s *orderShop) place(client int) (string, error) {
 		"idempotencyKey":  fmt.Sprintf("bench-%d", s.seq.Add(1)),
 		"shippingAddress": map[string]any{"name": "Alice", "line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"},
 		"paymentToken":    "tok_visa",
-		"lines":           []map[string]any{{"productId": resolvers.EncodeProductID(s.products[client].Key()), "quantity": 1}},
+		"lines":           []map[string]any{{"productId": s.products[client].PublicID(), "quantity": 1}},
 	}
 	body, err := json.Marshal(map[string]any{"query": placeOrderMutation, "variables": map[string]any{"in": in}})
 	if err != nil {

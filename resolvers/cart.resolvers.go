@@ -16,7 +16,7 @@ func (r *mutationResolver) AddToCart(ctx context.Context, productID string, quan
 	if err != nil {
 		return nil, err
 	}
-	key, err := DecodeProductID(productID)
+	key, err := shopgraph.ParseProductID(productID)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (r *mutationResolver) UpdateCartItem(ctx context.Context, productID string,
 	if err != nil {
 		return nil, err
 	}
-	key, err := DecodeProductID(productID)
+	key, err := shopgraph.ParseProductID(productID)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (r *mutationResolver) RemoveFromCart(ctx context.Context, productID string)
 	if err != nil {
 		return nil, err
 	}
-	key, err := DecodeProductID(productID)
+	key, err := shopgraph.ParseProductID(productID)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (r *productPageResolver) NextToken(ctx context.Context, obj *shopgraph.Prod
 }
 
 func (r *queryResolver) Product(ctx context.Context, id string) (*shopgraph.Product, error) {
-	key, err := DecodeProductID(id)
+	key, err := shopgraph.ParseProductID(id)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (r *mutationResolver) UpsertProduct(ctx context.Context, input model.Produc
 }
 
 func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (*shopgraph.Product, error) {
-	key, err := DecodeProductID(id)
+	key, err := shopgraph.ParseProductID(id)
 	if err != nil {
 		return nil, err
 	}

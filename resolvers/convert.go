@@ -136,3 +136,10 @@ func productIDs(products []shopgraph.Product) []string {
 	}
 	return out
 }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

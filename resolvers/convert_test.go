@@ -50,3 +50,17 @@ func TestParseAWSDateTime(t *testing.T) {
 		t.Errorf("parseAWSDateTime of an invalid value = %v", err)
 	}
 }
+
+func TestPageLimit(t *testing.T) {
+	n := func(i int) *int { return &i }
+	for _, c := range []struct {
+		in   *int
+		want int
+		ok   bool
+	}{{nil, 20, true}, {n(1), 1, true}, {n(100), 100, true}, {n(0), 0, false}, {n(101), 0, false}, {n(-5), 0, false}} {
+		got, err := pageLimit(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("pageLimit(%v) = %d, %v", c.in, got, err)
+		}
+	}
+}

@@ -29,7 +29,7 @@ func orderLines(lines []model.OrderLineInput) ([]shopgraph.OrderLineInput, error
 	}
 	out := make([]shopgraph.OrderLineInput, 0, len(lines))
 	for _, l := range lines {
-		key, err := DecodeProductID(l.ProductID)
+		key, err := shopgraph.ParseProductID(l.ProductID)
 		if err != nil {
 			return nil, err
 		}

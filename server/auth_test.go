@@ -17,7 +17,6 @@ import (
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/local/userpool"
-	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/schema"
 )
 
@@ -84,7 +83,7 @@ func fieldQueries(t *testing.T, a *apptest.App) []fieldQuery {
 	}
 	p := a.Catalog.Products[0]
 	args := map[string]string{
-		"Query.product":      fmt.Sprintf("(id: %q)", resolvers.EncodeProductID(p.Key())),
+		"Query.product":      fmt.Sprintf("(id: %q)", p.PublicID()),
 		"Query.productBySku": fmt.Sprintf("(sku: %q)", p.ProductID),
 		"Query.products":     fmt.Sprintf("(category: %q, limit: 1)", p.Category),
 		"Query.order":        `(id: "ord_none")`,
@@ -373,7 +372,7 @@ func TestAuthorizationMatrix_accountMutations(t *testing.T) {
 // a request without a credential is refused before execution.
 func TestAuthorizationMatrix_cartMutations(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 5})
-	id := resolvers.EncodeProductID(a.Catalog.Products[0].Key())
+	id := a.Catalog.Products[0].PublicID()
 	key := func(scopes ...string) map[string]string { return apiKeyHeaders(t, a, scopes...) }
 	// In this order, each valid for a signed-in user.
 	mutations := []struct{ name, query string }{

@@ -18,7 +18,6 @@ import (
 	"github.com/shopgraph/shopgraph/auth"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/loaders"
-	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
 )
 
@@ -95,7 +94,7 @@ func wantCart(t *testing.T, what string, c cartView, updatedAt *time.Time, lines
 		total := want.p.Price.Amount * int64(want.q)
 		sub += total
 		n += want.q
-		if got.Product.ID != resolvers.EncodeProductID(want.p.Key()) || got.Product.Sku != want.p.ProductID || got.Product.Name != want.p.Name ||
+		if got.Product.ID != want.p.PublicID() || got.Product.Sku != want.p.ProductID || got.Product.Name != want.p.Name ||
 			got.Product.Price != (money{want.p.Price.Amount, want.p.Price.Currency}) || got.Quantity != want.q ||
 			got.LineTotal != (money{total, shopgraph.Currency}) {
 			t.Errorf("%s: line %d = %+v, want %s ×%d at %d (total %d)", what, i, got, want.p.ProductID, want.q, want.p.Price.Amount, total)
@@ -114,7 +113,7 @@ func wantCart(t *testing.T, what string, c cartView, updatedAt *time.Time, lines
 	}
 }
 
-func pid(p shopgraph.Product) string { return resolvers.EncodeProductID(p.Key()) }
+func pid(p shopgraph.Product) string { return p.PublicID() }
 
 // TestCart_flow: a customer's cart through every field and mutation: empty,
 // add (a new line, then more of it), update, remove, clear; prices, totals
@@ -173,8 +172,8 @@ func TestCart_badInput(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 120})
 	p := a.Catalog.Products
 	cartOf(t, a.Do(t, addToCart, map[string]any{"id": pid(p[0]), "q": 60}), "addToCart")
-	unknown := resolvers.EncodeProductID(shopgraph.ProductKey{Category: p[0].Category, ProductID: "ZZ-999999"})
-	otherCategory := resolvers.EncodeProductID(shopgraph.ProductKey{Category: "no-such-category", ProductID: p[1].ProductID})
+	unknown := shopgraph.ProductKey{Category: p[0].Category, ProductID: "ZZ-999999"}.PublicID()
+	otherCategory := shopgraph.ProductKey{Category: "no-such-category", ProductID: p[1].ProductID}.PublicID()
 	for _, c := range []struct {
 		name, query string
 		vars        map[string]any

@@ -10,7 +10,6 @@ import (
 
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
-	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
 )
 
@@ -41,7 +40,7 @@ func TestCost_table(t *testing.T) {
 	a := apptest.New(t, apptest.Options{Products: 200})
 	cat := biggestCategory(a).Name
 	sku := a.Catalog.Products[0].ProductID
-	id := resolvers.EncodeProductID(a.Catalog.Products[1].Key())
+	id := a.Catalog.Products[1].PublicID()
 	admin := map[string]string{"Authorization": a.Token(t, "admin", shopgraph.TokenUseID)}
 	item := `sku price { amount currency } inventory { available warehouses { available warehouse { code } } }` // 3 + 3 + (1 + 1 + (1 + 4×(1+2))) = 19
 
@@ -202,7 +201,7 @@ func (g *opGen) fieldArgs(typ, field string) string {
 	switch typ + "." + field {
 	case "Query.product":
 		p := g.cat.Products[g.r.IntN(len(g.cat.Products))]
-		return fmt.Sprintf("(id: %q)", resolvers.EncodeProductID(p.Key()))
+		return fmt.Sprintf("(id: %q)", p.PublicID())
 	case "Query.productBySku":
 		return fmt.Sprintf("(sku: %q)", g.cat.Products[g.r.IntN(len(g.cat.Products))].ProductID)
 	case "Query.products":

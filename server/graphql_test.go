@@ -17,7 +17,6 @@ import (
 	"github.com/shopgraph/shopgraph/loaders"
 	localddb "github.com/shopgraph/shopgraph/local/dynamodb"
 	"github.com/shopgraph/shopgraph/local/dynamodb/attr"
-	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/server"
 )
 
@@ -107,7 +106,7 @@ func TestGraphQL_aliasedProducts_oneBatchGetItem(t *testing.T) {
 	var q strings.Builder
 	q.WriteString("{")
 	for i, p := range a.Catalog.Products[:20] {
-		fmt.Fprintf(&q, " p%d: product(id: %q) { sku name }", i, resolvers.EncodeProductID(p.Key()))
+		fmt.Fprintf(&q, " p%d: product(id: %q) { sku name }", i, p.PublicID())
 	}
 	q.WriteString(" }")
 	r := a.Do(t, q.String(), nil)
@@ -169,7 +168,7 @@ func TestGraphQL_productBySkuAndLookups(t *testing.T) {
 		map[string]any{"s": p.ProductID})
 	wantNoErrors(t, r)
 	got := r.Data["productBySku"].(map[string]any)
-	if got["id"] != resolvers.EncodeProductID(p.Key()) || got["name"] != p.Name {
+	if got["id"] != p.PublicID() || got["name"] != p.Name {
 		t.Errorf("productBySku = %v, want %s", got, p.Name)
 	}
 	if n := len(r.Data["categories"].([]any)); n != len(a.Catalog.Categories) {
@@ -183,7 +182,7 @@ func TestGraphQL_productBySkuAndLookups(t *testing.T) {
 func TestGraphQL_isNew(t *testing.T) {
 	a := newApp(t)
 	p := a.Catalog.Products[0]
-	id := resolvers.EncodeProductID(p.Key())
+	id := p.PublicID()
 	q := `query($id: ID!, $at: AWSDateTime) { product(id: $id) { isNew(asOf: $at) } }`
 	for _, c := range []struct {
 		at   string
@@ -223,7 +222,7 @@ func TestGraphQL_badInput(t *testing.T) {
 	forged[len(forged)/3] ^= 1
 	product := `query($id: ID!) { product(id: $id) { sku } }`
 	page := `query($c: String!, $l: Int, $n: String) { products(category: $c, limit: $l, nextToken: $n) { items { sku } } }`
-	unknownID := resolvers.EncodeProductID(shopgraph.ProductKey{Category: cat.Name, ProductID: "NOPE-1"})
+	unknownID := shopgraph.ProductKey{Category: cat.Name, ProductID: "NOPE-1"}.PublicID()
 
 	cases := []struct {
 		name      string
@@ -244,9 +243,9 @@ func TestGraphQL_badInput(t *testing.T) {
 		{"limit 101", page, map[string]any{"c": cat.Name, "l": 101}, "BadRequest", "limit must be between 1 and 100, got 101"},
 		{"unknown category", page, map[string]any{"c": "no-such-category"}, "NotFound", "no-such-category"},
 		{"AWSDateTime without zone", `query($id: ID!, $at: AWSDateTime) { product(id: $id) { isNew(asOf: $at) } }`,
-			map[string]any{"id": resolvers.EncodeProductID(a.Catalog.Products[0].Key()), "at": "2026-01-01T10:00:00"}, "BadRequest", "AWSDateTime"},
+			map[string]any{"id": a.Catalog.Products[0].PublicID(), "at": "2026-01-01T10:00:00"}, "BadRequest", "AWSDateTime"},
 		{"AWSDateTime of the wrong JSON type", `query($id: ID!, $at: AWSDateTime) { product(id: $id) { isNew(asOf: $at) } }`,
-			map[string]any{"id": resolvers.EncodeProductID(a.Catalog.Products[0].Key()), "at": 12345}, "BadRequest", "AWSDateTime"},
+			map[string]any{"id": a.Catalog.Products[0].PublicID(), "at": 12345}, "BadRequest", "AWSDateTime"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -309,7 +308,7 @@ func TestGraphQL_internalErrorsAreMasked(t *testing.T) {
 	a := newApp(t)
 	p := a.Catalog.Products[0]
 	defer a.Target.Faults.Add(localddb.Fault{Error: "InternalServerError"})()
-	r := a.Do(t, `query($id: ID!) { product(id: $id) { sku } }`, map[string]any{"id": resolvers.EncodeProductID(p.Key())})
+	r := a.Do(t, `query($id: ID!) { product(id: $id) { sku } }`, map[string]any{"id": p.PublicID()})
 	wantError(t, r, http.StatusOK, "InternalError", "An internal error occurred.")
 	if r.Errors[0].ErrorInfo != nil || r.Errors[0].Data != nil {
 		t.Errorf("errorInfo/data must be null: %s", r.Raw)

@@ -16,7 +16,6 @@ import (
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/app"
 	"github.com/shopgraph/shopgraph/internal/apptest"
-	"github.com/shopgraph/shopgraph/resolvers"
 )
 
 const (
@@ -123,7 +122,7 @@ func TestOrders_return(t *testing.T) {
 	bob := map[string]string{"Authorization": a.Token(t, "bob", shopgraph.TokenUseID)}
 	wanda := map[string]string{"Authorization": a.Token(t, "wanda", shopgraph.TokenUseID)}
 	line := func(pr shopgraph.Product, n int) map[string]any {
-		return map[string]any{"productId": resolvers.EncodeProductID(pr.Key()), "quantity": n}
+		return map[string]any{"productId": pr.PublicID(), "quantity": n}
 	}
 
 	o := orderOf(t, a.DoWith(t, alice, placeOrder, map[string]any{"in": orderInput("return-1", p, 2)}), "placeOrder")

@@ -12,7 +12,6 @@ import (
 	"github.com/shopgraph/shopgraph"
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
-	"github.com/shopgraph/shopgraph/resolvers"
 )
 
 const orderSelection = `{ id status total { amount currency } canCancel canReturn createdAt
@@ -55,7 +54,7 @@ func orderInput(key string, lines ...any) map[string]any {
 	if len(lines) > 0 {
 		var ls []map[string]any
 		for i := 0; i < len(lines); i += 2 {
-			ls = append(ls, map[string]any{"productId": resolvers.EncodeProductID(lines[i].(shopgraph.Product).Key()), "quantity": lines[i+1]})
+			ls = append(ls, map[string]any{"productId": lines[i].(shopgraph.Product).PublicID(), "quantity": lines[i+1]})
 		}
 		in["lines"] = ls
 	}
@@ -102,8 +101,8 @@ func TestOrders_placeFromCart(t *testing.T) {
 	p, q := a.Catalog.Products[0], a.Catalog.Products[1]
 	setStock(t, a, p, 5)
 	setStock(t, a, q, 5)
-	wantNoErrors(t, a.DoWith(t, alice, addToCart, map[string]any{"id": resolvers.EncodeProductID(p.Key()), "q": 2}))
-	wantNoErrors(t, a.DoWith(t, alice, addToCart, map[string]any{"id": resolvers.EncodeProductID(q.Key()), "q": 1}))
+	wantNoErrors(t, a.DoWith(t, alice, addToCart, map[string]any{"id": p.PublicID(), "q": 2}))
+	wantNoErrors(t, a.DoWith(t, alice, addToCart, map[string]any{"id": q.PublicID(), "q": 1}))
 
 	o := orderOf(t, a.DoWith(t, alice, placeOrder, map[string]any{"in": orderInput("cart-1")}), "placeOrder")
 	if o.Status != "PENDING" || len(o.Lines) != 2 || o.Total.Amount != 2*p.Price.Amount+q.Price.Amount || !o.CanCancel ||

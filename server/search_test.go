@@ -23,7 +23,6 @@ import (
 	"github.com/shopgraph/shopgraph/internal/apptest"
 	"github.com/shopgraph/shopgraph/internal/dynamotest"
 	"github.com/shopgraph/shopgraph/internal/redistest"
-	"github.com/shopgraph/shopgraph/resolvers"
 )
 
 const searchQuery = `query S($q: String!, $f: SearchFilter, $s: SearchSort, $l: Int, $n: String) {
@@ -642,7 +641,7 @@ func TestAuthorizationMatrix_catalogMutations(t *testing.T) {
 	p := a.Catalog.Products[0]
 	mutations := map[string]string{
 		"upsertProduct": `mutation { upsertProduct(input: {category: "x", sku: "X-1", name: "", price: {amount: 1, currency: "USD"}}) { id } }`,
-		"deleteProduct": fmt.Sprintf(`mutation { deleteProduct(id: %q) { id } }`, resolvers.EncodeProductID(shopgraph.ProductKey{Category: p.Category, ProductID: "none"})),
+		"deleteProduct": fmt.Sprintf(`mutation { deleteProduct(id: %q) { id } }`, shopgraph.ProductKey{Category: p.Category, ProductID: "none"}.PublicID()),
 	}
 	for _, c := range []struct {
 		name    string
