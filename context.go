@@ -73,8 +73,8 @@ func RequestIDFromContext(ctx context.Context) string {
 // subscriber that fell behind, a bus that went away). Either may be nil.
 //
 // Push and Render let a transport run a subscription without a goroutine
-// waiting for each one's events: with Push, a resolver that can hands each
-// event to Push (calling SubscriptionPushed) and returns a closed channel;
+// waiting for each one's events: with Push, the resolver hands each event
+// to Push (calling SubscriptionPushed) and returns a closed channel;
 // the transport then renders each event with a dispatch of its own whose
 // control carries it in Render, for which the resolver returns just that
 // event.

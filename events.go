@@ -15,6 +15,16 @@ type OrderEventBus interface {
 	Publish(ctx context.Context, ev OrderEvent) error
 	// Subscribe returns a subscription to every event published after it.
 	Subscribe(ctx context.Context) (OrderEventSubscription, error)
+	// SubscribePush hands a subscription's events to a function instead of
+	// a channel, so that nothing waits while none is pending (no goroutine
+	// per idle subscription). deliver gets the events of one order and/or
+	// one customer (empty: any) in the order they were published, one call
+	// at a time, never under the bus's locks. stop ends the subscription
+	// (ended is not called then); a subscription that falls behind
+	// (deliver too slow for the bus's buffer) or outlives the bus ends with
+	// ended(ErrSlowSubscriber) or ended(the bus's error), after its last
+	// deliver has returned.
+	SubscribePush(orderID, customerID string, deliver func(OrderEvent), ended func(error)) (stop func(), err error)
 }
 
 // MatchingSubscriber is an OrderEventBus that can give a subscription only
@@ -22,19 +32,6 @@ type OrderEventBus interface {
 // subscriber from being woken for everyone else's.
 type MatchingSubscriber interface {
 	SubscribeMatching(ctx context.Context, orderID, customerID string) (OrderEventSubscription, error)
-}
-
-// PushSubscriber is an OrderEventBus that can hand a subscription's
-// events to a function instead of a channel, so that nothing waits while
-// none is pending (no goroutine per idle subscription). deliver gets the
-// events of one order and/or one customer (empty: any) in the order they
-// were published, one call at a time, never under the bus's locks. stop
-// ends the subscription (ended is not called then); a subscription that
-// falls behind (deliver too slow for the bus's buffer) or outlives the bus
-// ends with ended(ErrSlowSubscriber) or ended(the bus's error), after its
-// last deliver has returned.
-type PushSubscriber interface {
-	SubscribePush(orderID, customerID string, deliver func(OrderEvent), ended func(error)) (stop func(), err error)
 }
 
 // OrderEventSubscription is one subscriber's stream of order events.

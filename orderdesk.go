@@ -468,7 +468,7 @@ type OrderService interface {
 	MarkDelivered(ctx context.Context, id string) (Order, error)
 	MarkReturnReceived(ctx context.Context, id string) (Order, error)
 	WatchOrders(ctx context.Context, caller *Identity, f OrderEventFilter, ended func(error)) (<-chan *OrderEvent, error)
-	PushOrders(ctx context.Context, caller *Identity, f OrderEventFilter, deliver func(*OrderEvent), ended func(error)) (stop func(), pushed bool, err error)
+	PushOrders(ctx context.Context, caller *Identity, f OrderEventFilter, deliver func(*OrderEvent), ended func(error)) (stop func(), err error)
 }
 
 var _ OrderService = (*OrderDesk)(nil)

@@ -89,25 +89,19 @@ func (d *OrderDesk) WatchOrders(ctx context.Context, caller *Identity, f OrderEv
 	return out, nil
 }
 
-// PushOrders is WatchOrders without a channel, when the bus can push
-// (PushSubscriber): deliver gets each live event the filter selects, one
-// call at a time, until stop is called, and nothing waits between events;
-// ended is told why the subscription ended on its own. ctx bounds the
-// call only. It reports false, subscribing nothing, when the bus cannot
-// push or the filter asks for a replay (use WatchOrders then).
-func (d *OrderDesk) PushOrders(ctx context.Context, caller *Identity, f OrderEventFilter, deliver func(*OrderEvent), ended func(error)) (stop func(), pushed bool, err error) {
-	ps, ok := d.Events.(PushSubscriber)
-	if !ok || f.AfterVersion != nil {
-		return nil, false, nil
+// PushOrders is WatchOrders without a channel: deliver gets each live
+// event the filter selects, one call at a time, until stop is called, and
+// nothing waits between events; ended is told why the subscription ended
+// on its own. ctx bounds the call only. A replay (AfterVersion) is not
+// pushed: use WatchOrders.
+func (d *OrderDesk) PushOrders(ctx context.Context, caller *Identity, f OrderEventFilter, deliver func(*OrderEvent), ended func(error)) (stop func(), err error) {
+	if f.AfterVersion != nil {
+		return nil, Errorf(CodeInternal, "a replay of order events is not pushed")
 	}
 	if f, err = d.authorizeWatch(ctx, caller, f); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	stop, err = ps.SubscribePush(f.OrderID, f.CustomerID, func(ev OrderEvent) { deliver(&ev) }, ended)
-	if err != nil {
-		return nil, false, err
-	}
-	return stop, true, nil
+	return d.Events.SubscribePush(f.OrderID, f.CustomerID, func(ev OrderEvent) { deliver(&ev) }, ended)
 }
 
 // authorizeWatch checks that caller may have the order events f selects

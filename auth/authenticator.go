@@ -79,10 +79,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, c shopgraph.Credential
 		if a.verifier == nil {
 			return nil, unauthenticated(MsgNoValidAuthorization)
 		}
-		if id, err = a.verifier.Verify(ctx, cred.Token); err != nil {
+		if id, err = a.verifier.Verify(ctx, cred.Token); err != nil { // the identity carries the token
 			return nil, err
 		}
-		id.Token = cred.Token
 		if err := a.allow("user:"+id.Issuer+"|"+id.Sub, a.userLimit, "Rate limit exceeded for this user"); err != nil {
 			return nil, err
 		}

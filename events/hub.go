@@ -167,10 +167,8 @@ func (h *Hub) SubscribeMatching(_ context.Context, orderID, customerID string) (
 	return s, nil
 }
 
-var _ shopgraph.PushSubscriber = (*Hub)(nil)
-
 // SubscribePush is SubscribeMatching with the events handed to deliver
-// (see shopgraph.PushSubscriber): they wait in the subscription's backlog
+// (see shopgraph.OrderEventBus): they wait in the subscription's backlog
 // (Buffer of them at most; one more and it ends with
 // shopgraph.ErrSlowSubscriber), and a goroutine of its own, running only
 // while some wait, calls deliver for each in turn.

@@ -24,24 +24,22 @@ func (r *subscriptionResolver) OnOrderStatusChanged(ctx context.Context, orderID
 	if ev, ok := shopgraph.SubscriptionRender(ctx); ok {
 		return renderOrderEvent(ev)
 	}
-	who, ended := shopgraph.IdentityFromContext(ctx), func(err error) { shopgraph.SubscriptionEnded(ctx, err) }
+	who := shopgraph.IdentityFromContext(ctx)
 	f := shopgraph.OrderEventFilter{OrderID: deref(orderID), CustomerID: deref(customerID), AfterVersion: afterVersion}
 	if ctl := shopgraph.SubscriptionPush(ctx); ctl != nil {
 		// What the pushed subscription keeps is the control's, never ctx:
 		// the operation's whole state hangs from it.
 		push, until := ctl.Push, ctl.Until
-		stop, pushed, err := r.Orders.PushOrders(ctx, who, f, func(ev *shopgraph.OrderEvent) { push(ev) }, ctl.Ended)
+		stop, err := r.Orders.PushOrders(ctx, who, f, func(ev *shopgraph.OrderEvent) { push(ev) }, ctl.Ended)
 		if err != nil {
 			return nil, err
 		}
-		if pushed {
-			context.AfterFunc(until, stop)
-			shopgraph.SubscriptionPushed(ctx)
-			shopgraph.SubscriptionStarted(ctx)
-			return closedOrderEvents, nil
-		}
+		context.AfterFunc(until, stop)
+		shopgraph.SubscriptionPushed(ctx)
+		shopgraph.SubscriptionStarted(ctx)
+		return closedOrderEvents, nil
 	}
-	events, err := r.Orders.WatchOrders(ctx, who, f, ended)
+	events, err := r.Orders.WatchOrders(ctx, who, f, func(err error) { shopgraph.SubscriptionEnded(ctx, err) })
 	if err != nil {
 		return nil, err
 	}

@@ -695,9 +695,9 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 	}
 	// Joined (held) before the ack, so every event after the ack reaches
 	// it; released after the ack, so none comes before it.
-	g, err := c.t.groups.join(key, m, ctx, func(gctx context.Context, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
+	g, err := c.t.groups.join(key, m, ctx, func(gctx context.Context, broadcast func(renderedEvent), end func(error)) error {
 		return c.dispatchGroup(gctx, who, params, broadcast, end)
-	}, c.t.cfg.MaxPayloadBytes)
+	})
 	if err != nil {
 		c.t.log.ErrorContext(ctx, "realtime: could not start a subscription's shared execution", "err", err)
 		c.sendError(ctx, id, realtimeError(string(shopgraph.CodeInternal), shopgraph.InternalMessage))
@@ -723,56 +723,36 @@ func (c *realtimeConn) startInGroup(ctx context.Context, id, key string, who *sh
 
 // dispatchGroup starts a render group's own dispatch of the subscription,
 // as who, on gctx (the group's: it outlives the connection that started
-// it, whose values it has). It asks
-// the resolver to push the events: then each is rendered by a dispatch of
-// its own and handed to broadcast, and end ends the group; a resolver that
-// cannot push leaves a pulled feed.
-func (c *realtimeConn) dispatchGroup(gctx context.Context, who *shopgraph.Identity, params graphql.RawParams, broadcast func(renderedEvent), end func(error)) (groupFeed, error) {
+// it, whose values it has). The resolver pushes the events: each is
+// rendered by a dispatch of its own and handed to broadcast; end ends the
+// group when the events stop on their own.
+func (c *realtimeConn) dispatchGroup(gctx context.Context, who *shopgraph.Identity, params graphql.RawParams, broadcast func(renderedEvent), end func(error)) error {
 	ctx := shopgraph.NewContextWithIdentity(gctx, who)
 	opCtx, errs := c.exec.CreateOperationContext(ctx, &params)
 	if errs != nil {
-		return groupFeed{}, errs
+		return errs
 	}
 	// Not c: the group outlives this connection.
 	render := eventRenderer(c.exec, params, c.t.log, c.t.cfg.MaxPayloadBytes)
-	// pushing: the group's feed is pushed, and Ended ends it.
-	var started, pushing bool
-	var ended error
-	var mu sync.Mutex
+	var started bool
 	ctl := &shopgraph.SubscriptionControl{
 		Started: func() { started = true },
-		Ended: func(err error) {
-			mu.Lock()
-			ended = err
-			push := pushing
-			mu.Unlock()
-			if push {
-				end(err)
-			}
-		},
-		Push:  func(ev any) { broadcast(render(ctx, ev)) },
-		Until: gctx,
+		Ended:   end,
+		Push:    func(ev any) { broadcast(render(ctx, ev)) },
+		Until:   gctx,
 	}
 	responses, rctx := c.exec.DispatchOperation(shopgraph.NewContextWithSubscriptionControl(ctx, ctl), opCtx)
-	if !started {
-		resp := responses(rctx)
-		if resp != nil && len(resp.Errors) > 0 {
-			return groupFeed{}, resp.Errors
-		}
-		return groupFeed{}, errors.New("the subscription did not start")
+	if started && !ctl.Pushed() { // (reading its responses would wait for an event)
+		return errors.New("the subscription's resolver does not push its events")
 	}
-	if ctl.Pushed() {
-		_ = responses(rctx) // its channel is closed: the events come to Push
-		mu.Lock()
-		pushing = true
-		why := ended
-		mu.Unlock()
-		if why != nil { // ended before this
-			end(why)
-		}
-		return groupFeed{pushed: true}, nil
+	resp := responses(rctx) // refused: why; pushed: nil (its channel is closed, the events come to Push)
+	switch {
+	case !started && resp != nil && len(resp.Errors) > 0:
+		return resp.Errors
+	case !started:
+		return errors.New("the subscription did not start")
 	}
-	return groupFeed{responses: responses, rctx: rctx, ended: func() error { mu.Lock(); defer mu.Unlock(); return ended }}, nil
+	return nil
 }
 
 // eventRenderer renders the pushed events of a group: each by a dispatch

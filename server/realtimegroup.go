@@ -227,28 +227,15 @@ func (rg *renderGroups) stats() (groups, members int) {
 	return groups, members
 }
 
-// groupFeed is how a group's events arrive, as its start found out. A
-// pushed feed holds no goroutine: each event is rendered (by its own
-// dispatch) and broadcast on the bus's delivering goroutine, and the
-// group is ended through the dispatch's Ended. A pulled feed (a resolver
-// that cannot push) is the dispatch's responses, read by a goroutine of
-// the group's.
-type groupFeed struct {
-	pushed    bool
-	responses func(context.Context) *graphql.Response
-	rctx      context.Context
-	ended     func() error
-}
-
 // groupStart dispatches a group's subscription on ctx, a context of the
-// group's own (it ends with the group, not with any one connection):
-// pushed events go to broadcast rendered, and end ends the group. Its
+// group's own (it ends with the group, not with any one connection): its
+// events are pushed to broadcast rendered, and end ends the group. Its
 // error refuses the join.
-type groupStart func(ctx context.Context, broadcast func(renderedEvent), end func(error)) (groupFeed, error)
+type groupStart func(ctx context.Context, broadcast func(renderedEvent), end func(error)) error
 
 // join adds a member to the group of key, starting the group with start
 // when there is none, on a context with values's values.
-func (rg *renderGroups) join(key string, m *groupMember, values context.Context, start groupStart, maxPayload int) (*renderGroup, error) {
+func (rg *renderGroups) join(key string, m *groupMember, values context.Context, start groupStart) (*renderGroup, error) {
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
 	if g := rg.groups[key]; g != nil {
@@ -264,30 +251,12 @@ func (rg *renderGroups) join(key string, m *groupMember, values context.Context,
 	// Made (with its member) before it starts: a pushed event may come
 	// before start returns.
 	g := &renderGroup{key: key, owner: rg, cancel: cancel, members: map[*groupMember]struct{}{m: {}}}
-	feed, err := start(ctx, g.broadcast, g.end)
-	if err != nil {
+	if err := start(ctx, g.broadcast, g.end); err != nil {
 		cancel()
 		return nil, err
 	}
 	rg.groups[key] = g
-	if !feed.pushed {
-		go g.run(feed, maxPayload)
-	}
 	return g, nil
-}
-
-// run renders each event of a pulled feed once and hands it to every
-// member; when the dispatch ends (the group's last member left, or the
-// events stopped), every member still there is ended with why.
-func (g *renderGroup) run(feed groupFeed, maxPayload int) {
-	for {
-		resp := feed.responses(feed.rctx)
-		if resp == nil {
-			break
-		}
-		g.broadcast(renderData(resp, maxPayload))
-	}
-	g.end(feed.ended())
 }
 
 // broadcast hands ev to every member, cutting off those whose buffer is

@@ -396,17 +396,13 @@ func testConcurrentPublishers(t *testing.T, h Harness) {
 	}
 }
 
-// testPush: a bus that can push (shopgraph.PushSubscriber) hands a push
+// testPush: the bus hands a push
 // subscription the events of its order, in order, one call at a time, and
 // nothing after stop (which does not call ended).
 func testPush(t *testing.T, h Harness) {
-	ps, ok := h.Bus.(shopgraph.PushSubscriber)
-	if !ok {
-		t.Skip("the bus cannot push")
-	}
 	got := make(chan shopgraph.OrderEvent, 100)
 	var busy atomic.Int32
-	stop, err := ps.SubscribePush(Event(1, 0).OrderID, "", func(ev shopgraph.OrderEvent) {
+	stop, err := h.Bus.SubscribePush(Event(1, 0).OrderID, "", func(ev shopgraph.OrderEvent) {
 		if busy.Add(1) > 1 {
 			t.Error("deliver was called while a call was running")
 		}
@@ -444,10 +440,6 @@ func testPush(t *testing.T, h Harness) {
 // after its running deliver has returned, and handed nothing after that;
 // the bus's other subscribers are unaffected.
 func testPushSlow(t *testing.T, h Harness) {
-	ps, ok := h.Bus.(shopgraph.PushSubscriber)
-	if !ok {
-		t.Skip("the bus cannot push")
-	}
 	fast := MustSubscribe(t, h.Bus)
 	release := make(chan struct{})
 	var delivered, busy atomic.Int32
@@ -456,7 +448,7 @@ func testPushSlow(t *testing.T, h Harness) {
 		delivered, busy int32
 	}
 	ended := make(chan end, 2)
-	stop, err := ps.SubscribePush("", "", func(shopgraph.OrderEvent) {
+	stop, err := h.Bus.SubscribePush("", "", func(shopgraph.OrderEvent) {
 		busy.Add(1)
 		<-release
 		delivered.Add(1)
